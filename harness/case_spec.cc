@@ -1,0 +1,42 @@
+#include "harness/case_spec.h"
+
+#include <stdexcept>
+
+namespace dirprobe {
+
+std::string Step::text() const {
+  switch (kind) {
+    case StepKind::kHandshake: return "handshake";
+    case StepKind::kTransfer:
+      return "transfer(send=" + std::to_string(send_bytes) + ",recv=" + std::to_string(recv_bytes) +
+             ")";
+    case StepKind::kBye: return "bye(" + std::string(bye_name(how)) + ")";
+    case StepKind::kExpectEof: return "eof";
+  }
+  return "?";
+}
+
+std::string_view policy_name(LoopPolicy policy) {
+  return policy == LoopPolicy::kOblivious ? "oblivious" : "trusting";
+}
+std::string_view retry_name(RetryMode mode) { return mode == RetryMode::kSame ? "same" : "null"; }
+
+LoopPolicy parse_policy(std::string_view text) {
+  if (text == "oblivious") return LoopPolicy::kOblivious;
+  if (text == "trusting") return LoopPolicy::kTrusting;
+  throw std::invalid_argument("unknown loop policy '" + std::string(text) +
+                              "' (expected oblivious or trusting)");
+}
+
+RetryMode parse_retry(std::string_view text) {
+  if (text == "same") return RetryMode::kSame;
+  if (text == "null") return RetryMode::kNull;
+  throw std::invalid_argument("unknown retry mode '" + std::string(text) +
+                              "' (expected same or null)");
+}
+
+std::string CaseSpec::id() const {
+  return scenario + "/" + variant + "/" + fault_plan + "/s" + std::to_string(seed);
+}
+
+}  // namespace dirprobe

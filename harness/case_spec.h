@@ -1,0 +1,73 @@
+// What one case is: the two endpoints, the transport between them, the step script each side
+// follows, the fault plan, the loop policy and the invariants the case asserts. A case is a pure
+// function of this spec (and the library versions); id() names it stably.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/endpoint.h"
+#include "harness/invariant_ids.h"
+#include "harness/transport.h"
+
+namespace dirprobe {
+
+enum class StepKind {
+  kHandshake,  // call the handshake until it completes
+  kTransfer,   // send `send_bytes` and receive `recv_bytes`, interleaved, until both are done
+  kBye,        // call bye(`how`) until it completes
+  kExpectEof,  // call recv until it reports the peer's close
+};
+
+struct Step {
+  StepKind kind = StepKind::kHandshake;
+  std::uint64_t send_bytes = 0;
+  std::uint64_t recv_bytes = 0;
+  ByeHow how = ByeHow::kRdwr;
+  std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
+};
+
+enum class LoopPolicy {
+  kOblivious,  // retry every pending call on every tick
+  kTrusting,   // after E_AGAIN wait (poll) only for the direction the library reported
+};
+enum class RetryMode {
+  kSame,  // retry a send with the same buffer and size
+  kNull,  // retry a send with NULL and 0 (GnuTLS documents this as equivalent)
+};
+
+std::string_view policy_name(LoopPolicy policy);
+std::string_view retry_name(RetryMode mode);
+LoopPolicy parse_policy(std::string_view text);  // throws std::invalid_argument
+RetryMode parse_retry(std::string_view text);    // throws std::invalid_argument
+
+struct CaseSpec {
+  std::string scenario;  // e.g. "transfer-64k"
+  std::string family;    // e.g. "transfer"
+  std::string claim;     // one line in plain words: what must hold
+  std::string variant;   // generated part of the id, e.g. "tls13-client-openssl-unix-trusting"
+
+  EndpointConfig subject;  // always GnuTLS
+  PeerLibrary peer = PeerLibrary::kGnutls;
+  TransportKind transport = TransportKind::kUnix;
+  BufferSizes buffers;
+  std::vector<Step> subject_steps, peer_steps;
+
+  std::string fault_plan = "none";  // applied to the subject's transport
+  std::uint64_t seed = 0;           // data pattern seed (random plans carry their own seed)
+  LoopPolicy policy = LoopPolicy::kOblivious;
+  RetryMode retry = RetryMode::kSame;
+  std::size_t send_chunk = 16384;   // bytes per send call
+  std::size_t recv_buffer = 16384;  // bytes offered per recv call
+
+  InvariantSet asserted;                      // a violation of these fails the case
+  std::optional<std::uint64_t> buffer_bound;  // B1: bytes the subject may hold while quenched
+  std::uint64_t tick_budget = 200000;         // scheduler rounds before the case is cut off
+
+  // "<scenario>/<variant>/<fault plan>/s<seed>": stable, and the handle to replay the case.
+  std::string id() const;
+};
+
+}  // namespace dirprobe

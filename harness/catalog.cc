@@ -1,0 +1,345 @@
+#include "harness/catalog.h"
+
+#include <gnutls/gnutls.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "harness/fault_plan.h"
+
+namespace dirprobe {
+namespace {
+
+struct Ctx {
+  std::string file;
+  [[noreturn]] void fail(const toml::node& node, const std::string& what) const {
+    fail(static_cast<int>(node.source().begin.line), what);
+  }
+  [[noreturn]] void fail(int line, const std::string& what) const {
+    throw CatalogError(file + ":" + std::to_string(line) + ": " + what);
+  }
+};
+
+const std::set<std::string, std::less<>> kKnownKeys = {
+    "name",    "family",  "claim",      "protocols", "roles",        "peers",
+    "transports", "policies", "retry",  "io",        "sndbuf",       "rcvbuf",
+    "subject", "peer",    "faults",     "seeds",     "sweep",        "assert",
+    "record",  "send_chunk", "recv_buffer", "priority", "flags",     "key",
+    "buffer_bound", "tick_budget"};
+
+const std::map<std::string, unsigned, std::less<>> kFlags = {
+    {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
+    {"GNUTLS_POST_HANDSHAKE_AUTH", GNUTLS_POST_HANDSHAKE_AUTH},
+    {"GNUTLS_AUTO_REAUTH", GNUTLS_AUTO_REAUTH},
+    {"GNUTLS_ENABLE_FALSE_START", GNUTLS_ENABLE_FALSE_START},
+    {"GNUTLS_NO_SIGNAL", GNUTLS_NO_SIGNAL},
+    {"GNUTLS_SAFE_PADDING_CHECK", GNUTLS_SAFE_PADDING_CHECK},
+    {"GNUTLS_NO_EXTENSIONS", GNUTLS_NO_EXTENSIONS},
+};
+
+std::string need_string(const Ctx& ctx, const toml::node& node, std::string_view key) {
+  auto v = node.value<std::string>();
+  if (!node.is_string() || !v) ctx.fail(node, "'" + std::string(key) + "' must be a string");
+  return *v;
+}
+
+std::int64_t need_int(const Ctx& ctx, const toml::node& node, std::string_view key,
+                      std::int64_t min) {
+  if (!node.is_integer()) ctx.fail(node, "'" + std::string(key) + "' must be an integer");
+  std::int64_t v = *node.value<std::int64_t>();
+  if (v < min) ctx.fail(node, "'" + std::string(key) + "' must be at least " + std::to_string(min));
+  return v;
+}
+
+// Applies `parse` to each string of an array; parse errors become file:line errors.
+template <typename T, typename F>
+std::vector<T> need_list(const Ctx& ctx, const toml::node& node, std::string_view key, F parse) {
+  const toml::array* arr = node.as_array();
+  if (arr == nullptr) ctx.fail(node, "'" + std::string(key) + "' must be an array of strings");
+  if (arr->empty()) ctx.fail(node, "'" + std::string(key) + "' must not be empty");
+  std::vector<T> out;
+  for (const toml::node& item : *arr) {
+    std::string text = need_string(ctx, item, key);
+    try {
+      out.push_back(parse(text));
+    } catch (const std::invalid_argument& e) {
+      ctx.fail(item, "in '" + std::string(key) + "': " + e.what());
+    }
+  }
+  return out;
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::uint64_t value = 0, scale = 1;
+  std::string_view digits = text;
+  if (!digits.empty() && (digits.back() == 'k' || digits.back() == 'K')) scale = 1024;
+  if (!digits.empty() && digits.back() == 'M') scale = 1024 * 1024;
+  if (scale != 1) digits.remove_suffix(1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty())
+    throw std::invalid_argument("'" + text + "' is not a byte count (e.g. 512, 64k, 1M)");
+  return value * scale;
+}
+
+Step parse_step(const std::string& text) {
+  std::istringstream in(text);
+  std::string verb, a, b, extra;
+  in >> verb >> a >> b >> extra;
+  auto arity = [&](int n) {
+    int got = !a.empty() + !b.empty() + !extra.empty();
+    if (got != n)
+      throw std::invalid_argument("step '" + text + "' takes " + std::to_string(n) +
+                                  " argument(s)");
+  };
+  Step s;
+  if (verb == "handshake") {
+    arity(0);
+  } else if (verb == "send" || verb == "recv") {
+    arity(1);
+    s.kind = StepKind::kTransfer;
+    (verb == "send" ? s.send_bytes : s.recv_bytes) = parse_size(a);
+  } else if (verb == "duplex") {
+    arity(2);
+    s.kind = StepKind::kTransfer;
+    s.send_bytes = parse_size(a);
+    s.recv_bytes = parse_size(b);
+  } else if (verb == "bye") {
+    arity(1);
+    s.kind = StepKind::kBye;
+    s.how = parse_bye(a);
+  } else if (verb == "eof") {
+    arity(0);
+    s.kind = StepKind::kExpectEof;
+  } else {
+    throw std::invalid_argument("unknown step '" + text +
+                                "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
+                                "eof)");
+  }
+  return s;
+}
+
+Invariant parse_inv(const std::string& text) {
+  auto inv = parse_invariant(text);
+  if (!inv) throw std::invalid_argument("unknown invariant '" + text + "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
+  return *inv;
+}
+
+std::string check_plan(const std::string& text) {
+  try {
+    return FaultPlan::parse(text).text();
+  } catch (const FaultPlanError& e) {
+    throw std::invalid_argument(e.what());
+  }
+}
+
+std::uint64_t sum(const std::vector<Step>& steps, std::uint64_t Step::*field) {
+  std::uint64_t total = 0;
+  for (const auto& s : steps) total += s.*field;
+  return total;
+}
+
+const toml::node& require(const Ctx& ctx, const toml::table& t, std::string_view key, int line) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) ctx.fail(line, "scenario lacks required key '" + std::string(key) + "'");
+  return *n;
+}
+
+void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
+  const CaseSpec& b = sc.base;
+  if (sum(b.subject_steps, &Step::send_bytes) != sum(b.peer_steps, &Step::recv_bytes))
+    ctx.fail(*t.get("peer"), "the subject sends " + std::to_string(sum(b.subject_steps, &Step::send_bytes)) +
+                                 " bytes but the peer receives " +
+                                 std::to_string(sum(b.peer_steps, &Step::recv_bytes)));
+  if (sum(b.peer_steps, &Step::send_bytes) != sum(b.subject_steps, &Step::recv_bytes))
+    ctx.fail(*t.get("subject"), "the peer sends " + std::to_string(sum(b.peer_steps, &Step::send_bytes)) +
+                                    " bytes but the subject receives " +
+                                    std::to_string(sum(b.subject_steps, &Step::recv_bytes)));
+  for (const auto* steps : {&b.subject_steps, &b.peer_steps})
+    if (steps->empty() || steps->front().kind != StepKind::kHandshake)
+      ctx.fail(*t.get(steps == &b.subject_steps ? "subject" : "peer"),
+               "a script must start with 'handshake'");
+  bool socket_io = std::find(sc.socket_io.begin(), sc.socket_io.end(), true) != sc.socket_io.end();
+  bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
+  if (socket_io && faulty)
+    ctx.fail(*t.get("io"), "io = \"socket\" cannot take fault plans or sweeps: GnuTLS then does "
+                           "its own socket I/O, which the harness cannot intercept");
+  if (b.asserted.contains(Invariant::B1) && !b.buffer_bound)
+    ctx.fail(*t.get("assert"), "asserting B1 needs 'buffer_bound'");
+}
+
+Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
+  int line = static_cast<int>(t.source().begin.line);
+  for (auto&& [key, value] : t)
+    if (!kKnownKeys.contains(key.str()))
+      ctx.fail(value, "unknown key '" + std::string(key.str()) + "' in scenario");
+  Scenario sc;
+  sc.file = ctx.file;
+  sc.line = line;
+  CaseSpec& b = sc.base;
+  b.scenario = need_string(ctx, require(ctx, t, "name", line), "name");
+  b.family = need_string(ctx, require(ctx, t, "family", line), "family");
+  b.claim = need_string(ctx, require(ctx, t, "claim", line), "claim");
+  for (char c : b.scenario)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+      ctx.fail(*t.get("name"), "name '" + b.scenario + "' may hold only letters, digits and '-'");
+  auto ident = [](const std::string& s) { return s; };
+  sc.protocols = need_list<Protocol>(ctx, require(ctx, t, "protocols", line), "protocols", parse_protocol);
+  sc.roles = need_list<Role>(ctx, require(ctx, t, "roles", line), "roles", parse_role);
+  sc.peers = need_list<PeerLibrary>(ctx, require(ctx, t, "peers", line), "peers", parse_peer);
+  b.subject_steps = need_list<Step>(ctx, require(ctx, t, "subject", line), "subject", parse_step);
+  b.peer_steps = need_list<Step>(ctx, require(ctx, t, "peer", line), "peer", parse_step);
+  for (auto inv : need_list<Invariant>(ctx, require(ctx, t, "assert", line), "assert", parse_inv))
+    b.asserted.add(inv);
+  if (auto* n = t.get("record"))
+    for (auto inv : need_list<Invariant>(ctx, *n, "record", parse_inv))
+      if (b.asserted.contains(inv))
+        ctx.fail(*n, std::string(invariant_name(inv)) + " is both asserted and only recorded");
+  sc.transports = t.get("transports") ? need_list<TransportKind>(ctx, *t.get("transports"), "transports", parse_transport)
+                                      : std::vector{TransportKind::kUnix};
+  sc.policies = t.get("policies") ? need_list<LoopPolicy>(ctx, *t.get("policies"), "policies", parse_policy)
+                                  : std::vector{LoopPolicy::kOblivious, LoopPolicy::kTrusting};
+  sc.retries = t.get("retry") ? need_list<RetryMode>(ctx, *t.get("retry"), "retry", parse_retry)
+                              : std::vector{RetryMode::kSame};
+  sc.socket_io = t.get("io") ? need_list<bool>(ctx, *t.get("io"), "io", [](const std::string& s) {
+                                 if (s != "callbacks" && s != "socket")
+                                   throw std::invalid_argument("unknown io '" + s + "' (expected callbacks or socket)");
+                                 return s == "socket";
+                               })
+                             : std::vector{false};
+  sc.faults = t.get("faults") ? need_list<std::string>(ctx, *t.get("faults"), "faults", check_plan)
+                              : std::vector<std::string>{"none"};
+  if (auto* n = t.get("sweep"))
+    sc.sweep.actions = need_list<std::string>(ctx, *n, "sweep", [](const std::string& s) {
+      try {
+        return parse_fault_action(s).text();
+      } catch (const FaultPlanError& e) {
+        throw std::invalid_argument(e.what());
+      }
+    });
+  if (auto* n = t.get("seeds")) {
+    const toml::array* arr = n->as_array();
+    if (arr == nullptr || arr->empty()) ctx.fail(*n, "'seeds' must be a non-empty array of integers");
+    for (const auto& item : *arr) sc.seeds.push_back(static_cast<std::uint64_t>(need_int(ctx, item, "seeds", 0)));
+  } else {
+    sc.seeds = {0};
+  }
+  if (auto* n = t.get("sndbuf")) b.buffers.sndbuf = static_cast<int>(need_int(ctx, *n, "sndbuf", 0));
+  if (auto* n = t.get("rcvbuf")) b.buffers.rcvbuf = static_cast<int>(need_int(ctx, *n, "rcvbuf", 0));
+  if (auto* n = t.get("send_chunk")) b.send_chunk = static_cast<std::size_t>(need_int(ctx, *n, "send_chunk", 1));
+  if (auto* n = t.get("recv_buffer")) b.recv_buffer = static_cast<std::size_t>(need_int(ctx, *n, "recv_buffer", 1));
+  if (auto* n = t.get("tick_budget")) b.tick_budget = static_cast<std::uint64_t>(need_int(ctx, *n, "tick_budget", 1));
+  if (auto* n = t.get("buffer_bound")) b.buffer_bound = static_cast<std::uint64_t>(need_int(ctx, *n, "buffer_bound", 0));
+  if (auto* n = t.get("priority")) b.subject.priority = need_string(ctx, *n, "priority");
+  if (auto* n = t.get("key")) {
+    std::string k = need_string(ctx, *n, "key");
+    if (k != "ecdsa" && k != "rsa") ctx.fail(*n, "unknown key type '" + k + "' (expected ecdsa or rsa)");
+    b.subject.key = k == "rsa" ? KeyType::kRsa2048 : KeyType::kEcdsaP256;
+  }
+  if (auto* n = t.get("flags"))
+    for (const auto& f : need_list<std::string>(ctx, *n, "flags", ident)) {
+      auto it = kFlags.find(f);
+      if (it == kFlags.end()) ctx.fail(*n, "unknown session flag '" + f + "'");
+      b.subject.extra_flags |= it->second;
+    }
+  check_consistency(ctx, sc, t);
+  return sc;
+}
+
+}  // namespace
+
+std::vector<Scenario> load_scenario_text(const std::string& text, const std::string& name) {
+  Ctx ctx{name};
+  toml::table root;
+  try {
+    root = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    ctx.fail(static_cast<int>(e.source().begin.line), std::string(e.description()));
+  }
+  for (auto&& [key, value] : root)
+    if (key.str() != "scenario")
+      ctx.fail(value, "unknown top-level key '" + std::string(key.str()) +
+                          "' (scenarios are [[scenario]] tables)");
+  const toml::array* list = root["scenario"].as_array();
+  if (list == nullptr || list->empty()) ctx.fail(1, "no [[scenario]] tables in file");
+  std::vector<Scenario> out;
+  for (const auto& node : *list) {
+    const toml::table* t = node.as_table();
+    if (t == nullptr) ctx.fail(node, "'scenario' must be an array of tables ([[scenario]])");
+    out.push_back(parse_scenario(ctx, *t));
+  }
+  return out;
+}
+
+std::vector<Scenario> load_scenario_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw CatalogError(file.string() + ": cannot be read");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return load_scenario_text(buf.str(), file.string());
+}
+
+Catalog load_catalog(const std::filesystem::path& dir) {
+  if (!std::filesystem::is_directory(dir))
+    throw CatalogError(dir.string() + ": scenario directory not found");
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    if (entry.path().extension() == ".toml") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  Catalog catalog;
+  std::map<std::string, std::string> seen;
+  for (const auto& file : files)
+    for (auto& sc : load_scenario_file(file)) {
+      auto [it, fresh] = seen.emplace(sc.base.scenario, sc.file + ":" + std::to_string(sc.line));
+      if (!fresh)
+        throw CatalogError(sc.file + ":" + std::to_string(sc.line) + ": scenario name '" +
+                           sc.base.scenario + "' is already used at " + it->second);
+      catalog.scenarios.push_back(std::move(sc));
+    }
+  if (catalog.scenarios.empty()) throw CatalogError(dir.string() + ": no scenario files (*.toml)");
+  return catalog;
+}
+
+std::vector<CaseSpec> expand(const Scenario& sc) {
+  std::vector<CaseSpec> out;
+  for (auto protocol : sc.protocols)
+    for (auto role : sc.roles)
+      for (auto peer : sc.peers)
+        for (auto transport : sc.transports)
+          for (bool socket_io : sc.socket_io)
+            for (auto policy : sc.policies)
+              for (auto retry : sc.retries)
+                for (const auto& plan : sc.faults)
+                  for (auto seed : sc.seeds) {
+                    CaseSpec c = sc.base;
+                    c.subject.protocol = protocol;
+                    c.subject.role = role;
+                    c.subject.socket_io = socket_io;
+                    c.peer = peer;
+                    c.transport = transport;
+                    c.policy = policy;
+                    c.retry = retry;
+                    c.fault_plan = plan;
+                    c.seed = seed;
+                    c.variant = std::string(protocol_name(protocol)) + "-" +
+                                std::string(role_name(role)) + "-" + std::string(peer_name(peer)) +
+                                "-" + std::string(transport_name(transport)) +
+                                (socket_io ? "-sockio" : "") + "-" +
+                                std::string(policy_name(policy)) +
+                                (retry == RetryMode::kNull ? "-nullretry" : "");
+                    out.push_back(std::move(c));
+                  }
+  return out;
+}
+
+std::filesystem::path default_scenario_dir() {
+  if (const char* env = std::getenv("DIRPROBE_SCENARIO_DIR")) return env;
+  return DIRPROBE_SCENARIO_DIR;
+}
+
+}  // namespace dirprobe

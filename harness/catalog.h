@@ -1,0 +1,58 @@
+// The scenario catalog: scenario files (TOML, under scenarios/) loaded and validated, and the
+// cases generated from them. A scenario lists the axes it runs on (protocols, roles, peers,
+// transports, loop policies, retry modes, fault plans); the catalog expands the product into
+// CaseSpecs with stable ids. Every error names the file and line.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "harness/case_spec.h"
+
+namespace dirprobe {
+
+class CatalogError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct SweepSpec {
+  std::vector<std::string> actions;  // e.g. "eagain", "eintr", "short:1"
+};
+
+struct Scenario {
+  std::string file;
+  int line = 0;
+  CaseSpec base;  // scenario-wide settings; axes below fill the rest
+  std::vector<Protocol> protocols;
+  std::vector<Role> roles;
+  std::vector<PeerLibrary> peers;
+  std::vector<TransportKind> transports;
+  std::vector<LoopPolicy> policies;
+  std::vector<RetryMode> retries;
+  std::vector<bool> socket_io;        // false: callbacks; true: GnuTLS's own socket I/O
+  std::vector<std::string> faults;    // fault plans (validated)
+  std::vector<std::uint64_t> seeds;
+  SweepSpec sweep;                    // empty: no sweep
+};
+
+struct Catalog {
+  std::vector<Scenario> scenarios;
+};
+
+// Parses one file; throws CatalogError("file:line: message").
+std::vector<Scenario> load_scenario_file(const std::filesystem::path& file);
+// Parses TOML text as if it came from `name`.
+std::vector<Scenario> load_scenario_text(const std::string& text, const std::string& name);
+// Every *.toml directly under `dir`, in name order; scenario names must be unique.
+Catalog load_catalog(const std::filesystem::path& dir);
+
+// The product of a scenario's axes (without sweep points), in a stable order.
+std::vector<CaseSpec> expand(const Scenario& scenario);
+
+// The directory the build was configured with (DIRPROBE_SCENARIO_DIR), overridable by the
+// environment variable of the same name.
+std::filesystem::path default_scenario_dir();
+
+}  // namespace dirprobe

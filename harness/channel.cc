@@ -1,0 +1,95 @@
+#include "harness/channel.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace dirprobe {
+
+long Channel::record(IoEvent event) {
+  last_errno_ = event.moved < 0 ? event.err : 0;
+  if (event.moved > 0 && !event.poll) (event.op == IoOp::kPush ? bytes_pushed_ : bytes_pulled_) += event.moved;
+  trace_.push_back(event);
+  return event.moved;
+}
+
+long Channel::inject(IoEvent& event, const FaultAction& action) {
+  event.injected = true;
+  switch (action.kind) {
+    case FaultKind::kEagain: event.moved = -1; event.err = EAGAIN; break;
+    case FaultKind::kEintr: event.moved = -1; event.err = EINTR; break;
+    case FaultKind::kReset: event.moved = -1; event.err = ECONNRESET; break;
+    case FaultKind::kPipe: event.moved = -1; event.err = EPIPE; break;
+    case FaultKind::kZero: event.moved = 0; break;
+    case FaultKind::kEof:
+      if (event.op == IoOp::kPull) {
+        event.moved = 0;
+      } else {
+        event.moved = -1;
+        event.err = EPIPE;
+      }
+      break;
+    default: break;
+  }
+  return record(event);
+}
+
+long Channel::push(const void* data, std::size_t size) {
+  iovec iov{const_cast<void*>(data), size};
+  return pushv(&iov, 1);
+}
+
+long Channel::pushv(const iovec* iov, int count) {
+  std::size_t total = 0;
+  for (int i = 0; i < count; ++i) total += iov[i].iov_len;
+  IoEvent event{IoOp::kPush, total};
+  FaultAction action = plan_.next(IoOp::kPush);
+  if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
+
+  // A short transfer trims the iovec list to the allowance before the real write.
+  iovec trimmed[64];
+  int n = 0;
+  std::size_t budget = action.kind == FaultKind::kShort ? action.limit : total;
+  for (int i = 0; i < count && n < 64 && budget > 0; ++i) {
+    std::size_t len = std::min(iov[i].iov_len, budget);
+    if (len == 0) continue;
+    trimmed[n++] = {iov[i].iov_base, len};
+    budget -= len;
+  }
+  msghdr msg{};
+  msg.msg_iov = trimmed;
+  msg.msg_iovlen = n;
+  long rc = n == 0 ? 0 : sendmsg(fd_, &msg, MSG_NOSIGNAL);
+  event.moved = rc;
+  event.err = rc < 0 ? errno : 0;
+  event.injected = action.kind == FaultKind::kShort && rc >= 0 &&
+                   static_cast<std::size_t>(rc) < total;
+  return record(event);
+}
+
+long Channel::pull(void* data, std::size_t size) {
+  IoEvent event{IoOp::kPull, size};
+  FaultAction action = plan_.next(IoOp::kPull);
+  if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
+  std::size_t len = action.kind == FaultKind::kShort ? std::min(size, action.limit) : size;
+  long rc = recv(fd_, data, len, 0);
+  event.moved = rc;
+  event.err = rc < 0 ? errno : 0;
+  event.injected = len < size && rc >= 0;
+  return record(event);
+}
+
+int Channel::poll_readable() {
+  pollfd p{fd_, POLLIN, 0};
+  int rc = ::poll(&p, 1, 0);
+  IoEvent event{IoOp::kPull, 0};
+  event.poll = true;
+  event.moved = rc;
+  event.err = rc < 0 ? errno : 0;
+  record(event);
+  return rc;
+}
+
+}  // namespace dirprobe

@@ -1,0 +1,48 @@
+// One endpoint's view of the transport: a non-blocking socket, the fault plan that may
+// override each call, and the trace of what really happened. Both TLS libraries' callbacks
+// (GnuTLS push/pull, the OpenSSL BIO) do their I/O through a Channel.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+
+#include "harness/fault_plan.h"
+#include "harness/io_trace.h"
+
+namespace dirprobe {
+
+class Channel {
+ public:
+  Channel(int fd, FaultPlan plan) : fd_(fd), plan_(std::move(plan)) {}
+
+  // Each returns bytes moved (>= 0) or -1 with the errno in last_errno(); the call and its
+  // outcome are appended to the trace.
+  long push(const void* data, std::size_t size);
+  long pushv(const iovec* iov, int count);
+  long pull(void* data, std::size_t size);
+  // pull_timeout semantics without waiting: 1 if readable now, 0 if not, -1 on error. Never
+  // consults the fault plan (it moves no data) but is traced as a poll.
+  int poll_readable();
+
+  int fd() const { return fd_; }
+  int last_errno() const { return last_errno_; }
+  const IoTrace& trace() const { return trace_; }
+  std::size_t trace_size() const { return trace_.size(); }
+  const FaultPlan& plan() const { return plan_; }
+  std::size_t bytes_pushed() const { return bytes_pushed_; }
+  std::size_t bytes_pulled() const { return bytes_pulled_; }
+
+ private:
+  // Applies an injected fault that moves no data; returns the call's result.
+  long inject(IoEvent& event, const FaultAction& action);
+  long record(IoEvent event);
+
+  int fd_;
+  FaultPlan plan_;
+  IoTrace trace_;
+  int last_errno_ = 0;
+  std::size_t bytes_pushed_ = 0, bytes_pulled_ = 0;
+};
+
+}  // namespace dirprobe

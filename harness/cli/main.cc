@@ -1,0 +1,146 @@
+// dirprobe: list the catalog's cases, run all or some of them, replay one with its call trace,
+// and write the results file.
+#include <fnmatch.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "harness/catalog.h"
+#include "harness/judge.h"
+#include "harness/results.h"
+#include "harness/runner.h"
+
+namespace {
+
+using namespace dirprobe;
+using nlohmann::json;
+
+struct Selection {
+  std::string scenario_dir;
+  std::vector<std::string> case_ids;
+  std::vector<std::string> filters;  // globs over case ids; a case matching any is selected
+};
+
+void add_selection(CLI::App* cmd, Selection& sel) {
+  cmd->add_option("--scenarios", sel.scenario_dir, "scenario directory")
+      ->default_str(default_scenario_dir().string());
+  cmd->add_option("--case", sel.case_ids, "exact case id (repeatable)");
+  cmd->add_option("--filter", sel.filters, "glob over case ids, e.g. 'transfer-*/tls13-*' (repeatable)");
+}
+
+std::filesystem::path scenario_dir(const Selection& sel) {
+  return sel.scenario_dir.empty() ? default_scenario_dir() : std::filesystem::path(sel.scenario_dir);
+}
+
+std::vector<CaseSpec> select_cases(const Selection& sel) {
+  Catalog catalog = load_catalog(scenario_dir(sel));
+  std::set<std::string> wanted(sel.case_ids.begin(), sel.case_ids.end()), found;
+  bool everything = sel.case_ids.empty() && sel.filters.empty();
+  std::vector<CaseSpec> out;
+  for (const auto& sc : catalog.scenarios)
+    for (auto& c : expand(sc)) {
+      std::string id = c.id();
+      bool match = everything || wanted.contains(id);
+      for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
+      if (wanted.contains(id)) found.insert(id);
+      if (match) out.push_back(std::move(c));
+    }
+  for (const auto& id : wanted)
+    if (!found.contains(id)) throw std::runtime_error("--case '" + id + "': no such case (see 'dirprobe list')");
+  if (out.empty()) throw std::runtime_error("the selection matches no case");
+  return out;
+}
+
+void print_trace(const CaseSpec& spec) {
+  CaseResult r = run_and_judge(spec);
+  std::cout << "case " << spec.id() << "\n  claim: " << spec.claim << "\n";
+  for (std::size_t i = 0; i < r.run.calls.size(); ++i) std::cout << "  " << call_line(r.run, i, spec) << "\n";
+  std::cout << "  end: " << run_end_name(r.run.end) << " (" << r.run.end_reason << ")\n";
+  for (auto inv : kAllInvariants) {
+    const auto& res = result_of(r.invariants, inv);
+    std::cout << "  " << invariant_name(inv) << (spec.asserted.contains(inv) ? " [asserted] " : " [recorded] ")
+              << verdict_name(res.verdict);
+    if (res.counterexample) std::cout << ": " << res.counterexample->what;
+    else if (!res.note.empty()) std::cout << " (" << res.note << ")";
+    std::cout << "\n";
+  }
+  std::cout << "outcome: " << outcome_name(r.outcome) << (r.reason.empty() ? "" : " - " + r.reason) << "\n";
+}
+
+int cmd_list(const Selection& sel, bool scenarios_only) {
+  if (scenarios_only) {
+    Catalog catalog = load_catalog(scenario_dir(sel));
+    for (const auto& sc : catalog.scenarios)
+      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t" << expand(sc).size() << " cases\t"
+                << sc.base.claim << "\n";
+    return 0;
+  }
+  for (const auto& c : select_cases(sel)) std::cout << c.id() << "\n";
+  return 0;
+}
+
+int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_isolate, int timeout_ms,
+            bool quiet) {
+  auto specs = select_cases(sel);
+  if (trace) {
+    for (const auto& s : specs) print_trace(s);
+    return 0;
+  }
+  auto started = std::chrono::steady_clock::now();
+  std::map<std::string, int> counts;
+  RunnerOptions options;
+  options.isolate = !no_isolate;
+  options.case_timeout_ms = timeout_ms;
+  options.on_case = [&](std::size_t i, const json& j) {
+    std::string outcome = j["outcome"];
+    ++counts[outcome];
+    if (outcome != "pass" && !quiet)
+      std::cout << "  " << outcome << "  " << j["id"].get<std::string>() << "\n      "
+                << j["reason"].get<std::string>() << "\n      replay: " << j["replay"].get<std::string>() << "\n";
+    if (!quiet && ((i + 1) % 100 == 0 || i + 1 == specs.size()))
+      std::cerr << "[" << i + 1 << "/" << specs.size() << " cases]\n";
+  };
+  auto records = run_cases(specs, options);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!out.empty()) write_json_file(out, results_document(records, secs));
+  std::printf("%zu cases in %.2f s (%.3f ms/case):", specs.size(), secs, 1000 * secs / specs.size());
+  for (const auto& [k, v] : counts) std::printf(" %d %s", v, k.c_str());
+  std::printf("\n");
+  if (!out.empty()) std::printf("results: %s\n", out.c_str());
+  bool bad = counts.count("fail") || counts.count("stalled") || counts.count("crash");
+  return bad ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dirprobe: empirical conformance probes of GnuTLS's non-blocking I/O contract"};
+  app.require_subcommand(1);
+  Selection sel;
+  bool scenarios_only = false, trace = false, no_isolate = false, quiet = false;
+  std::string out;
+  int timeout_ms = 20000;
+  auto* list = app.add_subcommand("list", "list scenarios or case ids");
+  add_selection(list, sel);
+  list->add_flag("--scenarios-only", scenarios_only, "one line per scenario instead of case ids");
+  auto* run = app.add_subcommand("run", "run cases and write the results file");
+  add_selection(run, sel);
+  run->add_option("--out", out, "results JSON file to write");
+  run->add_flag("--trace", trace, "print each case's call log and verdicts instead of a results file");
+  run->add_flag("--no-isolate", no_isolate, "run in this process (a library crash ends the run)");
+  run->add_option("--timeout-ms", timeout_ms, "wall-clock limit per case before it counts as hung")
+      ->check(CLI::PositiveNumber);
+  run->add_flag("-q,--quiet", quiet, "print only the summary");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (list->parsed()) return cmd_list(sel, scenarios_only);
+    return cmd_run(sel, out, trace, no_isolate, timeout_ms, quiet);
+  } catch (const std::exception& e) {
+    std::cerr << "dirprobe: " << e.what() << "\n";
+    return 2;
+  }
+}

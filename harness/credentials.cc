@@ -1,0 +1,118 @@
+#include "harness/credentials.h"
+
+#include <gnutls/x509.h>
+
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "harness/gnutls_check.h"
+#include "harness/handles.h"
+
+namespace dirprobe {
+namespace {
+
+using Key = GnutlsPtr<gnutls_x509_privkey_t>;
+using Cert = GnutlsPtr<gnutls_x509_crt_t>;
+
+// Fixed validity dates keep certificates independent of the clock (2020-01-01 .. 2099-12-31).
+constexpr time_t kNotBefore = 1577836800;
+constexpr time_t kNotAfter = 4102358400;
+
+Key generate_key(KeyType type) {
+  gnutls_x509_privkey_t raw;
+  check_gnutls(gnutls_x509_privkey_init(&raw), "gnutls_x509_privkey_init");
+  Key key(raw);
+  if (type == KeyType::kEcdsaP256)
+    check_gnutls(gnutls_x509_privkey_generate(
+                     raw, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+                 "gnutls_x509_privkey_generate(ECDSA)");
+  else
+    check_gnutls(gnutls_x509_privkey_generate(raw, GNUTLS_PK_RSA, 2048, 0),
+                 "gnutls_x509_privkey_generate(RSA)");
+  return key;
+}
+
+struct CertSpec {
+  const char* dn;
+  bool is_ca;
+  const char* dns_name;   // nullptr for none
+  unsigned key_purpose;   // 0: none; else GNUTLS_KP_* index into kPurposes
+  unsigned char serial;
+};
+
+Cert make_cert(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_t issuer,
+               gnutls_x509_privkey_t issuer_key) {
+  gnutls_x509_crt_t raw;
+  check_gnutls(gnutls_x509_crt_init(&raw), "gnutls_x509_crt_init");
+  Cert cert(raw);
+  check_gnutls(gnutls_x509_crt_set_version(raw, 3), "gnutls_x509_crt_set_version");
+  check_gnutls(gnutls_x509_crt_set_serial(raw, &spec.serial, 1), "gnutls_x509_crt_set_serial");
+  check_gnutls(gnutls_x509_crt_set_activation_time(raw, kNotBefore), "set_activation_time");
+  check_gnutls(gnutls_x509_crt_set_expiration_time(raw, kNotAfter), "set_expiration_time");
+  check_gnutls(gnutls_x509_crt_set_dn(raw, spec.dn, nullptr), "gnutls_x509_crt_set_dn");
+  check_gnutls(gnutls_x509_crt_set_key(raw, key), "gnutls_x509_crt_set_key");
+  check_gnutls(gnutls_x509_crt_set_basic_constraints(raw, spec.is_ca, -1), "basic_constraints");
+  unsigned usage = spec.is_ca ? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN
+                              : GNUTLS_KEY_DIGITAL_SIGNATURE | GNUTLS_KEY_KEY_ENCIPHERMENT;
+  check_gnutls(gnutls_x509_crt_set_key_usage(raw, usage), "gnutls_x509_crt_set_key_usage");
+  if (spec.dns_name != nullptr)
+    check_gnutls(gnutls_x509_crt_set_subject_alt_name(raw, GNUTLS_SAN_DNSNAME, spec.dns_name,
+                                                      std::strlen(spec.dns_name), GNUTLS_FSAN_SET),
+                 "gnutls_x509_crt_set_subject_alt_name");
+  if (spec.key_purpose != 0)
+    check_gnutls(gnutls_x509_crt_set_key_purpose_oid(
+                     raw, spec.key_purpose == 1 ? GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT, 0),
+                 "gnutls_x509_crt_set_key_purpose_oid");
+  std::uint8_t key_id[64];
+  size_t key_id_size = sizeof key_id;
+  check_gnutls(gnutls_x509_crt_get_key_id(raw, 0, key_id, &key_id_size), "get_key_id");
+  check_gnutls(gnutls_x509_crt_set_subject_key_id(raw, key_id, key_id_size), "set_subject_key_id");
+  gnutls_x509_crt_t signer = issuer != nullptr ? issuer : raw;
+  gnutls_x509_privkey_t signer_key = issuer_key != nullptr ? issuer_key : key;
+  check_gnutls(gnutls_x509_crt_sign2(raw, signer, signer_key, GNUTLS_DIG_SHA256, 0),
+               "gnutls_x509_crt_sign2");
+  return cert;
+}
+
+std::string export_pem(gnutls_x509_crt_t cert) {
+  gnutls_datum_t out{};
+  check_gnutls(gnutls_x509_crt_export2(cert, GNUTLS_X509_FMT_PEM, &out), "crt_export2");
+  std::string pem(reinterpret_cast<char*>(out.data), out.size);
+  gnutls_free(out.data);
+  return pem;
+}
+
+std::string export_pem(gnutls_x509_privkey_t key) {
+  gnutls_datum_t out{};
+  check_gnutls(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, nullptr,
+                                                  GNUTLS_PKCS_PLAIN, &out),
+               "privkey_export2_pkcs8");
+  std::string pem(reinterpret_cast<char*>(out.data), out.size);
+  gnutls_free(out.data);
+  return pem;
+}
+
+Credentials generate(KeyType type) {
+  Key ca_key = generate_key(type), server_key = generate_key(type), client_key = generate_key(type);
+  Cert ca = make_cert({"CN=dirprobe test CA", true, nullptr, 0, 1}, ca_key.get(), nullptr, nullptr);
+  Cert server = make_cert({"CN=server.dirprobe.test", false, kServerName, 1, 2}, server_key.get(),
+                          ca.get(), ca_key.get());
+  Cert client = make_cert({"CN=client.dirprobe.test", false, nullptr, 2, 3}, client_key.get(),
+                          ca.get(), ca_key.get());
+  return {export_pem(ca.get()),      export_pem(server.get()), export_pem(server_key.get()),
+          export_pem(client.get()),  export_pem(client_key.get())};
+}
+
+}  // namespace
+
+const Credentials& test_credentials(KeyType type) {
+  static std::mutex mutex;
+  static std::map<KeyType, Credentials> cache;
+  std::lock_guard lock(mutex);
+  auto it = cache.find(type);
+  if (it == cache.end()) it = cache.emplace(type, generate(type)).first;
+  return it->second;
+}
+
+}  // namespace dirprobe

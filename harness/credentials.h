@@ -1,0 +1,24 @@
+// Test credentials generated in memory at start-up, never stored: an ECDSA P-256 CA, a server
+// leaf for kServerName, and a client leaf (for client authentication), as PEM text that both
+// GnuTLS and OpenSSL load. Optionally the same set with RSA-2048 keys.
+#pragma once
+
+#include <string>
+
+namespace dirprobe {
+
+inline constexpr const char* kServerName = "server.dirprobe.test";
+
+enum class KeyType { kEcdsaP256, kRsa2048 };
+
+struct Credentials {
+  std::string ca_cert_pem;
+  std::string server_cert_pem, server_key_pem;
+  std::string client_cert_pem, client_key_pem;
+};
+
+// Generated on first use for each key type and then shared for the process's lifetime.
+// Throws std::runtime_error naming the GnuTLS call that failed.
+const Credentials& test_credentials(KeyType type = KeyType::kEcdsaP256);
+
+}  // namespace dirprobe

@@ -1,0 +1,292 @@
+#include "harness/driver.h"
+
+#include <malloc.h>
+#include <poll.h>
+
+#include <chrono>
+#include <memory>
+
+#include "harness/transport.h"
+
+namespace dirprobe {
+
+std::string_view api_name(Api api, std::string_view library) {
+  static constexpr std::string_view kGnutls[] = {"gnutls_handshake", "gnutls_record_send",
+                                                 "gnutls_record_recv", "gnutls_bye"};
+  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
+                                                  "SSL_read_ex", "SSL_shutdown"};
+  return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
+}
+
+std::string_view run_end_name(RunEnd end) {
+  static constexpr std::string_view kNames[] = {"completed", "fatal", "stalled", "budget"};
+  return kNames[static_cast<int>(end)];
+}
+
+namespace {
+
+// Consecutive ticks without progress before a case counts as stalled.
+constexpr int kIdleLimit = 16;
+
+struct Wait {
+  int dir = -1;  // -1: not waiting; 0/1: waiting for readable/writable
+};
+
+// Runs one side's script, one call per pending activity per tick.
+class SideRunner {
+ public:
+  SideRunner(Side side, Endpoint& ep, const std::vector<Step>& steps, const CaseSpec& spec,
+             bool trusting, std::vector<CallRecord>& log)
+      : side_(side), ep_(ep), steps_(steps), spec_(spec), trusting_(trusting), log_(log),
+        rx_(spec.seed + (side == Side::kSubject ? 1 : 0), total_recv(steps)),
+        send_buf_(spec.send_chunk), recv_buf_(spec.recv_buffer) {
+    enter_step();
+  }
+
+  bool done() const { return step_ >= steps_.size(); }
+  bool failed() const { return failed_; }
+  const std::string& failure() const { return failure_; }
+  const PatternChecker& rx() const { return rx_; }
+  std::uint64_t tx() const { return send_offset_; }
+  // Counts calls that succeeded and steps completed: part of the progress measure.
+  std::uint64_t successes() const { return successes_; }
+
+  void tick(std::uint64_t now) {
+    now_ = now;
+    if (done() || failed_) return;
+    const Step& s = steps_[step_];
+    switch (s.kind) {
+      case StepKind::kHandshake:
+        if (ready(main_)) finish_if_ok(call(Api::kHandshake, 0, false), main_);
+        break;
+      case StepKind::kBye:
+        if (ready(main_)) finish_if_ok(call(Api::kBye, 0, false), main_);
+        break;
+      case StepKind::kTransfer:
+        if (send_offset_ < send_goal_ && ready(send_wait_)) do_send();
+        if (rx_.received() < recv_goal_ && ready(recv_wait_)) do_recv(false);
+        if (send_offset_ >= send_goal_ && rx_.received() >= recv_goal_ && !failed_) advance();
+        break;
+      case StepKind::kExpectEof:
+        if (ready(recv_wait_)) do_recv(true);
+        break;
+    }
+  }
+
+ private:
+  static std::uint64_t total_recv(const std::vector<Step>& steps) {
+    std::uint64_t total = 0;
+    for (const auto& s : steps) total += s.recv_bytes;
+    return total;
+  }
+
+  void enter_step() {
+    main_ = send_wait_ = recv_wait_ = Wait{};
+    if (done()) return;
+    send_goal_ = send_offset_ + steps_[step_].send_bytes;
+    recv_goal_ = rx_.received() + steps_[step_].recv_bytes;
+  }
+
+  void advance() {
+    ++step_;
+    ++successes_;
+    enter_step();
+  }
+
+  // A trusting side skips an activity until its fd is ready in the direction it waits for.
+  bool ready(Wait& wait) {
+    if (wait.dir < 0) return true;
+    if (!fd_ready(ep_.channel().fd(), wait.dir)) return false;
+    wait.dir = -1;
+    return true;
+  }
+
+  CallOutcome call(Api api, std::size_t size, bool null_retry) {
+    CallRecord rec{side_, api, size, null_retry, {}, {ep_.channel().trace_size(), 0}, now_};
+    switch (api) {
+      case Api::kHandshake: rec.out = ep_.handshake(); break;
+      case Api::kBye: rec.out = ep_.bye(steps_[step_].how); break;
+      case Api::kSend:
+        rec.out = null_retry ? ep_.send(nullptr, 0) : ep_.send(send_buf_.data(), size);
+        break;
+      case Api::kRecv: rec.out = ep_.recv(recv_buf_.data(), recv_buf_.size()); break;
+    }
+    rec.io.end = ep_.channel().trace_size();
+    log_.push_back(rec);
+    if (rec.out.status == Status::kOk) ++successes_;
+    if (rec.out.status == Status::kFatal) {
+      failed_ = true;
+      failure_ = std::string(api_name(api, ep_.library())) + " returned " +
+                 ep_.code_name(rec.out.code);
+    }
+    return rec.out;
+  }
+
+  // After E_AGAIN a trusting loop waits for the reported direction; E_INTERRUPTED retries.
+  void on_block(const CallOutcome& out, Wait& wait) {
+    if (trusting_ && out.status == Status::kAgain) wait.dir = out.direction == 1 ? 1 : 0;
+  }
+
+  void finish_if_ok(const CallOutcome& out, Wait& wait) {
+    if (out.status == Status::kOk) {
+      advance();
+    } else if (out.status == Status::kEof) {
+      fail("unexpected end of stream during " + steps_[step_].text());
+    } else {
+      on_block(out, wait);
+    }
+  }
+
+  void do_send() {
+    bool retry = in_flight_ > 0;
+    if (!retry) {
+      in_flight_ = static_cast<std::size_t>(
+          std::min<std::uint64_t>(send_buf_.size(), send_goal_ - send_offset_));
+      fill_pattern(spec_.seed + (side_ == Side::kSubject ? 0 : 1), send_offset_, send_buf_.data(),
+                   in_flight_);
+    }
+    bool null_retry = retry && spec_.retry == RetryMode::kNull && side_ == Side::kSubject;
+    CallOutcome out = call(Api::kSend, in_flight_, null_retry);
+    if (out.status == Status::kOk) {
+      send_offset_ += static_cast<std::uint64_t>(out.bytes);
+      in_flight_ = 0;
+    } else {
+      on_block(out, send_wait_);
+    }
+  }
+
+  void do_recv(bool want_eof) {
+    CallOutcome out = call(Api::kRecv, recv_buf_.size(), false);
+    if (out.status == Status::kOk) {
+      rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
+      if (want_eof && out.bytes > 0 && rx_.error()) fail("data after the expected end: " + rx_.error()->text());
+    } else if (out.status == Status::kEof) {
+      if (want_eof) advance();
+      else fail("end of stream after " + std::to_string(rx_.received()) + " of " +
+                std::to_string(recv_goal_) + " bytes");
+    } else {
+      on_block(out, recv_wait_);
+    }
+  }
+
+  void fail(std::string why) {
+    failed_ = true;
+    failure_ = std::move(why);
+  }
+
+  Side side_;
+  Endpoint& ep_;
+  const std::vector<Step>& steps_;
+  const CaseSpec& spec_;
+  bool trusting_;
+  std::vector<CallRecord>& log_;
+  std::size_t step_ = 0;
+  std::uint64_t now_ = 0;
+  std::uint64_t send_offset_ = 0, send_goal_ = 0, recv_goal_ = 0;
+  PatternChecker rx_;
+  std::vector<std::uint8_t> send_buf_, recv_buf_;
+  std::size_t in_flight_ = 0;  // size of a send awaiting its retry
+  Wait main_, send_wait_, recv_wait_;
+  bool failed_ = false;
+  std::string failure_;
+  std::uint64_t successes_ = 0;
+};
+
+EndpointConfig peer_config(const CaseSpec& spec) {
+  EndpointConfig c;
+  c.role = spec.subject.role == Role::kClient ? Role::kServer : Role::kClient;
+  c.protocol = spec.subject.protocol;
+  c.key = spec.subject.key;
+  return c;
+}
+
+long long heap_in_use() { return static_cast<long long>(mallinfo2().uordblks); }
+
+// One bounded wait for in-flight TCP segments (delayed window updates, persist probes) before
+// a TCP case is declared stalled; a socketpair delivers synchronously, so it never waits.
+constexpr int kTcpSettleMs = 1000;
+void settle(const SocketPair& pair) {
+  pollfd fds[2] = {{pair.a.get(), POLLIN, 0}, {pair.b.get(), POLLIN, 0}};
+  ::poll(fds, 2, kTcpSettleMs);
+}
+
+}  // namespace
+
+CaseRun run_case(const CaseSpec& spec) {
+  auto started = std::chrono::steady_clock::now();
+  CaseRun run;
+  SocketPair pair = make_socket_pair(spec.transport, spec.buffers);
+  run.subject_buffers = pair.effective_a;
+  run.peer_buffers = pair.effective_b;
+  auto subject = make_gnutls_endpoint(spec.subject, pair.a.get(), FaultPlan::parse(spec.fault_plan));
+  auto peer = spec.peer == PeerLibrary::kGnutls
+                  ? make_gnutls_endpoint(peer_config(spec), pair.b.get(), FaultPlan())
+                  : make_openssl_endpoint(peer_config(spec), pair.b.get(), FaultPlan());
+  run.library_subject = subject->library();
+  run.library_peer = peer->library();
+  run.subject_traced = subject->traced();
+
+  SideRunner s(Side::kSubject, *subject, spec.subject_steps, spec,
+               spec.policy == LoopPolicy::kTrusting, run.calls);
+  SideRunner p(Side::kPeer, *peer, spec.peer_steps, spec, false, run.calls);
+  bool measure_heap = spec.buffer_bound.has_value();
+  long long heap_base = measure_heap ? heap_in_use() : 0;
+
+  auto progress = [&] {
+    return subject->channel().bytes_pushed() + subject->channel().bytes_pulled() +
+           peer->channel().bytes_pushed() + peer->channel().bytes_pulled() + s.successes() +
+           p.successes();
+  };
+  int idle = 0;
+  bool settled = false;
+  run.end = RunEnd::kBudget;
+  run.end_reason = "tick budget of " + std::to_string(spec.tick_budget) + " exhausted";
+  for (std::uint64_t tick = 0; tick < spec.tick_budget; ++tick) {
+    run.ticks = tick + 1;
+    auto before = progress();
+    s.tick(tick);
+    run.max_pending = std::max(run.max_pending, subject->pending());
+    if (measure_heap) run.heap_growth = std::max(run.heap_growth, heap_in_use() - heap_base);
+    if (!s.failed()) p.tick(tick);
+    if (s.failed() || p.failed()) {
+      run.end = RunEnd::kFatal;
+      run.end_reason = s.failed() ? "subject: " + s.failure() : "peer: " + p.failure();
+      break;
+    }
+    if (s.done() && p.done()) {
+      run.end = RunEnd::kCompleted;
+      run.end_reason = "both scripts completed";
+      break;
+    }
+    if (progress() != before) {
+      idle = 0;
+      settled = false;
+    } else if (++idle >= kIdleLimit) {
+      if (settled || spec.transport != TransportKind::kTcp) {
+        run.end = RunEnd::kStalled;
+        run.end_reason = "no progress for " + std::to_string(kIdleLimit) + " ticks (subject " +
+                         (s.done() ? "done" : "waiting") + ", peer " +
+                         (p.done() ? "done" : "waiting") + ")";
+        break;
+      }
+      settle(pair);
+      settled = true;
+      idle = 0;
+    }
+  }
+
+  run.subject_trace = subject->channel().trace();
+  run.peer_trace = peer->channel().trace();
+  run.subject_rx = s.rx();
+  run.peer_rx = p.rx();
+  run.subject_tx = s.tx();
+  run.peer_tx = p.tx();
+  const FaultPlan& plan = subject->channel().plan();
+  run.faults_injected = plan.injected();
+  run.hard_faults = plan.hard_faults();
+  run.unused_script_steps = plan.unused_script_steps();
+  run.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  return run;
+}
+
+}  // namespace dirprobe

@@ -1,0 +1,63 @@
+// The driver: a single-threaded, deterministic scheduler that steps the subject (GnuTLS) and
+// the peer in rounds ("ticks"), makes one API call per pending activity per tick, and logs
+// every call with its outcome, reported direction and the I/O it caused. Every run is bounded:
+// a case that stops making progress ends as stalled, one that runs too long as over budget.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/case_spec.h"
+#include "harness/endpoint.h"
+#include "harness/io_trace.h"
+#include "harness/pattern.h"
+
+namespace dirprobe {
+
+enum class Side : std::uint8_t { kSubject, kPeer };
+enum class Api : std::uint8_t { kHandshake, kSend, kRecv, kBye };
+
+// The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...
+std::string_view api_name(Api api, std::string_view library);
+
+struct CallRecord {
+  Side side;
+  Api api;
+  std::size_t size = 0;     // bytes offered to send/recv
+  bool null_retry = false;  // a send retried with NULL, 0
+  CallOutcome out;
+  TraceSpan io;             // this side's trace during the call
+  std::uint64_t tick = 0;
+};
+
+enum class RunEnd {
+  kCompleted,  // both scripts ran to the end
+  kFatal,      // a side's call failed fatally
+  kStalled,    // no side made progress for a while: a deadlock or a spin
+  kBudget,     // the tick budget ran out while progress was still being made
+};
+std::string_view run_end_name(RunEnd end);
+
+struct CaseRun {
+  RunEnd end = RunEnd::kCompleted;
+  std::string end_reason;
+  std::vector<CallRecord> calls;  // both sides, in order
+  IoTrace subject_trace, peer_trace;
+  bool subject_traced = true;
+  PatternChecker subject_rx{0, 0}, peer_rx{0, 0};  // what each side received
+  std::uint64_t subject_tx = 0, peer_tx = 0;       // application bytes each side sent
+  std::size_t faults_injected = 0, hard_faults = 0, unused_script_steps = 0;
+  std::uint64_t ticks = 0;
+  std::size_t max_pending = 0;     // largest gnutls_record_check_pending() seen on the subject
+  long long heap_growth = 0;       // largest heap growth (bytes, mallinfo2) during the run
+  BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
+  std::string library_subject, library_peer;
+  double wall_ms = 0;  // informational only; never part of a verdict
+};
+
+// Runs one case. Throws std::runtime_error (or a library error) if the case cannot be set up.
+CaseRun run_case(const CaseSpec& spec);
+
+}  // namespace dirprobe

@@ -1,0 +1,90 @@
+// One side of a TLS connection, whatever the library: the calls the driver makes and the
+// normalized outcome of each. GnutlsEndpoint and OpensslEndpoint implement it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "harness/channel.h"
+#include "harness/credentials.h"
+#include "harness/fault_plan.h"
+
+namespace dirprobe {
+
+enum class Role { kClient, kServer };
+enum class Protocol { kTls12, kTls13 };
+enum class PeerLibrary { kGnutls, kOpenssl };
+enum class ByeHow { kRdwr, kWr };
+
+std::string_view role_name(Role role);
+std::string_view protocol_name(Protocol protocol);
+std::string_view peer_name(PeerLibrary peer);
+std::string_view bye_name(ByeHow how);
+// Each throws std::invalid_argument naming the accepted values.
+Role parse_role(std::string_view text);
+Protocol parse_protocol(std::string_view text);
+PeerLibrary parse_peer(std::string_view text);
+ByeHow parse_bye(std::string_view text);
+
+enum class Status {
+  kOk,           // done (handshake complete, bytes moved, bye finished)
+  kAgain,        // GNUTLS_E_AGAIN / SSL_ERROR_WANT_*: retry later
+  kInterrupted,  // GNUTLS_E_INTERRUPTED: retry
+  kEof,          // recv: the peer closed (close_notify)
+  kFatal,        // anything else
+};
+
+struct CallOutcome {
+  Status status = Status::kFatal;
+  int code = 0;        // the library's own code: GnuTLS rc, or SSL_get_error() for OpenSSL
+  long bytes = 0;      // send/recv: bytes moved when kOk
+  int direction = -1;  // gnutls_record_get_direction() after the call; OpenSSL: want read 0 / write 1
+};
+
+struct EndpointConfig {
+  Role role = Role::kClient;
+  Protocol protocol = Protocol::kTls13;
+  KeyType key = KeyType::kEcdsaP256;
+  std::string priority;       // GnuTLS priority string; empty derives one from `protocol`
+  unsigned extra_flags = 0;   // added to gnutls_init flags (GNUTLS_NONBLOCK is always set)
+  bool socket_io = false;     // GnuTLS reads and writes the fd itself (no callbacks, no faults)
+};
+
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  virtual CallOutcome handshake() = 0;
+  // Retry after kAgain/kInterrupted with the same arguments (or null/0 where the library
+  // allows it, see GnutlsEndpoint).
+  virtual CallOutcome send(const std::uint8_t* data, std::size_t size) = 0;
+  virtual CallOutcome recv(std::uint8_t* buffer, std::size_t size) = 0;
+  virtual CallOutcome bye(ByeHow how) = 0;
+  // The symbolic name of an outcome's code, e.g. "GNUTLS_E_AGAIN".
+  virtual std::string code_name(int code) const = 0;
+  // Application bytes the library holds that a recv would return without I/O.
+  virtual std::size_t pending() const = 0;
+  virtual std::string_view library() const = 0;
+
+  Channel& channel() { return channel_; }
+  const Channel& channel() const { return channel_; }
+  // False when the library does its own socket I/O: the channel then traces nothing.
+  virtual bool traced() const { return true; }
+
+ protected:
+  Endpoint(int fd, FaultPlan plan) : channel_(fd, std::move(plan)) {}
+  Channel channel_;
+};
+
+std::unique_ptr<Endpoint> make_gnutls_endpoint(const EndpointConfig& config, int fd,
+                                               FaultPlan plan);
+std::unique_ptr<Endpoint> make_openssl_endpoint(const EndpointConfig& config, int fd,
+                                                FaultPlan plan);
+
+// Runtime versions, as the libraries report them.
+std::string gnutls_runtime_version();
+std::string openssl_runtime_version();
+
+}  // namespace dirprobe

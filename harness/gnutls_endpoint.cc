@@ -1,0 +1,145 @@
+// The GnuTLS endpoint: a gnutls_session_t whose push, vec_push, pull, pull_timeout and errno
+// go through the Channel (so the fault plan applies and the trace sees every operation), or,
+// in socket_io mode, through GnuTLS's own socket calls on the fd.
+#include <gnutls/gnutls.h>
+
+#include "harness/endpoint.h"
+#include "harness/gnutls_check.h"
+#include "harness/handles.h"
+
+namespace dirprobe {
+namespace {
+
+std::string default_priority(Protocol protocol) {
+  return protocol == Protocol::kTls13 ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
+                                      : "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+}
+
+gnutls_datum_t datum(const std::string& s) {
+  return {reinterpret_cast<unsigned char*>(const_cast<char*>(s.data())),
+          static_cast<unsigned>(s.size())};
+}
+
+class GnutlsEndpoint final : public Endpoint {
+ public:
+  GnutlsEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
+      : Endpoint(fd, std::move(plan)), socket_io_(config.socket_io) {
+    init_credentials(config);
+    gnutls_session_t raw;
+    unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
+                     GNUTLS_NONBLOCK | config.extra_flags;
+    check_gnutls(gnutls_init(&raw, flags), "gnutls_init");
+    session_.reset(raw);
+    std::string priority =
+        config.priority.empty() ? default_priority(config.protocol) : config.priority;
+    const char* err_pos = nullptr;
+    check_gnutls(gnutls_priority_set_direct(raw, priority.c_str(), &err_pos),
+                 "gnutls_priority_set_direct");
+    check_gnutls(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, creds_.get()),
+                 "gnutls_credentials_set");
+    if (config.role == Role::kClient) {
+      check_gnutls(gnutls_server_name_set(raw, GNUTLS_NAME_DNS, kServerName,
+                                          std::char_traits<char>::length(kServerName)),
+                   "gnutls_server_name_set");
+      gnutls_session_set_verify_cert(raw, kServerName, 0);
+    }
+    if (socket_io_) {
+      gnutls_transport_set_int(raw, fd);
+    } else {
+      gnutls_transport_set_ptr(raw, this);
+      gnutls_transport_set_push_function(raw, push_cb);
+      gnutls_transport_set_vec_push_function(raw, vec_push_cb);
+      gnutls_transport_set_pull_function(raw, pull_cb);
+      gnutls_transport_set_pull_timeout_function(raw, pull_timeout_cb);
+    }
+  }
+
+  CallOutcome handshake() override { return outcome(gnutls_handshake(session_.get())); }
+  CallOutcome send(const std::uint8_t* data, std::size_t size) override {
+    return outcome(static_cast<int>(gnutls_record_send(session_.get(), data, size)));
+  }
+  CallOutcome recv(std::uint8_t* buffer, std::size_t size) override {
+    return outcome(static_cast<int>(gnutls_record_recv(session_.get(), buffer, size)), true);
+  }
+  CallOutcome bye(ByeHow how) override {
+    return outcome(gnutls_bye(session_.get(), how == ByeHow::kRdwr ? GNUTLS_SHUT_RDWR
+                                                                      : GNUTLS_SHUT_WR));
+  }
+  std::string code_name(int code) const override { return gnutls_rc_name(code); }
+  std::size_t pending() const override { return gnutls_record_check_pending(session_.get()); }
+  std::string_view library() const override { return "gnutls"; }
+  bool traced() const override { return !socket_io_; }
+
+ private:
+  void init_credentials(const EndpointConfig& config) {
+    const Credentials& c = test_credentials(config.key);
+    gnutls_certificate_credentials_t raw;
+    check_gnutls(gnutls_certificate_allocate_credentials(&raw), "certificate_allocate");
+    creds_.reset(raw);
+    gnutls_datum_t ca = datum(c.ca_cert_pem);
+    check_gnutls(gnutls_certificate_set_x509_trust_mem(raw, &ca, GNUTLS_X509_FMT_PEM),
+                 "gnutls_certificate_set_x509_trust_mem");
+    bool server = config.role == Role::kServer;
+    gnutls_datum_t cert = datum(server ? c.server_cert_pem : c.client_cert_pem);
+    gnutls_datum_t key = datum(server ? c.server_key_pem : c.client_key_pem);
+    check_gnutls(gnutls_certificate_set_x509_key_mem(raw, &cert, &key, GNUTLS_X509_FMT_PEM),
+                 "gnutls_certificate_set_x509_key_mem");
+  }
+
+  CallOutcome outcome(int rc, bool is_recv = false) {
+    CallOutcome out;
+    out.code = rc;
+    out.direction = gnutls_record_get_direction(session_.get());
+    if (rc >= 0) {
+      out.status = (is_recv && rc == 0) ? Status::kEof : Status::kOk;
+      out.bytes = rc;
+    } else if (rc == GNUTLS_E_AGAIN) {
+      out.status = Status::kAgain;
+    } else if (rc == GNUTLS_E_INTERRUPTED) {
+      out.status = Status::kInterrupted;
+    } else {
+      out.status = Status::kFatal;
+    }
+    return out;
+  }
+
+  static GnutlsEndpoint* self(gnutls_transport_ptr_t p) { return static_cast<GnutlsEndpoint*>(p); }
+  void report(long rc) {
+    if (rc < 0) gnutls_transport_set_errno(session_.get(), channel_.last_errno());
+  }
+  static ssize_t push_cb(gnutls_transport_ptr_t p, const void* data, size_t size) {
+    long rc = self(p)->channel_.push(data, size);
+    self(p)->report(rc);
+    return rc;
+  }
+  static ssize_t vec_push_cb(gnutls_transport_ptr_t p, const giovec_t* iov, int count) {
+    // giovec_t is declared layout-compatible with struct iovec.
+    long rc = self(p)->channel_.pushv(reinterpret_cast<const iovec*>(iov), count);
+    self(p)->report(rc);
+    return rc;
+  }
+  static ssize_t pull_cb(gnutls_transport_ptr_t p, void* data, size_t size) {
+    long rc = self(p)->channel_.pull(data, size);
+    self(p)->report(rc);
+    return rc;
+  }
+  // Never waits: the driver is single-threaded, so nothing could arrive during a wait.
+  static int pull_timeout_cb(gnutls_transport_ptr_t p, unsigned int) {
+    int rc = self(p)->channel_.poll_readable();
+    self(p)->report(rc);
+    return rc;
+  }
+
+  GnutlsPtr<gnutls_certificate_credentials_t> creds_;
+  GnutlsPtr<gnutls_session_t> session_;
+  bool socket_io_;
+};
+
+}  // namespace
+
+std::unique_ptr<Endpoint> make_gnutls_endpoint(const EndpointConfig& config, int fd,
+                                               FaultPlan plan) {
+  return std::make_unique<GnutlsEndpoint>(config, fd, std::move(plan));
+}
+
+}  // namespace dirprobe

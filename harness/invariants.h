@@ -1,0 +1,37 @@
+// The invariant checkers: each reads a finished run (the call log and the transport traces)
+// and gives a verdict, with the first counterexample when it is violated.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+
+#include "harness/case_spec.h"
+#include "harness/driver.h"
+#include "harness/invariant_ids.h"
+
+namespace dirprobe {
+
+enum class Verdict : std::uint8_t { kNa, kHeld, kViolated };
+std::string_view verdict_name(Verdict v);  // "n/a", "held", "violated"
+
+struct Counterexample {
+  std::size_t call_index = 0;  // into CaseRun::calls
+  std::string what;            // one sentence: what was seen and what was expected
+};
+
+struct InvariantResult {
+  Verdict verdict = Verdict::kNa;
+  std::string note;  // why n/a, or what held, in a few words
+  std::optional<Counterexample> counterexample;
+};
+
+using InvariantResults = std::array<InvariantResult, kAllInvariants.size()>;
+
+InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run);
+
+inline const InvariantResult& result_of(const InvariantResults& r, Invariant inv) {
+  return r[static_cast<std::size_t>(inv)];
+}
+
+}  // namespace dirprobe

@@ -1,0 +1,159 @@
+// The OpenSSL endpoint: an SSL* over a custom BIO whose reads and writes go through the
+// Channel, so the same fault plans and traces apply as for GnuTLS.
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+#include "harness/endpoint.h"
+#include "harness/handles.h"
+#include "harness/names.h"
+
+namespace dirprobe {
+namespace {
+
+[[noreturn]] void throw_openssl(const char* call) {
+  char buf[256] = "no error queued";
+  unsigned long err = ERR_get_error();
+  if (err != 0) ERR_error_string_n(err, buf, sizeof buf);
+  ERR_clear_error();
+  throw std::runtime_error(std::string(call) + " failed: " + buf);
+}
+
+void check_ssl(int rc, const char* call) {
+  if (rc <= 0) throw_openssl(call);
+}
+
+Channel* channel_of(BIO* bio) { return static_cast<Channel*>(BIO_get_data(bio)); }
+
+int bio_write(BIO* bio, const char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  long rc = channel_of(bio)->push(data, static_cast<std::size_t>(size));
+  if (rc < 0 && (channel_of(bio)->last_errno() == EAGAIN || channel_of(bio)->last_errno() == EINTR))
+    BIO_set_retry_write(bio);
+  return static_cast<int>(rc);
+}
+
+int bio_read(BIO* bio, char* data, int size) {
+  BIO_clear_retry_flags(bio);
+  long rc = channel_of(bio)->pull(data, static_cast<std::size_t>(size));
+  if (rc < 0 && (channel_of(bio)->last_errno() == EAGAIN || channel_of(bio)->last_errno() == EINTR))
+    BIO_set_retry_read(bio);
+  return static_cast<int>(rc);
+}
+
+long bio_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+const BIO_METHOD* channel_bio_method() {
+  static UniquePtr<BIO_METHOD> method = [] {
+    UniquePtr<BIO_METHOD> m(BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "dirprobe"));
+    BIO_meth_set_write(m.get(), bio_write);
+    BIO_meth_set_read(m.get(), bio_read);
+    BIO_meth_set_ctrl(m.get(), bio_ctrl);
+    BIO_meth_set_create(m.get(), bio_create);
+    return m;
+  }();
+  return method.get();
+}
+
+UniquePtr<BIO> pem_bio(const std::string& pem) {
+  return UniquePtr<BIO>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+}
+
+void load_credentials(SSL_CTX* ctx, const EndpointConfig& config) {
+  const Credentials& c = test_credentials(config.key);
+  bool server = config.role == Role::kServer;
+  auto cert_bio = pem_bio(server ? c.server_cert_pem : c.client_cert_pem);
+  UniquePtr<X509> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) throw_openssl("PEM_read_bio_X509");
+  check_ssl(SSL_CTX_use_certificate(ctx, cert.get()), "SSL_CTX_use_certificate");
+  auto key_bio = pem_bio(server ? c.server_key_pem : c.client_key_pem);
+  UniquePtr<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  if (!key) throw_openssl("PEM_read_bio_PrivateKey");
+  check_ssl(SSL_CTX_use_PrivateKey(ctx, key.get()), "SSL_CTX_use_PrivateKey");
+  auto ca_bio = pem_bio(c.ca_cert_pem);
+  UniquePtr<X509> ca(PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr));
+  if (!ca) throw_openssl("PEM_read_bio_X509(CA)");
+  check_ssl(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca.get()), "X509_STORE_add_cert");
+}
+
+class OpensslEndpoint final : public Endpoint {
+ public:
+  OpensslEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
+      : Endpoint(fd, std::move(plan)) {
+    ctx_.reset(SSL_CTX_new(TLS_method()));
+    if (!ctx_) throw_openssl("SSL_CTX_new");
+    int version = config.protocol == Protocol::kTls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    check_ssl(SSL_CTX_set_min_proto_version(ctx_.get(), version), "set_min_proto_version");
+    check_ssl(SSL_CTX_set_max_proto_version(ctx_.get(), version), "set_max_proto_version");
+    load_credentials(ctx_.get(), config);
+    ssl_.reset(SSL_new(ctx_.get()));
+    if (!ssl_) throw_openssl("SSL_new");
+    if (config.role == Role::kClient) {
+      SSL_set_connect_state(ssl_.get());
+      SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER, nullptr);
+      check_ssl(SSL_set1_host(ssl_.get(), kServerName), "SSL_set1_host");
+      check_ssl(SSL_set_tlsext_host_name(ssl_.get(), kServerName), "SSL_set_tlsext_host_name");
+    } else {
+      SSL_set_accept_state(ssl_.get());
+    }
+    BIO* bio = BIO_new(channel_bio_method());
+    if (bio == nullptr) throw_openssl("BIO_new");
+    BIO_set_data(bio, &channel_);
+    SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns the BIO from here on
+  }
+
+  CallOutcome handshake() override { return outcome(SSL_do_handshake(ssl_.get()), 0); }
+  CallOutcome send(const std::uint8_t* data, std::size_t size) override {
+    std::size_t written = 0;
+    int rc = SSL_write_ex(ssl_.get(), data, size, &written);
+    return outcome(rc, static_cast<long>(written));
+  }
+  CallOutcome recv(std::uint8_t* buffer, std::size_t size) override {
+    std::size_t got = 0;
+    int rc = SSL_read_ex(ssl_.get(), buffer, size, &got);
+    return outcome(rc, static_cast<long>(got));
+  }
+  // SSL_shutdown returns 0 once its close_notify is out, 1 once the peer's has arrived too.
+  CallOutcome bye(ByeHow how) override {
+    int rc = SSL_shutdown(ssl_.get());
+    if (rc == 0 && how == ByeHow::kWr) return {Status::kOk, SSL_ERROR_NONE, 0, -1};
+    if (rc == 0) return {Status::kAgain, SSL_ERROR_WANT_READ, 0, 0};
+    return outcome(rc, 0);
+  }
+  std::string code_name(int code) const override { return ssl_error_name(code); }
+  std::size_t pending() const override { return static_cast<std::size_t>(SSL_pending(ssl_.get())); }
+  std::string_view library() const override { return "openssl"; }
+
+ private:
+  CallOutcome outcome(int rc, long bytes) {
+    if (rc > 0) return {Status::kOk, SSL_ERROR_NONE, bytes, -1};
+    int err = SSL_get_error(ssl_.get(), rc);
+    ERR_clear_error();
+    switch (err) {
+      case SSL_ERROR_WANT_READ: return {Status::kAgain, err, 0, 0};
+      case SSL_ERROR_WANT_WRITE: return {Status::kAgain, err, 0, 1};
+      case SSL_ERROR_ZERO_RETURN: return {Status::kEof, err, 0, -1};
+      default: return {Status::kFatal, err, 0, -1};
+    }
+  }
+
+  UniquePtr<SSL_CTX> ctx_;
+  UniquePtr<SSL> ssl_;
+};
+
+}  // namespace
+
+std::unique_ptr<Endpoint> make_openssl_endpoint(const EndpointConfig& config, int fd,
+                                                FaultPlan plan) {
+  return std::make_unique<OpensslEndpoint>(config, fd, std::move(plan));
+}
+
+}  // namespace dirprobe
