@@ -11,6 +11,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "harness/driver.h"
 #include "harness/fault_plan.h"
 
 namespace dirprobe {
@@ -334,6 +335,32 @@ std::vector<CaseSpec> expand(const Scenario& sc) {
                                 (retry == RetryMode::kNull ? "-nullretry" : "");
                     out.push_back(std::move(c));
                   }
+  return out;
+}
+
+std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep) {
+  CaseRun run = run_case(clean);
+  std::size_t pushes = 0, pulls = 0;
+  for (const auto& ev : run.subject_trace)
+    if (!ev.poll) ++(ev.op == IoOp::kPush ? pushes : pulls);
+  std::vector<CaseSpec> out;
+  for (const auto& action : sweep.actions)
+    for (auto [op, count] : {std::pair{"push", pushes}, std::pair{"pull", pulls}})
+      for (std::size_t i = 1; i <= count; ++i) {
+        CaseSpec c = clean;
+        c.fault_plan = std::string(op) + "@" + std::to_string(i) + "=" + action;
+        out.push_back(std::move(c));
+      }
+  return out;
+}
+
+std::vector<CaseSpec> expand_all(const Scenario& sc) {
+  std::vector<CaseSpec> out = expand(sc);
+  if (sc.sweep.actions.empty()) return out;
+  std::size_t base = out.size();
+  for (std::size_t i = 0; i < base; ++i)
+    if (out[i].fault_plan == "none")
+      for (auto& c : sweep_points(out[i], sc.sweep)) out.push_back(std::move(c));
   return out;
 }
 

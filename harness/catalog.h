@@ -34,7 +34,7 @@ struct Scenario {
   std::vector<bool> socket_io;        // false: callbacks; true: GnuTLS's own socket I/O
   std::vector<std::string> faults;    // fault plans (validated)
   std::vector<std::uint64_t> seeds;
-  SweepSpec sweep;                    // empty: no sweep
+  SweepSpec sweep;                    // empty: no sweep; else swept from each clean variant
 };
 
 struct Catalog {
@@ -50,6 +50,13 @@ Catalog load_catalog(const std::filesystem::path& dir);
 
 // The product of a scenario's axes (without sweep points), in a stable order.
 std::vector<CaseSpec> expand(const Scenario& scenario);
+
+// Sweep points of one clean case: it is run once to count the subject's pushes and pulls,
+// then one case per (action, operation index) injects that action there and nowhere else.
+std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep);
+
+// expand() plus the sweep points of every clean variant (fault plan "none").
+std::vector<CaseSpec> expand_all(const Scenario& scenario);
 
 // The directory the build was configured with (DIRPROBE_SCENARIO_DIR), overridable by the
 // environment variable of the same name.

@@ -23,7 +23,7 @@ std::vector<Group> load_groups() {
   std::vector<std::string> order;
   try {
     for (const auto& sc : load_catalog(default_scenario_dir()).scenarios)
-      for (auto& c : expand(sc)) {
+      for (auto& c : expand_all(sc)) {
         std::string key = c.scenario + "_" + std::string(protocol_name(c.subject.protocol)) + "_" +
                           std::string(peer_name(c.peer));
         for (char& ch : key)

@@ -42,7 +42,7 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
   bool everything = sel.case_ids.empty() && sel.filters.empty();
   std::vector<CaseSpec> out;
   for (const auto& sc : catalog.scenarios)
-    for (auto& c : expand(sc)) {
+    for (auto& c : expand_all(sc)) {
       std::string id = c.id();
       bool match = everything || wanted.contains(id);
       for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
@@ -75,7 +75,7 @@ int cmd_list(const Selection& sel, bool scenarios_only) {
   if (scenarios_only) {
     Catalog catalog = load_catalog(scenario_dir(sel));
     for (const auto& sc : catalog.scenarios)
-      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t" << expand(sc).size() << " cases\t"
+      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t" << expand_all(sc).size() << " cases\t"
                 << sc.base.claim << "\n";
     return 0;
   }
