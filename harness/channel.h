@@ -29,6 +29,7 @@ class Channel {
   int last_errno() const { return last_errno_; }
   const IoTrace& trace() const { return trace_; }
   std::size_t trace_size() const { return trace_.size(); }
+  void reserve_trace(std::size_t events) { trace_.reserve(events); }
   const FaultPlan& plan() const { return plan_; }
   std::size_t bytes_pushed() const { return bytes_pushed_; }
   std::size_t bytes_pulled() const { return bytes_pulled_; }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "harness/transport.h"
 
@@ -25,6 +26,8 @@ std::string_view run_end_name(RunEnd end) {
 
 namespace {
 
+long long heap_in_use() { return static_cast<long long>(mallinfo2().uordblks); }
+
 // Consecutive ticks without progress before a case counts as stalled.
 constexpr int kIdleLimit = 16;
 
@@ -44,6 +47,14 @@ class SideRunner {
   }
 
   bool done() const { return step_ >= steps_.size(); }
+  // B1: sums the heap change across this side's API calls after its first step (the
+  // handshake), so that only what the library keeps between calls counts. The trace is
+  // reserved up front so its own growth during a call does not count.
+  void measure_heap(Channel& channel) {
+    measure_heap_ = true;
+    channel.reserve_trace(1 << 16);
+  }
+  long long max_heap_held() const { return max_held_; }
   bool failed() const { return failed_; }
   const std::string& failure() const { return failure_; }
   const PatternChecker& rx() const { return rx_; }
@@ -103,6 +114,8 @@ class SideRunner {
 
   CallOutcome call(Api api, std::size_t size, bool null_retry) {
     CallRecord rec{side_, api, size, null_retry, {}, {ep_.channel().trace_size(), 0}, now_};
+    bool sample = measure_heap_ && step_ > 0;
+    long long heap_before = sample ? heap_in_use() : 0;
     switch (api) {
       case Api::kHandshake: rec.out = ep_.handshake(); break;
       case Api::kBye: rec.out = ep_.bye(steps_[step_].how); break;
@@ -110,6 +123,10 @@ class SideRunner {
         rec.out = null_retry ? ep_.send(nullptr, 0) : ep_.send(send_buf_.data(), size);
         break;
       case Api::kRecv: rec.out = ep_.recv(recv_buf_.data(), recv_buf_.size()); break;
+    }
+    if (sample) {
+      held_ += heap_in_use() - heap_before;
+      max_held_ = std::max(max_held_, held_);
     }
     rec.io.end = ep_.channel().trace_size();
     log_.push_back(rec);
@@ -190,6 +207,8 @@ class SideRunner {
   bool failed_ = false;
   std::string failure_;
   std::uint64_t successes_ = 0;
+  bool measure_heap_ = false;
+  long long held_ = 0, max_held_ = 0;
 };
 
 EndpointConfig peer_config(const CaseSpec& spec) {
@@ -200,7 +219,6 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   return c;
 }
 
-long long heap_in_use() { return static_cast<long long>(mallinfo2().uordblks); }
 
 // One bounded wait for in-flight TCP segments (delayed window updates, persist probes) before
 // a TCP case is declared stalled; a socketpair delivers synchronously, so it never waits.
@@ -228,9 +246,8 @@ CaseRun run_case(const CaseSpec& spec) {
 
   SideRunner s(Side::kSubject, *subject, spec.subject_steps, spec,
                spec.policy == LoopPolicy::kTrusting, run.calls);
+  if (spec.buffer_bound) s.measure_heap(subject->channel());
   SideRunner p(Side::kPeer, *peer, spec.peer_steps, spec, false, run.calls);
-  bool measure_heap = spec.buffer_bound.has_value();
-  long long heap_base = measure_heap ? heap_in_use() : 0;
 
   auto progress = [&] {
     return subject->channel().bytes_pushed() + subject->channel().bytes_pulled() +
@@ -246,7 +263,7 @@ CaseRun run_case(const CaseSpec& spec) {
     auto before = progress();
     s.tick(tick);
     run.max_pending = std::max(run.max_pending, subject->pending());
-    if (measure_heap) run.heap_growth = std::max(run.heap_growth, heap_in_use() - heap_base);
+
     if (!s.failed()) p.tick(tick);
     if (s.failed() || p.failed()) {
       run.end = RunEnd::kFatal;
@@ -277,6 +294,7 @@ CaseRun run_case(const CaseSpec& spec) {
 
   run.subject_trace = subject->channel().trace();
   run.peer_trace = peer->channel().trace();
+  run.heap_growth = s.max_heap_held();
   run.subject_rx = s.rx();
   run.peer_rx = p.rx();
   run.subject_tx = s.tx();

@@ -51,7 +51,7 @@ struct CaseRun {
   std::size_t faults_injected = 0, hard_faults = 0, unused_script_steps = 0;
   std::uint64_t ticks = 0;
   std::size_t max_pending = 0;     // largest gnutls_record_check_pending() seen on the subject
-  long long heap_growth = 0;       // largest heap growth (bytes, mallinfo2) during the run
+  long long heap_growth = 0;       // most heap the subject's calls retained after the handshake (mallinfo2)
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
   std::string library_subject, library_peer;
   double wall_ms = 0;  // informational only; never part of a verdict
