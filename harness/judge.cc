@@ -21,7 +21,7 @@ CaseResult judge(const CaseSpec& spec, CaseRun run) {
   }
   if (r.run.end == RunEnd::kStalled || r.run.end == RunEnd::kBudget) {
     r.outcome = Outcome::kStalled;
-    r.reason = r.run.end_reason;
+    r.reason = r.run.end_reason + (violated.empty() ? "" : "; " + violated);
   } else if (!violated.empty()) {
     r.outcome = Outcome::kFail;
     r.reason = violated;
@@ -32,7 +32,6 @@ CaseResult judge(const CaseSpec& spec, CaseRun run) {
     r.outcome = Outcome::kFail;
     r.reason = "a hard transport fault was injected but the case completed without an error";
   }
-  if (r.outcome == Outcome::kPass && !violated.empty()) r.outcome = Outcome::kFail;
   return r;
 }
 
