@@ -6,12 +6,15 @@ namespace dirprobe {
 
 std::string Step::text() const {
   switch (kind) {
-    case StepKind::kHandshake: return "handshake";
+    case StepKind::kHandshake:
+      return "handshake";
     case StepKind::kTransfer:
       return "transfer(send=" + std::to_string(send_bytes) + ",recv=" + std::to_string(recv_bytes) +
              ")";
-    case StepKind::kBye: return "bye(" + std::string(bye_name(how)) + ")";
-    case StepKind::kExpectEof: return "eof";
+    case StepKind::kBye:
+      return "bye(" + std::string(bye_name(how)) + ")";
+    case StepKind::kExpectEof:
+      return "eof";
   }
   return "?";
 }

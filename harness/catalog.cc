@@ -1,6 +1,7 @@
 #include "harness/catalog.h"
 
 #include <gnutls/gnutls.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +10,6 @@
 #include <map>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "harness/driver.h"
 #include "harness/fault_plan.h"
@@ -28,11 +28,10 @@ struct Ctx {
 };
 
 const std::set<std::string, std::less<>> kKnownKeys = {
-    "name",    "family",  "claim",      "protocols", "roles",        "peers",
-    "transports", "policies", "retry",  "io",        "sndbuf",       "rcvbuf",
-    "subject", "peer",    "faults",     "seeds",     "sweep",        "assert",
-    "record",  "send_chunk", "recv_buffer", "priority", "flags",     "key",
-    "buffer_bound", "tick_budget"};
+    "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
+    "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
+    "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
+    "priority", "flags",  "key",   "buffer_bound", "tick_budget"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -127,7 +126,9 @@ Step parse_step(const std::string& text) {
 
 Invariant parse_inv(const std::string& text) {
   auto inv = parse_invariant(text);
-  if (!inv) throw std::invalid_argument("unknown invariant '" + text + "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
+  if (!inv)
+    throw std::invalid_argument("unknown invariant '" + text +
+                                "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
   return *inv;
 }
 
@@ -154,11 +155,13 @@ const toml::node& require(const Ctx& ctx, const toml::table& t, std::string_view
 void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
   const CaseSpec& b = sc.base;
   if (sum(b.subject_steps, &Step::send_bytes) != sum(b.peer_steps, &Step::recv_bytes))
-    ctx.fail(*t.get("peer"), "the subject sends " + std::to_string(sum(b.subject_steps, &Step::send_bytes)) +
+    ctx.fail(*t.get("peer"), "the subject sends " +
+                                 std::to_string(sum(b.subject_steps, &Step::send_bytes)) +
                                  " bytes but the peer receives " +
                                  std::to_string(sum(b.peer_steps, &Step::recv_bytes)));
   if (sum(b.peer_steps, &Step::send_bytes) != sum(b.subject_steps, &Step::recv_bytes))
-    ctx.fail(*t.get("subject"), "the peer sends " + std::to_string(sum(b.peer_steps, &Step::send_bytes)) +
+    ctx.fail(*t.get("subject"), "the peer sends " +
+                                    std::to_string(sum(b.peer_steps, &Step::send_bytes)) +
                                     " bytes but the subject receives " +
                                     std::to_string(sum(b.subject_steps, &Step::recv_bytes)));
   for (const auto* steps : {&b.subject_steps, &b.peer_steps})
@@ -168,8 +171,9 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
   bool socket_io = std::find(sc.socket_io.begin(), sc.socket_io.end(), true) != sc.socket_io.end();
   bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
   if (socket_io && faulty)
-    ctx.fail(*t.get("io"), "io = \"socket\" cannot take fault plans or sweeps: GnuTLS then does "
-                           "its own socket I/O, which the harness cannot intercept");
+    ctx.fail(*t.get("io"),
+             "io = \"socket\" cannot take fault plans or sweeps: GnuTLS then does "
+             "its own socket I/O, which the harness cannot intercept");
   if (b.asserted.contains(Invariant::B1) && !b.buffer_bound)
     ctx.fail(*t.get("assert"), "asserting B1 needs 'buffer_bound'");
 }
@@ -190,7 +194,8 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
       ctx.fail(*t.get("name"), "name '" + b.scenario + "' may hold only letters, digits and '-'");
   auto ident = [](const std::string& s) { return s; };
-  sc.protocols = need_list<Protocol>(ctx, require(ctx, t, "protocols", line), "protocols", parse_protocol);
+  sc.protocols =
+      need_list<Protocol>(ctx, require(ctx, t, "protocols", line), "protocols", parse_protocol);
   sc.roles = need_list<Role>(ctx, require(ctx, t, "roles", line), "roles", parse_role);
   sc.peers = need_list<PeerLibrary>(ctx, require(ctx, t, "peers", line), "peers", parse_peer);
   b.subject_steps = need_list<Step>(ctx, require(ctx, t, "subject", line), "subject", parse_step);
@@ -201,18 +206,24 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     for (auto inv : need_list<Invariant>(ctx, *n, "record", parse_inv))
       if (b.asserted.contains(inv))
         ctx.fail(*n, std::string(invariant_name(inv)) + " is both asserted and only recorded");
-  sc.transports = t.get("transports") ? need_list<TransportKind>(ctx, *t.get("transports"), "transports", parse_transport)
+  sc.transports = t.get("transports") ? need_list<TransportKind>(ctx, *t.get("transports"),
+                                                                 "transports", parse_transport)
                                       : std::vector{TransportKind::kUnix};
-  sc.policies = t.get("policies") ? need_list<LoopPolicy>(ctx, *t.get("policies"), "policies", parse_policy)
-                                  : std::vector{LoopPolicy::kOblivious, LoopPolicy::kTrusting};
+  sc.policies = t.get("policies")
+                    ? need_list<LoopPolicy>(ctx, *t.get("policies"), "policies", parse_policy)
+                    : std::vector{LoopPolicy::kOblivious, LoopPolicy::kTrusting};
   sc.retries = t.get("retry") ? need_list<RetryMode>(ctx, *t.get("retry"), "retry", parse_retry)
                               : std::vector{RetryMode::kSame};
-  sc.socket_io = t.get("io") ? need_list<bool>(ctx, *t.get("io"), "io", [](const std::string& s) {
-                                 if (s != "callbacks" && s != "socket")
-                                   throw std::invalid_argument("unknown io '" + s + "' (expected callbacks or socket)");
-                                 return s == "socket";
-                               })
-                             : std::vector{false};
+  sc.socket_io =
+      t.get("io")
+          ? need_list<bool>(ctx, *t.get("io"), "io",
+                            [](const std::string& s) {
+                              if (s != "callbacks" && s != "socket")
+                                throw std::invalid_argument("unknown io '" + s +
+                                                            "' (expected callbacks or socket)");
+                              return s == "socket";
+                            })
+          : std::vector{false};
   sc.faults = t.get("faults") ? need_list<std::string>(ctx, *t.get("faults"), "faults", check_plan)
                               : std::vector<std::string>{"none"};
   if (auto* n = t.get("sweep"))
@@ -225,21 +236,30 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     });
   if (auto* n = t.get("seeds")) {
     const toml::array* arr = n->as_array();
-    if (arr == nullptr || arr->empty()) ctx.fail(*n, "'seeds' must be a non-empty array of integers");
-    for (const auto& item : *arr) sc.seeds.push_back(static_cast<std::uint64_t>(need_int(ctx, item, "seeds", 0)));
+    if (arr == nullptr || arr->empty())
+      ctx.fail(*n, "'seeds' must be a non-empty array of integers");
+    for (const auto& item : *arr)
+      sc.seeds.push_back(static_cast<std::uint64_t>(need_int(ctx, item, "seeds", 0)));
   } else {
     sc.seeds = {0};
   }
-  if (auto* n = t.get("sndbuf")) b.buffers.sndbuf = static_cast<int>(need_int(ctx, *n, "sndbuf", 0));
-  if (auto* n = t.get("rcvbuf")) b.buffers.rcvbuf = static_cast<int>(need_int(ctx, *n, "rcvbuf", 0));
-  if (auto* n = t.get("send_chunk")) b.send_chunk = static_cast<std::size_t>(need_int(ctx, *n, "send_chunk", 1));
-  if (auto* n = t.get("recv_buffer")) b.recv_buffer = static_cast<std::size_t>(need_int(ctx, *n, "recv_buffer", 1));
-  if (auto* n = t.get("tick_budget")) b.tick_budget = static_cast<std::uint64_t>(need_int(ctx, *n, "tick_budget", 1));
-  if (auto* n = t.get("buffer_bound")) b.buffer_bound = static_cast<std::uint64_t>(need_int(ctx, *n, "buffer_bound", 0));
+  if (auto* n = t.get("sndbuf"))
+    b.buffers.sndbuf = static_cast<int>(need_int(ctx, *n, "sndbuf", 0));
+  if (auto* n = t.get("rcvbuf"))
+    b.buffers.rcvbuf = static_cast<int>(need_int(ctx, *n, "rcvbuf", 0));
+  if (auto* n = t.get("send_chunk"))
+    b.send_chunk = static_cast<std::size_t>(need_int(ctx, *n, "send_chunk", 1));
+  if (auto* n = t.get("recv_buffer"))
+    b.recv_buffer = static_cast<std::size_t>(need_int(ctx, *n, "recv_buffer", 1));
+  if (auto* n = t.get("tick_budget"))
+    b.tick_budget = static_cast<std::uint64_t>(need_int(ctx, *n, "tick_budget", 1));
+  if (auto* n = t.get("buffer_bound"))
+    b.buffer_bound = static_cast<std::uint64_t>(need_int(ctx, *n, "buffer_bound", 0));
   if (auto* n = t.get("priority")) b.subject.priority = need_string(ctx, *n, "priority");
   if (auto* n = t.get("key")) {
     std::string k = need_string(ctx, *n, "key");
-    if (k != "ecdsa" && k != "rsa") ctx.fail(*n, "unknown key type '" + k + "' (expected ecdsa or rsa)");
+    if (k != "ecdsa" && k != "rsa")
+      ctx.fail(*n, "unknown key type '" + k + "' (expected ecdsa or rsa)");
     b.subject.key = k == "rsa" ? KeyType::kRsa2048 : KeyType::kEcdsaP256;
   }
   if (auto* n = t.get("flags"))

@@ -31,10 +31,10 @@ struct Scenario {
   std::vector<TransportKind> transports;
   std::vector<LoopPolicy> policies;
   std::vector<RetryMode> retries;
-  std::vector<bool> socket_io;        // false: callbacks; true: GnuTLS's own socket I/O
-  std::vector<std::string> faults;    // fault plans (validated)
+  std::vector<bool> socket_io;      // false: callbacks; true: GnuTLS's own socket I/O
+  std::vector<std::string> faults;  // fault plans (validated)
   std::vector<std::uint64_t> seeds;
-  SweepSpec sweep;                    // empty: no sweep; else swept from each clean variant
+  SweepSpec sweep;  // empty: no sweep; else swept from each clean variant
 };
 
 struct Catalog {

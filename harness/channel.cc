@@ -10,7 +10,8 @@ namespace dirprobe {
 
 long Channel::record(IoEvent event) {
   last_errno_ = event.moved < 0 ? event.err : 0;
-  if (event.moved > 0 && !event.poll) (event.op == IoOp::kPush ? bytes_pushed_ : bytes_pulled_) += event.moved;
+  if (event.moved > 0 && !event.poll)
+    (event.op == IoOp::kPush ? bytes_pushed_ : bytes_pulled_) += event.moved;
   trace_.push_back(event);
   return event.moved;
 }
@@ -18,11 +19,25 @@ long Channel::record(IoEvent event) {
 long Channel::inject(IoEvent& event, const FaultAction& action) {
   event.injected = true;
   switch (action.kind) {
-    case FaultKind::kEagain: event.moved = -1; event.err = EAGAIN; break;
-    case FaultKind::kEintr: event.moved = -1; event.err = EINTR; break;
-    case FaultKind::kReset: event.moved = -1; event.err = ECONNRESET; break;
-    case FaultKind::kPipe: event.moved = -1; event.err = EPIPE; break;
-    case FaultKind::kZero: event.moved = 0; break;
+    case FaultKind::kEagain:
+      event.moved = -1;
+      event.err = EAGAIN;
+      break;
+    case FaultKind::kEintr:
+      event.moved = -1;
+      event.err = EINTR;
+      break;
+    case FaultKind::kReset:
+      event.moved = -1;
+      event.err = ECONNRESET;
+      break;
+    case FaultKind::kPipe:
+      event.moved = -1;
+      event.err = EPIPE;
+      break;
+    case FaultKind::kZero:
+      event.moved = 0;
+      break;
     case FaultKind::kEof:
       if (event.op == IoOp::kPull) {
         event.moved = 0;
@@ -31,7 +46,8 @@ long Channel::inject(IoEvent& event, const FaultAction& action) {
         event.err = EPIPE;
       }
       break;
-    default: break;
+    default:
+      break;
   }
   return record(event);
 }
@@ -64,8 +80,8 @@ long Channel::pushv(const iovec* iov, int count) {
   long rc = n == 0 ? 0 : sendmsg(fd_, &msg, MSG_NOSIGNAL);
   event.moved = rc;
   event.err = rc < 0 ? errno : 0;
-  event.injected = action.kind == FaultKind::kShort && rc >= 0 &&
-                   static_cast<std::size_t>(rc) < total;
+  event.injected =
+      action.kind == FaultKind::kShort && rc >= 0 && static_cast<std::size_t>(rc) < total;
   return record(event);
 }
 

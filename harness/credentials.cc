@@ -24,8 +24,8 @@ Key generate_key(KeyType type) {
   check_gnutls(gnutls_x509_privkey_init(&raw), "gnutls_x509_privkey_init");
   Key key(raw);
   if (type == KeyType::kEcdsaP256)
-    check_gnutls(gnutls_x509_privkey_generate(
-                     raw, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+    check_gnutls(gnutls_x509_privkey_generate(raw, GNUTLS_PK_ECDSA,
+                                              GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
                  "gnutls_x509_privkey_generate(ECDSA)");
   else
     check_gnutls(gnutls_x509_privkey_generate(raw, GNUTLS_PK_RSA, 2048, 0),
@@ -36,8 +36,8 @@ Key generate_key(KeyType type) {
 struct CertSpec {
   const char* dn;
   bool is_ca;
-  const char* dns_name;   // nullptr for none
-  unsigned key_purpose;   // 0: none; else GNUTLS_KP_* index into kPurposes
+  const char* dns_name;  // nullptr for none
+  unsigned key_purpose;  // 0: none; else GNUTLS_KP_* index into kPurposes
   unsigned char serial;
 };
 
@@ -61,9 +61,10 @@ Cert make_cert(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_
                                                       std::strlen(spec.dns_name), GNUTLS_FSAN_SET),
                  "gnutls_x509_crt_set_subject_alt_name");
   if (spec.key_purpose != 0)
-    check_gnutls(gnutls_x509_crt_set_key_purpose_oid(
-                     raw, spec.key_purpose == 1 ? GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT, 0),
-                 "gnutls_x509_crt_set_key_purpose_oid");
+    check_gnutls(
+        gnutls_x509_crt_set_key_purpose_oid(
+            raw, spec.key_purpose == 1 ? GNUTLS_KP_TLS_WWW_SERVER : GNUTLS_KP_TLS_WWW_CLIENT, 0),
+        "gnutls_x509_crt_set_key_purpose_oid");
   std::uint8_t key_id[64];
   size_t key_id_size = sizeof key_id;
   check_gnutls(gnutls_x509_crt_get_key_id(raw, 0, key_id, &key_id_size), "get_key_id");
@@ -85,9 +86,9 @@ std::string export_pem(gnutls_x509_crt_t cert) {
 
 std::string export_pem(gnutls_x509_privkey_t key) {
   gnutls_datum_t out{};
-  check_gnutls(gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, nullptr,
-                                                  GNUTLS_PKCS_PLAIN, &out),
-               "privkey_export2_pkcs8");
+  check_gnutls(
+      gnutls_x509_privkey_export2_pkcs8(key, GNUTLS_X509_FMT_PEM, nullptr, GNUTLS_PKCS_PLAIN, &out),
+      "privkey_export2_pkcs8");
   std::string pem(reinterpret_cast<char*>(out.data), out.size);
   gnutls_free(out.data);
   return pem;
@@ -100,8 +101,8 @@ Credentials generate(KeyType type) {
                           ca.get(), ca_key.get());
   Cert client = make_cert({"CN=client.dirprobe.test", false, nullptr, 2, 3}, client_key.get(),
                           ca.get(), ca_key.get());
-  return {export_pem(ca.get()),      export_pem(server.get()), export_pem(server_key.get()),
-          export_pem(client.get()),  export_pem(client_key.get())};
+  return {export_pem(ca.get()), export_pem(server.get()), export_pem(server_key.get()),
+          export_pem(client.get()), export_pem(client_key.get())};
 }
 
 }  // namespace

@@ -14,8 +14,8 @@ namespace dirprobe {
 std::string_view api_name(Api api, std::string_view library) {
   static constexpr std::string_view kGnutls[] = {"gnutls_handshake", "gnutls_record_send",
                                                  "gnutls_record_recv", "gnutls_bye"};
-  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
-                                                  "SSL_read_ex", "SSL_shutdown"};
+  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex", "SSL_read_ex",
+                                                  "SSL_shutdown"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -40,9 +40,15 @@ class SideRunner {
  public:
   SideRunner(Side side, Endpoint& ep, const std::vector<Step>& steps, const CaseSpec& spec,
              bool trusting, std::vector<CallRecord>& log)
-      : side_(side), ep_(ep), steps_(steps), spec_(spec), trusting_(trusting), log_(log),
+      : side_(side),
+        ep_(ep),
+        steps_(steps),
+        spec_(spec),
+        trusting_(trusting),
+        log_(log),
         rx_(spec.seed + (side == Side::kSubject ? 1 : 0), total_recv(steps)),
-        send_buf_(spec.send_chunk), recv_buf_(spec.recv_buffer) {
+        send_buf_(spec.send_chunk),
+        recv_buf_(spec.recv_buffer) {
     enter_step();
   }
 
@@ -117,12 +123,18 @@ class SideRunner {
     bool sample = measure_heap_ && step_ > 0;
     long long heap_before = sample ? heap_in_use() : 0;
     switch (api) {
-      case Api::kHandshake: rec.out = ep_.handshake(); break;
-      case Api::kBye: rec.out = ep_.bye(steps_[step_].how); break;
+      case Api::kHandshake:
+        rec.out = ep_.handshake();
+        break;
+      case Api::kBye:
+        rec.out = ep_.bye(steps_[step_].how);
+        break;
       case Api::kSend:
         rec.out = null_retry ? ep_.send(nullptr, 0) : ep_.send(send_buf_.data(), size);
         break;
-      case Api::kRecv: rec.out = ep_.recv(recv_buf_.data(), recv_buf_.size()); break;
+      case Api::kRecv:
+        rec.out = ep_.recv(recv_buf_.data(), recv_buf_.size());
+        break;
     }
     if (sample) {
       held_ += heap_in_use() - heap_before;
@@ -133,8 +145,8 @@ class SideRunner {
     if (rec.out.status == Status::kOk) ++successes_;
     if (rec.out.status == Status::kFatal) {
       failed_ = true;
-      failure_ = std::string(api_name(api, ep_.library())) + " returned " +
-                 ep_.code_name(rec.out.code);
+      failure_ =
+          std::string(api_name(api, ep_.library())) + " returned " + ep_.code_name(rec.out.code);
     }
     return rec.out;
   }
@@ -176,11 +188,14 @@ class SideRunner {
     CallOutcome out = call(Api::kRecv, recv_buf_.size(), false);
     if (out.status == Status::kOk) {
       rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
-      if (want_eof && out.bytes > 0 && rx_.error()) fail("data after the expected end: " + rx_.error()->text());
+      if (want_eof && out.bytes > 0 && rx_.error())
+        fail("data after the expected end: " + rx_.error()->text());
     } else if (out.status == Status::kEof) {
-      if (want_eof) advance();
-      else fail("end of stream after " + std::to_string(rx_.received()) + " of " +
-                std::to_string(recv_goal_) + " bytes");
+      if (want_eof)
+        advance();
+      else
+        fail("end of stream after " + std::to_string(rx_.received()) + " of " +
+             std::to_string(recv_goal_) + " bytes");
     } else {
       on_block(out, recv_wait_);
     }
@@ -219,7 +234,6 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   return c;
 }
 
-
 // One bounded wait for in-flight TCP segments (delayed window updates, persist probes) before
 // a TCP case is declared stalled; a socketpair delivers synchronously, so it never waits.
 constexpr int kTcpSettleMs = 1000;
@@ -236,7 +250,8 @@ CaseRun run_case(const CaseSpec& spec) {
   SocketPair pair = make_socket_pair(spec.transport, spec.buffers);
   run.subject_buffers = pair.effective_a;
   run.peer_buffers = pair.effective_b;
-  auto subject = make_gnutls_endpoint(spec.subject, pair.a.get(), FaultPlan::parse(spec.fault_plan));
+  auto subject =
+      make_gnutls_endpoint(spec.subject, pair.a.get(), FaultPlan::parse(spec.fault_plan));
   auto peer = spec.peer == PeerLibrary::kGnutls
                   ? make_gnutls_endpoint(peer_config(spec), pair.b.get(), FaultPlan())
                   : make_openssl_endpoint(peer_config(spec), pair.b.get(), FaultPlan());
@@ -303,7 +318,8 @@ CaseRun run_case(const CaseSpec& spec) {
   run.faults_injected = plan.injected();
   run.hard_faults = plan.hard_faults();
   run.unused_script_steps = plan.unused_script_steps();
-  run.wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  run.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   return run;
 }
 

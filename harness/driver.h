@@ -28,7 +28,7 @@ struct CallRecord {
   std::size_t size = 0;     // bytes offered to send/recv
   bool null_retry = false;  // a send retried with NULL, 0
   CallOutcome out;
-  TraceSpan io;             // this side's trace during the call
+  TraceSpan io;  // this side's trace during the call
   std::uint64_t tick = 0;
 };
 
@@ -50,8 +50,9 @@ struct CaseRun {
   std::uint64_t subject_tx = 0, peer_tx = 0;       // application bytes each side sent
   std::size_t faults_injected = 0, hard_faults = 0, unused_script_steps = 0;
   std::uint64_t ticks = 0;
-  std::size_t max_pending = 0;     // largest gnutls_record_check_pending() seen on the subject
-  long long heap_growth = 0;       // most heap the subject's calls retained after the handshake (mallinfo2)
+  std::size_t max_pending = 0;  // largest gnutls_record_check_pending() seen on the subject
+  long long heap_growth =
+      0;  // most heap the subject's calls retained after the handshake (mallinfo2)
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
   std::string library_subject, library_peer;
   double wall_ms = 0;  // informational only; never part of a verdict

@@ -39,18 +39,19 @@ enum class Status {
 
 struct CallOutcome {
   Status status = Status::kFatal;
-  int code = 0;        // the library's own code: GnuTLS rc, or SSL_get_error() for OpenSSL
-  long bytes = 0;      // send/recv: bytes moved when kOk
-  int direction = -1;  // gnutls_record_get_direction() after the call; OpenSSL: want read 0 / write 1
+  int code = 0;    // the library's own code: GnuTLS rc, or SSL_get_error() for OpenSSL
+  long bytes = 0;  // send/recv: bytes moved when kOk
+  int direction =
+      -1;  // gnutls_record_get_direction() after the call; OpenSSL: want read 0 / write 1
 };
 
 struct EndpointConfig {
   Role role = Role::kClient;
   Protocol protocol = Protocol::kTls13;
   KeyType key = KeyType::kEcdsaP256;
-  std::string priority;       // GnuTLS priority string; empty derives one from `protocol`
-  unsigned extra_flags = 0;   // added to gnutls_init flags (GNUTLS_NONBLOCK is always set)
-  bool socket_io = false;     // GnuTLS reads and writes the fd itself (no callbacks, no faults)
+  std::string priority;      // GnuTLS priority string; empty derives one from `protocol`
+  unsigned extra_flags = 0;  // added to gnutls_init flags (GNUTLS_NONBLOCK is always set)
+  bool socket_io = false;    // GnuTLS reads and writes the fd itself (no callbacks, no faults)
 };
 
 class Endpoint {

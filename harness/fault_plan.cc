@@ -44,9 +44,12 @@ FaultPlan::Target parse_target(std::string_view plan, std::string_view text) {
 
 const char* target_text(FaultPlan::Target target) {
   switch (target) {
-    case FaultPlan::Target::kPush: return "push";
-    case FaultPlan::Target::kPull: return "pull";
-    default: return "io";
+    case FaultPlan::Target::kPush:
+      return "push";
+    case FaultPlan::Target::kPull:
+      return "pull";
+    default:
+      return "io";
   }
 }
 
@@ -98,7 +101,8 @@ FaultPlan::Rule parse_rule(std::string_view plan, std::string_view text) {
     rule.actions = parse_actions(plan, tail, '|');
   } else {
     std::size_t sep = head.find_first_of("@%");
-    if (sep == std::string_view::npos) fail(plan, "rule '" + std::string(head) + "' lacks @N or %K");
+    if (sep == std::string_view::npos)
+      fail(plan, "rule '" + std::string(head) + "' lacks @N or %K");
     rule.kind = head[sep] == '@' ? R::kAt : R::kEvery;
     rule.target = parse_target(plan, head.substr(0, sep));
     rule.n = parse_number(plan, head.substr(sep + 1), "the index");
@@ -112,8 +116,10 @@ FaultPlan::Rule parse_rule(std::string_view plan, std::string_view text) {
 std::string rule_text(const FaultPlan::Rule& r) {
   using R = FaultPlan::RuleKind;
   switch (r.kind) {
-    case R::kAllow: return "allow:" + std::to_string(r.n);
-    case R::kAsync: return "async:" + std::to_string(r.n);
+    case R::kAllow:
+      return "allow:" + std::to_string(r.n);
+    case R::kAsync:
+      return "async:" + std::to_string(r.n);
     case R::kScript:
       return std::string("script(") + target_text(r.target) + ")=" + join_actions(r.actions, ',');
     case R::kRandom:
@@ -138,14 +144,22 @@ bool FaultAction::is_hard() const {
 
 std::string FaultAction::text() const {
   switch (kind) {
-    case FaultKind::kPass: return "pass";
-    case FaultKind::kEagain: return "eagain";
-    case FaultKind::kEintr: return "eintr";
-    case FaultKind::kShort: return "short:" + std::to_string(limit);
-    case FaultKind::kReset: return "reset";
-    case FaultKind::kPipe: return "pipe";
-    case FaultKind::kEof: return "eof";
-    case FaultKind::kZero: return "zero";
+    case FaultKind::kPass:
+      return "pass";
+    case FaultKind::kEagain:
+      return "eagain";
+    case FaultKind::kEintr:
+      return "eintr";
+    case FaultKind::kShort:
+      return "short:" + std::to_string(limit);
+    case FaultKind::kReset:
+      return "reset";
+    case FaultKind::kPipe:
+      return "pipe";
+    case FaultKind::kEof:
+      return "eof";
+    case FaultKind::kZero:
+      return "zero";
   }
   return "?";
 }

@@ -74,8 +74,8 @@ class FaultPlan {
     std::uint64_t n = 0;  // index for kAt, period for kEvery, seed for kRandom, bytes for kAllow
     std::uint64_t permille = 0;
     std::vector<FaultAction> actions;
-    std::size_t cursor = 0;        // script position
-    std::uint64_t rng_state = 0;   // kRandom
+    std::size_t cursor = 0;                  // script position
+    std::uint64_t rng_state = 0;             // kRandom
     bool async_blocked[2] = {false, false};  // kAsync: last push / pull got EAGAIN
   };
 

@@ -62,8 +62,8 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(static_cast<int>(gnutls_record_recv(session_.get(), buffer, size)), true);
   }
   CallOutcome bye(ByeHow how) override {
-    return outcome(gnutls_bye(session_.get(), how == ByeHow::kRdwr ? GNUTLS_SHUT_RDWR
-                                                                      : GNUTLS_SHUT_WR));
+    return outcome(
+        gnutls_bye(session_.get(), how == ByeHow::kRdwr ? GNUTLS_SHUT_RDWR : GNUTLS_SHUT_WR));
   }
   std::string code_name(int code) const override { return gnutls_rc_name(code); }
   std::size_t pending() const override { return gnutls_record_check_pending(session_.get()); }

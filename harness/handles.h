@@ -17,9 +17,9 @@ namespace dirprobe {
 template <typename T>
 struct Deleter;
 
-#define DIRPROBE_DELETER(type, fn)        \
-  template <>                             \
-  struct Deleter<type> {                  \
+#define DIRPROBE_DELETER(type, fn)                     \
+  template <>                                          \
+  struct Deleter<type> {                               \
     void operator()(type* p) const noexcept { fn(p); } \
   }
 

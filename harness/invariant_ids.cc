@@ -16,11 +16,16 @@ std::string_view invariant_statement(Invariant inv) {
     case Invariant::D2:
       return "E_AGAIN/E_INTERRUPTED is returned only when a transport operation blocked during "
              "the call";
-    case Invariant::S1: return "after gnutls_record_send returns E_AGAIN/E_INTERRUPTED, direction is 1";
-    case Invariant::S2: return "after gnutls_record_recv returns E_AGAIN/E_INTERRUPTED, direction is 0";
-    case Invariant::Q1: return "gnutls_record_send never calls pull";
-    case Invariant::Q2: return "gnutls_record_recv never calls push";
-    case Invariant::B1: return "buffering stays bounded while one side is quenched";
+    case Invariant::S1:
+      return "after gnutls_record_send returns E_AGAIN/E_INTERRUPTED, direction is 1";
+    case Invariant::S2:
+      return "after gnutls_record_recv returns E_AGAIN/E_INTERRUPTED, direction is 0";
+    case Invariant::Q1:
+      return "gnutls_record_send never calls pull";
+    case Invariant::Q2:
+      return "gnutls_record_recv never calls push";
+    case Invariant::B1:
+      return "buffering stays bounded while one side is quenched";
     case Invariant::L1:
       return "a loop that waits only for the reported direction completes the case";
     case Invariant::R1:

@@ -52,18 +52,20 @@ InvariantResult check_r1(const CaseRun& run) {
   for (const PatternChecker* rx : {&run.peer_rx, &run.subject_rx}) {
     const char* who = rx == &run.peer_rx ? "peer" : "subject";
     if (rx->error())
-      return {Verdict::kViolated, "", Counterexample{run.calls.size(), std::string(who) +
-                                                     " received bad data: " + rx->error()->text()}};
+      return {Verdict::kViolated, "",
+              Counterexample{run.calls.size(),
+                             std::string(who) + " received bad data: " + rx->error()->text()}};
   }
   if (run.peer_rx.expected() + run.subject_rx.expected() == 0)
     return {Verdict::kNa, "no application data in this case", std::nullopt};
   if (run.peer_rx.complete() && run.subject_rx.complete())
     return {Verdict::kHeld,
-            std::to_string(run.peer_rx.received() + run.subject_rx.received()) +
-                " bytes checked",
+            std::to_string(run.peer_rx.received() + run.subject_rx.received()) + " bytes checked",
             std::nullopt};
-  return {Verdict::kNa, "transfer incomplete (" + std::string(run_end_name(run.end)) +
-                            "); the bytes received were all correct", std::nullopt};
+  return {Verdict::kNa,
+          "transfer incomplete (" + std::string(run_end_name(run.end)) +
+              "); the bytes received were all correct",
+          std::nullopt};
 }
 
 InvariantResult check_l1(const CaseSpec& spec, const CaseRun& run) {
@@ -87,7 +89,8 @@ InvariantResult check_b1(const CaseSpec& spec, const CaseRun& run) {
                      std::to_string(run.max_pending) + " B, bound " +
                      std::to_string(*spec.buffer_bound) + " B";
   if (held <= static_cast<long long>(*spec.buffer_bound)) return {Verdict::kHeld, seen, {}};
-  return {Verdict::kViolated, seen, Counterexample{run.calls.size(), "buffering exceeded the bound: " + seen}};
+  return {Verdict::kViolated, seen,
+          Counterexample{run.calls.size(), "buffering exceeded the bound: " + seen}};
 }
 
 }  // namespace
@@ -100,13 +103,11 @@ InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
     if (c.side != Side::kSubject) continue;
     if (run.subject_traced) {
       if (c.api == Api::kSend)
-        q1.check(!has_op(trace, c.io, IoOp::kPull), i, [&] {
-          return std::string("gnutls_record_send called pull");
-        });
+        q1.check(!has_op(trace, c.io, IoOp::kPull), i,
+                 [&] { return std::string("gnutls_record_send called pull"); });
       if (c.api == Api::kRecv)
-        q2.check(!has_op(trace, c.io, IoOp::kPush), i, [&] {
-          return std::string("gnutls_record_recv called push");
-        });
+        q2.check(!has_op(trace, c.io, IoOp::kPush), i,
+                 [&] { return std::string("gnutls_record_recv called push"); });
     }
     if (!interrupted(c.out)) continue;
     if (c.api == Api::kSend)
@@ -115,9 +116,8 @@ InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
       s2.check(c.out.direction == 0, i, [&] { return call_text(c) + "; expected 0 (read)"; });
     if (!run.subject_traced) continue;
     const IoEvent* blocked = last_blocked(trace, c.io);
-    d2.check(blocked != nullptr, i, [&] {
-      return call_text(c) + " but no transport operation blocked during the call";
-    });
+    d2.check(blocked != nullptr, i,
+             [&] { return call_text(c) + " but no transport operation blocked during the call"; });
     if (blocked == nullptr) continue;
     int want = blocked->op == IoOp::kPull ? 0 : 1;
     d1.check(c.out.direction == want, i, [&] {
@@ -127,10 +127,14 @@ InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
   }
   std::string untraced = run.subject_traced ? "" : " (GnuTLS socket I/O: no transport trace)";
   InvariantResults r;
-  r[static_cast<int>(Invariant::D1)] = d1.result("no call returned E_AGAIN after a blocked operation" + untraced);
-  r[static_cast<int>(Invariant::D2)] = d2.result("no call returned E_AGAIN/E_INTERRUPTED" + untraced);
-  r[static_cast<int>(Invariant::S1)] = s1.result("no gnutls_record_send returned E_AGAIN/E_INTERRUPTED");
-  r[static_cast<int>(Invariant::S2)] = s2.result("no gnutls_record_recv returned E_AGAIN/E_INTERRUPTED");
+  r[static_cast<int>(Invariant::D1)] =
+      d1.result("no call returned E_AGAIN after a blocked operation" + untraced);
+  r[static_cast<int>(Invariant::D2)] =
+      d2.result("no call returned E_AGAIN/E_INTERRUPTED" + untraced);
+  r[static_cast<int>(Invariant::S1)] =
+      s1.result("no gnutls_record_send returned E_AGAIN/E_INTERRUPTED");
+  r[static_cast<int>(Invariant::S2)] =
+      s2.result("no gnutls_record_recv returned E_AGAIN/E_INTERRUPTED");
   r[static_cast<int>(Invariant::Q1)] = q1.result("no gnutls_record_send call" + untraced);
   r[static_cast<int>(Invariant::Q2)] = q2.result("no gnutls_record_recv call" + untraced);
   r[static_cast<int>(Invariant::B1)] = check_b1(spec, run);

@@ -13,10 +13,10 @@ namespace dirprobe {
 struct IoEvent {
   IoOp op;
   std::size_t requested = 0;
-  long moved = 0;        // bytes moved; -1 when the call failed; 0 = EOF (pull) / zero push
-  int err = 0;           // errno when moved < 0
-  bool injected = false; // the fault plan decided this outcome (not the kernel)
-  bool poll = false;     // a pull_timeout readiness check rather than a read
+  long moved = 0;         // bytes moved; -1 when the call failed; 0 = EOF (pull) / zero push
+  int err = 0;            // errno when moved < 0
+  bool injected = false;  // the fault plan decided this outcome (not the kernel)
+  bool poll = false;      // a pull_timeout readiness check rather than a read
 
   // The operation could not proceed now and the caller should retry (EAGAIN/EINTR).
   bool blocked() const;

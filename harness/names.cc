@@ -16,35 +16,54 @@ std::string gnutls_rc_name(int rc) {
 
 std::string errno_name(int err) {
   switch (err) {
-    case 0: return "ok";
-    case EAGAIN: return "EAGAIN";
-    case EINTR: return "EINTR";
-    case ECONNRESET: return "ECONNRESET";
-    case EPIPE: return "EPIPE";
-    case EMSGSIZE: return "EMSGSIZE";
-    case ENOTCONN: return "ENOTCONN";
-    case EBADF: return "EBADF";
-    default: return "errno " + std::to_string(err) + " (" + std::strerror(err) + ")";
+    case 0:
+      return "ok";
+    case EAGAIN:
+      return "EAGAIN";
+    case EINTR:
+      return "EINTR";
+    case ECONNRESET:
+      return "ECONNRESET";
+    case EPIPE:
+      return "EPIPE";
+    case EMSGSIZE:
+      return "EMSGSIZE";
+    case ENOTCONN:
+      return "ENOTCONN";
+    case EBADF:
+      return "EBADF";
+    default:
+      return "errno " + std::to_string(err) + " (" + std::strerror(err) + ")";
   }
 }
 
 std::string ssl_error_name(int code) {
   switch (code) {
-    case SSL_ERROR_NONE: return "SSL_ERROR_NONE";
-    case SSL_ERROR_SSL: return "SSL_ERROR_SSL";
-    case SSL_ERROR_WANT_READ: return "SSL_ERROR_WANT_READ";
-    case SSL_ERROR_WANT_WRITE: return "SSL_ERROR_WANT_WRITE";
-    case SSL_ERROR_SYSCALL: return "SSL_ERROR_SYSCALL";
-    case SSL_ERROR_ZERO_RETURN: return "SSL_ERROR_ZERO_RETURN";
-    default: return "SSL_ERROR_" + std::to_string(code);
+    case SSL_ERROR_NONE:
+      return "SSL_ERROR_NONE";
+    case SSL_ERROR_SSL:
+      return "SSL_ERROR_SSL";
+    case SSL_ERROR_WANT_READ:
+      return "SSL_ERROR_WANT_READ";
+    case SSL_ERROR_WANT_WRITE:
+      return "SSL_ERROR_WANT_WRITE";
+    case SSL_ERROR_SYSCALL:
+      return "SSL_ERROR_SYSCALL";
+    case SSL_ERROR_ZERO_RETURN:
+      return "SSL_ERROR_ZERO_RETURN";
+    default:
+      return "SSL_ERROR_" + std::to_string(code);
   }
 }
 
 std::string direction_name(int direction) {
   switch (direction) {
-    case 0: return "0 (read)";
-    case 1: return "1 (write)";
-    default: return std::to_string(direction) + " (none)";
+    case 0:
+      return "0 (read)";
+    case 1:
+      return "1 (write)";
+    default:
+      return std::to_string(direction) + " (none)";
   }
 }
 

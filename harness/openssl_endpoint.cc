@@ -138,10 +138,14 @@ class OpensslEndpoint final : public Endpoint {
     int err = SSL_get_error(ssl_.get(), rc);
     ERR_clear_error();
     switch (err) {
-      case SSL_ERROR_WANT_READ: return {Status::kAgain, err, 0, 0};
-      case SSL_ERROR_WANT_WRITE: return {Status::kAgain, err, 0, 1};
-      case SSL_ERROR_ZERO_RETURN: return {Status::kEof, err, 0, -1};
-      default: return {Status::kFatal, err, 0, -1};
+      case SSL_ERROR_WANT_READ:
+        return {Status::kAgain, err, 0, 0};
+      case SSL_ERROR_WANT_WRITE:
+        return {Status::kAgain, err, 0, 1};
+      case SSL_ERROR_ZERO_RETURN:
+        return {Status::kEof, err, 0, -1};
+      default:
+        return {Status::kFatal, err, 0, -1};
     }
   }
 

@@ -17,8 +17,8 @@ std::string IntegrityError::text() const {
   if (expected < 0)
     return "excess byte at offset " + std::to_string(offset) + " (got " + std::to_string(got) +
            ", stream should have ended)";
-  return "byte at offset " + std::to_string(offset) + " is " + std::to_string(got) +
-         ", expected " + std::to_string(expected);
+  return "byte at offset " + std::to_string(offset) + " is " + std::to_string(got) + ", expected " +
+         std::to_string(expected);
 }
 
 void PatternChecker::consume(const std::uint8_t* data, std::size_t size) {

@@ -22,7 +22,8 @@ json call_to_json(const CaseRun& run, std::size_t index) {
   auto lib = library_of(run, c.side);
   const IoTrace& trace = c.side == Side::kSubject ? run.subject_trace : run.peer_trace;
   json io = json::array();
-  for (std::size_t i = c.io.begin; i < c.io.end && i < trace.size(); ++i) io.push_back(trace[i].text());
+  for (std::size_t i = c.io.begin; i < c.io.end && i < trace.size(); ++i)
+    io.push_back(trace[i].text());
   json j = {{"i", index},
             {"tick", c.tick},
             {"side", c.side == Side::kSubject ? "subject" : "peer"},
@@ -32,7 +33,8 @@ json call_to_json(const CaseRun& run, std::size_t index) {
             {"io", std::move(io)}};
   if (c.api == Api::kSend || c.api == Api::kRecv) j["size"] = c.size;
   if (c.null_retry) j["null_retry"] = true;
-  if (c.out.status == Status::kOk && (c.api == Api::kSend || c.api == Api::kRecv)) j["bytes"] = c.out.bytes;
+  if (c.out.status == Status::kOk && (c.api == Api::kSend || c.api == Api::kRecv))
+    j["bytes"] = c.out.bytes;
   return j;
 }
 
@@ -105,20 +107,25 @@ json case_to_json(const CaseResult& r) {
       {"end", run_end_name(r.run.end)},
       {"end_reason", r.run.end_reason},
       {"invariants", std::move(inv)},
-      {"faults", {{"injected", r.run.faults_injected},
-                  {"hard", r.run.hard_faults},
-                  {"unused_script_steps", r.run.unused_script_steps}}},
-      {"transfer", {{"subject_sent", r.run.subject_tx},
-                    {"subject_received", r.run.subject_rx.received()},
-                    {"peer_sent", r.run.peer_tx},
-                    {"peer_received", r.run.peer_rx.received()}}},
-      {"buffers", {{"requested", {{"sndbuf", s.buffers.sndbuf}, {"rcvbuf", s.buffers.rcvbuf}}},
-                   {"subject", {{"sndbuf", r.run.subject_buffers.sndbuf}, {"rcvbuf", r.run.subject_buffers.rcvbuf}}},
-                   {"max_pending", r.run.max_pending},
-                   {"heap_growth", r.run.heap_growth}}},
+      {"faults",
+       {{"injected", r.run.faults_injected},
+        {"hard", r.run.hard_faults},
+        {"unused_script_steps", r.run.unused_script_steps}}},
+      {"transfer",
+       {{"subject_sent", r.run.subject_tx},
+        {"subject_received", r.run.subject_rx.received()},
+        {"peer_sent", r.run.peer_tx},
+        {"peer_received", r.run.peer_rx.received()}}},
+      {"buffers",
+       {{"requested", {{"sndbuf", s.buffers.sndbuf}, {"rcvbuf", s.buffers.rcvbuf}}},
+        {"subject",
+         {{"sndbuf", r.run.subject_buffers.sndbuf}, {"rcvbuf", r.run.subject_buffers.rcvbuf}}},
+        {"max_pending", r.run.max_pending},
+        {"heap_growth", r.run.heap_growth}}},
       {"ticks", r.run.ticks},
       {"calls_total", r.run.calls.size()},
-      {"calls", call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit)},
+      {"calls",
+       call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit)},
       {"replay", replay_command(s)},
   };
 }

@@ -23,8 +23,8 @@ nlohmann::json results_document(const std::vector<nlohmann::json>& cases, double
 // Writes atomically (temporary file, then rename). Throws std::runtime_error naming the path.
 void write_json_file(const std::filesystem::path& path, const nlohmann::json& doc);
 
-// One call as a line of text: "#12 subject gnutls_record_send(16384) -> GNUTLS_E_AGAIN dir=1 (write)
-// | push 16406 -> EAGAIN".
+// One call as a line of text: "#12 subject gnutls_record_send(16384) -> GNUTLS_E_AGAIN dir=1
+// (write) | push 16406 -> EAGAIN".
 std::string call_line(const CaseRun& run, std::size_t index, const CaseSpec& spec);
 
 }  // namespace dirprobe

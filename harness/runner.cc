@@ -65,7 +65,8 @@ class LineReader {
         return true;
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      deadline - std::chrono::steady_clock::now()).count();
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
       pollfd p{fd_, POLLIN, 0};
       if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
         timed_out = true;
@@ -98,7 +99,8 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
     if (options.on_case) options.on_case(i, records[i]);
   };
   if (!options.isolate) {
-    for (std::size_t i = 0; i < specs.size(); ++i) deliver(i, case_to_json(run_and_judge(specs[i])));
+    for (std::size_t i = 0; i < specs.size(); ++i)
+      deliver(i, case_to_json(run_and_judge(specs[i])));
     return records;
   }
   test_credentials();  // generated once here, inherited by every worker

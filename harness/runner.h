@@ -13,8 +13,8 @@
 namespace dirprobe {
 
 struct RunnerOptions {
-  bool isolate = true;           // false: run in this process (no crash protection)
-  int case_timeout_ms = 20000;   // wall-clock safety net for a call that never returns
+  bool isolate = true;          // false: run in this process (no crash protection)
+  int case_timeout_ms = 20000;  // wall-clock safety net for a call that never returns
   // Called after each case with its index and record.
   std::function<void(std::size_t, const nlohmann::json&)> on_case;
 };

@@ -21,8 +21,8 @@ struct BufferSizes {
 };
 
 struct SocketPair {
-  UniqueFd a;  // the subject's end
-  UniqueFd b;  // the peer's end
+  UniqueFd a;               // the subject's end
+  UniqueFd b;               // the peer's end
   BufferSizes effective_a;  // what the kernel granted, read back with getsockopt
   BufferSizes effective_b;
 };

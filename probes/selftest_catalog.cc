@@ -48,7 +48,8 @@ TEST(Catalog, GoodFileExpands) {
 TEST(Catalog, ErrorsNameFileAndLine) {
   EXPECT_EQ(error_of(with("family = \"f\"", "family = \"f\"\ncolour = 3")),
             "bad.toml:4: unknown key 'colour' in scenario");
-  EXPECT_EQ(error_of(with("claim = \"c\"\n", "")), "bad.toml:1: scenario lacks required key 'claim'");
+  EXPECT_EQ(error_of(with("claim = \"c\"\n", "")),
+            "bad.toml:1: scenario lacks required key 'claim'");
   EXPECT_EQ(error_of(with("roles = [\"client\"]", "roles = [\"client\", \"middlebox\"]")),
             "bad.toml:6: in 'roles': unknown role 'middlebox' (expected client, server)");
   EXPECT_EQ(error_of(with("roles = [\"client\"]", "roles = \"client\"")),
@@ -57,17 +58,21 @@ TEST(Catalog, ErrorsNameFileAndLine) {
             "bad.toml:9: the subject sends 1024 bytes but the peer receives 2048");
   EXPECT_EQ(error_of(with("push@1=eagain", "push@0=eagain")).substr(0, 30),
             "bad.toml:10: in 'faults': faul");
-  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
-            "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
+  EXPECT_EQ(
+      error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
+      "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
   EXPECT_EQ(error_of(with("send 1k\"]", "send 1k\", \"dance\"]")).substr(0, 38),
             "bad.toml:8: in 'subject': unknown step");
-  EXPECT_EQ(error_of("[[scenario]\nname = 1"), "bad.toml:1: " + error_of("[[scenario]\nname = 1").substr(12));
-  EXPECT_EQ(error_of("other = 1\n"), "bad.toml:1: unknown top-level key 'other' (scenarios are [[scenario]] tables)");
+  EXPECT_EQ(error_of("[[scenario]\nname = 1"),
+            "bad.toml:1: " + error_of("[[scenario]\nname = 1").substr(12));
+  EXPECT_EQ(error_of("other = 1\n"),
+            "bad.toml:1: unknown top-level key 'other' (scenarios are [[scenario]] tables)");
 }
 
 TEST(Catalog, ImpossibleCombinationsAreRejected) {
   EXPECT_EQ(error_of(with("faults = [\"none\", \"push@1=eagain\"]",
-                          "faults = [\"push@1=eagain\"]\nio = [\"socket\"]")).substr(0, 40),
+                          "faults = [\"push@1=eagain\"]\nio = [\"socket\"]"))
+                .substr(0, 40),
             "bad.toml:11: io = \"socket\" cannot take f");
   EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"B1\"]")),
             "bad.toml:11: asserting B1 needs 'buffer_bound'");

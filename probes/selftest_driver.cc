@@ -82,8 +82,13 @@ TEST(Invariants, WrongDirectionIsCaught) {
   CaseRun run = run_case(c);
   IoEvent blocked{IoOp::kPush, 100, -1, EAGAIN, true};
   run.subject_trace.push_back(blocked);
-  CallRecord forged{Side::kSubject, Api::kSend, 100, false,
-                    {Status::kAgain, -28, 0, 0}, {run.subject_trace.size() - 1, run.subject_trace.size()}, 0};
+  CallRecord forged{Side::kSubject,
+                    Api::kSend,
+                    100,
+                    false,
+                    {Status::kAgain, -28, 0, 0},
+                    {run.subject_trace.size() - 1, run.subject_trace.size()},
+                    0};
   run.calls.push_back(forged);
   CaseResult r = judge(c, std::move(run));
   EXPECT_EQ(result_of(r.invariants, Invariant::D1).verdict, Verdict::kViolated);

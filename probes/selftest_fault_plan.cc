@@ -76,16 +76,16 @@ TEST(FaultPlan, CountsInjectionsAndHardFaults) {
 
 // The canonical text round-trips: it is what case ids are made of.
 TEST(FaultPlan, TextRoundTrips) {
-  for (const char* text : {"none", "push@3=eagain", "pull%4=eintr", "io@1=short:9+push@2=pipe",
-                           "script(io)=pass,eagain,eof", "random(7,250)=eagain|short:1", "allow:5",
-                           "async:64"})
+  for (const char* text :
+       {"none", "push@3=eagain", "pull%4=eintr", "io@1=short:9+push@2=pipe",
+        "script(io)=pass,eagain,eof", "random(7,250)=eagain|short:1", "allow:5", "async:64"})
     EXPECT_EQ(FaultPlan::parse(text).text(), text);
 }
 
 TEST(FaultPlan, RejectsBadText) {
-  for (const char* text : {"", "push@0=eagain", "push@x=eagain", "push@1", "push@1=explode",
-                           "disk@1=eagain", "short:0", "allow:0", "random(1)=eagain",
-                           "random(1,2000)=eagain", "push@1=short:0"}) {
+  for (const char* text :
+       {"", "push@0=eagain", "push@x=eagain", "push@1", "push@1=explode", "disk@1=eagain",
+        "short:0", "allow:0", "random(1)=eagain", "random(1,2000)=eagain", "push@1=short:0"}) {
     try {
       FaultPlan::parse(text);
       ADD_FAILURE() << "accepted '" << text << "'";

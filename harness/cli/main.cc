@@ -29,11 +29,13 @@ void add_selection(CLI::App* cmd, Selection& sel) {
   cmd->add_option("--scenarios", sel.scenario_dir, "scenario directory")
       ->default_str(default_scenario_dir().string());
   cmd->add_option("--case", sel.case_ids, "exact case id (repeatable)");
-  cmd->add_option("--filter", sel.filters, "glob over case ids, e.g. 'transfer-*/tls13-*' (repeatable)");
+  cmd->add_option("--filter", sel.filters,
+                  "glob over case ids, e.g. 'transfer-*/tls13-*' (repeatable)");
 }
 
 std::filesystem::path scenario_dir(const Selection& sel) {
-  return sel.scenario_dir.empty() ? default_scenario_dir() : std::filesystem::path(sel.scenario_dir);
+  return sel.scenario_dir.empty() ? default_scenario_dir()
+                                  : std::filesystem::path(sel.scenario_dir);
 }
 
 std::vector<CaseSpec> select_cases(const Selection& sel) {
@@ -50,7 +52,8 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
       if (match) out.push_back(std::move(c));
     }
   for (const auto& id : wanted)
-    if (!found.contains(id)) throw std::runtime_error("--case '" + id + "': no such case (see 'dirprobe list')");
+    if (!found.contains(id))
+      throw std::runtime_error("--case '" + id + "': no such case (see 'dirprobe list')");
   if (out.empty()) throw std::runtime_error("the selection matches no case");
   return out;
 }
@@ -58,33 +61,38 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
 void print_trace(const CaseSpec& spec) {
   CaseResult r = run_and_judge(spec);
   std::cout << "case " << spec.id() << "\n  claim: " << spec.claim << "\n";
-  for (std::size_t i = 0; i < r.run.calls.size(); ++i) std::cout << "  " << call_line(r.run, i, spec) << "\n";
+  for (std::size_t i = 0; i < r.run.calls.size(); ++i)
+    std::cout << "  " << call_line(r.run, i, spec) << "\n";
   std::cout << "  end: " << run_end_name(r.run.end) << " (" << r.run.end_reason << ")\n";
   for (auto inv : kAllInvariants) {
     const auto& res = result_of(r.invariants, inv);
-    std::cout << "  " << invariant_name(inv) << (spec.asserted.contains(inv) ? " [asserted] " : " [recorded] ")
+    std::cout << "  " << invariant_name(inv)
+              << (spec.asserted.contains(inv) ? " [asserted] " : " [recorded] ")
               << verdict_name(res.verdict);
-    if (res.counterexample) std::cout << ": " << res.counterexample->what;
-    else if (!res.note.empty()) std::cout << " (" << res.note << ")";
+    if (res.counterexample)
+      std::cout << ": " << res.counterexample->what;
+    else if (!res.note.empty())
+      std::cout << " (" << res.note << ")";
     std::cout << "\n";
   }
-  std::cout << "outcome: " << outcome_name(r.outcome) << (r.reason.empty() ? "" : " - " + r.reason) << "\n";
+  std::cout << "outcome: " << outcome_name(r.outcome) << (r.reason.empty() ? "" : " - " + r.reason)
+            << "\n";
 }
 
 int cmd_list(const Selection& sel, bool scenarios_only) {
   if (scenarios_only) {
     Catalog catalog = load_catalog(scenario_dir(sel));
     for (const auto& sc : catalog.scenarios)
-      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t" << expand_all(sc).size() << " cases\t"
-                << sc.base.claim << "\n";
+      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t" << expand_all(sc).size()
+                << " cases\t" << sc.base.claim << "\n";
     return 0;
   }
   for (const auto& c : select_cases(sel)) std::cout << c.id() << "\n";
   return 0;
 }
 
-int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_isolate, int timeout_ms,
-            bool quiet) {
+int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_isolate,
+            int timeout_ms, bool quiet) {
   auto specs = select_cases(sel);
   if (trace) {
     for (const auto& s : specs) print_trace(s);
@@ -100,14 +108,16 @@ int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_is
     ++counts[outcome];
     if (outcome != "pass" && !quiet)
       std::cout << "  " << outcome << "  " << j["id"].get<std::string>() << "\n      "
-                << j["reason"].get<std::string>() << "\n      replay: " << j["replay"].get<std::string>() << "\n";
+                << j["reason"].get<std::string>()
+                << "\n      replay: " << j["replay"].get<std::string>() << "\n";
     if (!quiet && ((i + 1) % 100 == 0 || i + 1 == specs.size()))
       std::cerr << "[" << i + 1 << "/" << specs.size() << " cases]\n";
   };
   auto records = run_cases(specs, options);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!out.empty()) write_json_file(out, results_document(records, secs));
-  std::printf("%zu cases in %.2f s (%.3f ms/case):", specs.size(), secs, 1000 * secs / specs.size());
+  std::printf("%zu cases in %.2f s (%.3f ms/case):", specs.size(), secs,
+              1000 * secs / specs.size());
   for (const auto& [k, v] : counts) std::printf(" %d %s", v, k.c_str());
   std::printf("\n");
   if (!out.empty()) std::printf("results: %s\n", out.c_str());
@@ -130,7 +140,8 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run cases and write the results file");
   add_selection(run, sel);
   run->add_option("--out", out, "results JSON file to write");
-  run->add_flag("--trace", trace, "print each case's call log and verdicts instead of a results file");
+  run->add_flag("--trace", trace,
+                "print each case's call log and verdicts instead of a results file");
   run->add_flag("--no-isolate", no_isolate, "run in this process (a library crash ends the run)");
   run->add_option("--timeout-ms", timeout_ms, "wall-clock limit per case before it counts as hung")
       ->check(CLI::PositiveNumber);
