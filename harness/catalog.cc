@@ -1,7 +1,6 @@
 #include "harness/catalog.h"
 
 #include <gnutls/gnutls.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
@@ -13,19 +12,12 @@
 
 #include "harness/driver.h"
 #include "harness/fault_plan.h"
+#include "harness/toml_reader.h"
 
 namespace dirprobe {
 namespace {
 
-struct Ctx {
-  std::string file;
-  [[noreturn]] void fail(const toml::node& node, const std::string& what) const {
-    fail(static_cast<int>(node.source().begin.line), what);
-  }
-  [[noreturn]] void fail(int line, const std::string& what) const {
-    throw CatalogError(file + ":" + std::to_string(line) + ": " + what);
-  }
-};
+using Ctx = TomlCtx;
 
 const std::set<std::string, std::less<>> kKnownKeys = {
     "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
@@ -42,38 +34,6 @@ const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_SAFE_PADDING_CHECK", GNUTLS_SAFE_PADDING_CHECK},
     {"GNUTLS_NO_EXTENSIONS", GNUTLS_NO_EXTENSIONS},
 };
-
-std::string need_string(const Ctx& ctx, const toml::node& node, std::string_view key) {
-  auto v = node.value<std::string>();
-  if (!node.is_string() || !v) ctx.fail(node, "'" + std::string(key) + "' must be a string");
-  return *v;
-}
-
-std::int64_t need_int(const Ctx& ctx, const toml::node& node, std::string_view key,
-                      std::int64_t min) {
-  if (!node.is_integer()) ctx.fail(node, "'" + std::string(key) + "' must be an integer");
-  std::int64_t v = *node.value<std::int64_t>();
-  if (v < min) ctx.fail(node, "'" + std::string(key) + "' must be at least " + std::to_string(min));
-  return v;
-}
-
-// Applies `parse` to each string of an array; parse errors become file:line errors.
-template <typename T, typename F>
-std::vector<T> need_list(const Ctx& ctx, const toml::node& node, std::string_view key, F parse) {
-  const toml::array* arr = node.as_array();
-  if (arr == nullptr) ctx.fail(node, "'" + std::string(key) + "' must be an array of strings");
-  if (arr->empty()) ctx.fail(node, "'" + std::string(key) + "' must not be empty");
-  std::vector<T> out;
-  for (const toml::node& item : *arr) {
-    std::string text = need_string(ctx, item, key);
-    try {
-      out.push_back(parse(text));
-    } catch (const std::invalid_argument& e) {
-      ctx.fail(item, "in '" + std::string(key) + "': " + e.what());
-    }
-  }
-  return out;
-}
 
 std::uint64_t parse_size(const std::string& text) {
   std::uint64_t value = 0, scale = 1;
@@ -147,9 +107,7 @@ std::uint64_t sum(const std::vector<Step>& steps, std::uint64_t Step::*field) {
 }
 
 const toml::node& require(const Ctx& ctx, const toml::table& t, std::string_view key, int line) {
-  const toml::node* n = t.get(key);
-  if (n == nullptr) ctx.fail(line, "scenario lacks required key '" + std::string(key) + "'");
-  return *n;
+  return require_key(ctx, t, key, "scenario", line);
 }
 
 void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
@@ -276,12 +234,7 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
 
 std::vector<Scenario> load_scenario_text(const std::string& text, const std::string& name) {
   Ctx ctx{name};
-  toml::table root;
-  try {
-    root = toml::parse(text, name);
-  } catch (const toml::parse_error& e) {
-    ctx.fail(static_cast<int>(e.source().begin.line), std::string(e.description()));
-  }
+  toml::table root = parse_toml(ctx, text);
   for (auto&& [key, value] : root)
     if (key.str() != "scenario")
       ctx.fail(value, "unknown top-level key '" + std::string(key.str()) +
@@ -298,20 +251,13 @@ std::vector<Scenario> load_scenario_text(const std::string& text, const std::str
 }
 
 std::vector<Scenario> load_scenario_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw CatalogError(file.string() + ": cannot be read");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return load_scenario_text(buf.str(), file.string());
+  return load_scenario_text(read_text_file(file), file.string());
 }
 
 Catalog load_catalog(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir))
     throw CatalogError(dir.string() + ": scenario directory not found");
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    if (entry.path().extension() == ".toml") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
+  auto files = files_in(dir, ".toml");
   Catalog catalog;
   std::map<std::string, std::string> seen;
   for (const auto& file : files)

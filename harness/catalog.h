@@ -10,12 +10,10 @@
 #include <vector>
 
 #include "harness/case_spec.h"
+#include "harness/toml_reader.h"
 
 namespace dirprobe {
 
-class CatalogError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct SweepSpec {
   std::vector<std::string> actions;  // e.g. "eagain", "eintr", "short:1"

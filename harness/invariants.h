@@ -5,6 +5,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/case_spec.h"
 #include "harness/driver.h"
@@ -21,9 +22,15 @@ struct Counterexample {
 };
 
 struct InvariantResult {
+  InvariantResult() = default;
+  InvariantResult(Verdict v, std::string why, std::optional<Counterexample> example = std::nullopt)
+      : verdict(v), note(std::move(why)), counterexample(std::move(example)) {}
+
   Verdict verdict = Verdict::kNa;
   std::string note;  // why n/a, or what held, in a few words
   std::optional<Counterexample> counterexample;
+  // Distinct causes of the violations, where the checker tells them apart (D2 does).
+  std::vector<std::string> causes;
 };
 
 using InvariantResults = std::array<InvariantResult, kAllInvariants.size()>;

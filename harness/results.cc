@@ -85,6 +85,7 @@ json case_to_json(const CaseResult& r) {
       }
       j["counterexample"] = std::move(cx);
     }
+    if (!res.causes.empty()) j["causes"] = res.causes;
     inv[std::string(invariant_name(id))] = std::move(j);
   }
   return {

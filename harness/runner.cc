@@ -119,25 +119,26 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
     LineReader reader(rd.get());
     std::string line;
     bool timed_out = false;
-    std::optional<std::size_t> current;
+    constexpr std::size_t kIdle = static_cast<std::size_t>(-1);  // no case started
+    std::size_t current = kIdle;
     while (reader.next(line, options.case_timeout_ms, timed_out)) {
       json j = json::parse(line);
       if (j.contains("start")) {
         current = j["start"].get<std::size_t>();
-      } else if (current) {
-        deliver(*current, std::move(j));
-        next = *current + 1;
-        current.reset();
+      } else if (current != kIdle) {
+        deliver(current, std::move(j));
+        next = current + 1;
+        current = kIdle;
       }
     }
     if (timed_out) kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
-    if (current) {
+    if (current != kIdle) {
       std::string why = timed_out ? "no result within " + std::to_string(options.case_timeout_ms) +
                                         " ms: a call never returned (worker killed)"
                                   : "the worker process died: " + death_text(status);
-      std::size_t lost = *current;
+      std::size_t lost = current;
       deliver(lost, lost_case(specs[lost], timed_out ? "stalled" : "crash", why));
       next = lost + 1;
     } else if (next < specs.size() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {

@@ -15,8 +15,9 @@ namespace dirprobe {
 struct RunnerOptions {
   bool isolate = true;          // false: run in this process (no crash protection)
   int case_timeout_ms = 20000;  // wall-clock safety net for a call that never returns
-  // Called after each case with its index and record.
-  std::function<void(std::size_t, const nlohmann::json&)> on_case;
+  // Called after each case with its index and record, which it may amend (e.g. with the
+  // known deviations that explain it) before it is stored.
+  std::function<void(std::size_t, nlohmann::json&)> on_case;
 };
 
 std::vector<nlohmann::json> run_cases(const std::vector<CaseSpec>& specs,

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "harness/catalog.h"
+#include "harness/expectations.h"
 #include "harness/judge.h"
 #include "harness/results.h"
 #include "harness/runner.h"
@@ -21,6 +22,8 @@ using nlohmann::json;
 
 struct Selection {
   std::string scenario_dir;
+  std::string expectations_dir;
+  bool no_expectations = false;
   std::vector<std::string> case_ids;
   std::vector<std::string> filters;  // globs over case ids; a case matching any is selected
 };
@@ -29,6 +32,10 @@ void add_selection(CLI::App* cmd, Selection& sel) {
   cmd->add_option("--scenarios", sel.scenario_dir, "scenario directory")
       ->default_str(default_scenario_dir().string());
   cmd->add_option("--case", sel.case_ids, "exact case id (repeatable)");
+  cmd->add_option("--expectations", sel.expectations_dir, "directory of known deviations")
+      ->default_str(default_expectations_dir().string());
+  cmd->add_flag("--no-expectations", sel.no_expectations,
+                "judge every deviation as a failure (raw outcomes)");
   cmd->add_option("--filter", sel.filters,
                   "glob over case ids, e.g. 'transfer-*/tls13-*' (repeatable)");
 }
@@ -36,6 +43,12 @@ void add_selection(CLI::App* cmd, Selection& sel) {
 std::filesystem::path scenario_dir(const Selection& sel) {
   return sel.scenario_dir.empty() ? default_scenario_dir()
                                   : std::filesystem::path(sel.scenario_dir);
+}
+
+Expectations load_selected_expectations(const Selection& sel) {
+  if (sel.no_expectations) return {};
+  return load_expectations(sel.expectations_dir.empty() ? default_expectations_dir()
+                                                        : std::filesystem::path(sel.expectations_dir));
 }
 
 std::vector<CaseSpec> select_cases(const Selection& sel) {
@@ -58,7 +71,7 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
   return out;
 }
 
-void print_trace(const CaseSpec& spec) {
+void print_trace(const CaseSpec& spec, ExpectationLedger& ledger) {
   CaseResult r = run_and_judge(spec);
   std::cout << "case " << spec.id() << "\n  claim: " << spec.claim << "\n";
   for (std::size_t i = 0; i < r.run.calls.size(); ++i)
@@ -77,6 +90,12 @@ void print_trace(const CaseSpec& spec) {
   }
   std::cout << "outcome: " << outcome_name(r.outcome) << (r.reason.empty() ? "" : " - " + r.reason)
             << "\n";
+  json record = case_to_json(r);
+  ledger.apply(record);
+  for (const auto& e : record.value("expected", json::array()))
+    std::cout << "  known deviation " << e["deviation"].get<std::string>() << " ("
+              << e["where"].get<std::string>() << "): " << e["reason"].get<std::string>() << "\n";
+  if (record["outcome"] == "known") std::cout << "judged with expectations: known\n";
 }
 
 int cmd_list(const Selection& sel, bool scenarios_only) {
@@ -94,8 +113,10 @@ int cmd_list(const Selection& sel, bool scenarios_only) {
 int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_isolate,
             int timeout_ms, bool quiet) {
   auto specs = select_cases(sel);
+  Expectations expectations = load_selected_expectations(sel);
+  ExpectationLedger ledger(expectations, gnutls_runtime_version());
   if (trace) {
-    for (const auto& s : specs) print_trace(s);
+    for (const auto& s : specs) print_trace(s, ledger);
     return 0;
   }
   auto started = std::chrono::steady_clock::now();
@@ -103,10 +124,11 @@ int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_is
   RunnerOptions options;
   options.isolate = !no_isolate;
   options.case_timeout_ms = timeout_ms;
-  options.on_case = [&](std::size_t i, const json& j) {
+  options.on_case = [&](std::size_t i, json& j) {
+    ledger.apply(j);
     std::string outcome = j["outcome"];
     ++counts[outcome];
-    if (outcome != "pass" && !quiet)
+    if (outcome != "pass" && outcome != "known" && !quiet)
       std::cout << "  " << outcome << "  " << j["id"].get<std::string>() << "\n      "
                 << j["reason"].get<std::string>()
                 << "\n      replay: " << j["replay"].get<std::string>() << "\n";
@@ -115,14 +137,22 @@ int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_is
   };
   auto records = run_cases(specs, options);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!out.empty()) write_json_file(out, results_document(records, secs));
+  auto stale = ledger.stale();
+  if (!out.empty()) {
+    json doc = results_document(records, secs);
+    doc["expectations"] = ledger.summary();
+    doc["stale_expectations"] = stale;
+    write_json_file(out, doc);
+  }
+  for (const auto& line : stale) std::cout << "  stale  " << line << "\n";
   std::printf("%zu cases in %.2f s (%.3f ms/case):", specs.size(), secs,
               1000 * secs / specs.size());
   for (const auto& [k, v] : counts) std::printf(" %d %s", v, k.c_str());
+  if (!stale.empty()) std::printf(" (%zu stale expectations)", stale.size());
   std::printf("\n");
   if (!out.empty()) std::printf("results: %s\n", out.c_str());
   bool bad = counts.count("fail") || counts.count("stalled") || counts.count("crash");
-  return bad ? 1 : 0;
+  return bad || !stale.empty() ? 1 : 0;
 }
 
 }  // namespace
