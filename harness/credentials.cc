@@ -116,4 +116,27 @@ const Credentials& test_credentials(KeyType type) {
   return it->second;
 }
 
+gnutls_certificate_credentials_t gnutls_test_credentials(KeyType type, bool server) {
+  static std::map<std::pair<KeyType, bool>, GnutlsPtr<gnutls_certificate_credentials_t>> cache;
+  auto& slot = cache[{type, server}];
+  if (slot) return slot.get();
+  const Credentials& c = test_credentials(type);
+  gnutls_certificate_credentials_t raw;
+  check_gnutls(gnutls_certificate_allocate_credentials(&raw), "certificate_allocate");
+  GnutlsPtr<gnutls_certificate_credentials_t> creds(raw);
+  auto datum = [](const std::string& s) {
+    return gnutls_datum_t{reinterpret_cast<unsigned char*>(const_cast<char*>(s.data())),
+                          static_cast<unsigned>(s.size())};
+  };
+  gnutls_datum_t ca = datum(c.ca_cert_pem);
+  check_gnutls(gnutls_certificate_set_x509_trust_mem(raw, &ca, GNUTLS_X509_FMT_PEM),
+               "gnutls_certificate_set_x509_trust_mem");
+  gnutls_datum_t cert = datum(server ? c.server_cert_pem : c.client_cert_pem);
+  gnutls_datum_t key = datum(server ? c.server_key_pem : c.client_key_pem);
+  check_gnutls(gnutls_certificate_set_x509_key_mem(raw, &cert, &key, GNUTLS_X509_FMT_PEM),
+               "gnutls_certificate_set_x509_key_mem");
+  slot = std::move(creds);
+  return slot.get();
+}
+
 }  // namespace dirprobe

@@ -3,6 +3,8 @@
 // GnuTLS and OpenSSL load. Optionally the same set with RSA-2048 keys.
 #pragma once
 
+#include <gnutls/gnutls.h>
+
 #include <string>
 
 namespace dirprobe {
@@ -20,5 +22,9 @@ struct Credentials {
 // Generated on first use for each key type and then shared for the process's lifetime.
 // Throws std::runtime_error naming the GnuTLS call that failed.
 const Credentials& test_credentials(KeyType type = KeyType::kEcdsaP256);
+
+// The same credentials loaded into GnuTLS (trust = the CA; own certificate = server or client
+// leaf), parsed once per (type, side) and shared by every session of the process.
+gnutls_certificate_credentials_t gnutls_test_credentials(KeyType type, bool server);
 
 }  // namespace dirprobe

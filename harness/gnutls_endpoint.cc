@@ -15,16 +15,10 @@ std::string default_priority(Protocol protocol) {
                                       : "NORMAL:-VERS-ALL:+VERS-TLS1.2";
 }
 
-gnutls_datum_t datum(const std::string& s) {
-  return {reinterpret_cast<unsigned char*>(const_cast<char*>(s.data())),
-          static_cast<unsigned>(s.size())};
-}
-
 class GnutlsEndpoint final : public Endpoint {
  public:
   GnutlsEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
       : Endpoint(fd, std::move(plan)), socket_io_(config.socket_io) {
-    init_credentials(config);
     gnutls_session_t raw;
     unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
                      GNUTLS_NONBLOCK | config.extra_flags;
@@ -35,7 +29,8 @@ class GnutlsEndpoint final : public Endpoint {
     const char* err_pos = nullptr;
     check_gnutls(gnutls_priority_set_direct(raw, priority.c_str(), &err_pos),
                  "gnutls_priority_set_direct");
-    check_gnutls(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, creds_.get()),
+    check_gnutls(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
+                                        gnutls_test_credentials(config.key, config.role == Role::kServer)),
                  "gnutls_credentials_set");
     if (config.role == Role::kClient) {
       check_gnutls(gnutls_server_name_set(raw, GNUTLS_NAME_DNS, kServerName,
@@ -71,21 +66,6 @@ class GnutlsEndpoint final : public Endpoint {
   bool traced() const override { return !socket_io_; }
 
  private:
-  void init_credentials(const EndpointConfig& config) {
-    const Credentials& c = test_credentials(config.key);
-    gnutls_certificate_credentials_t raw;
-    check_gnutls(gnutls_certificate_allocate_credentials(&raw), "certificate_allocate");
-    creds_.reset(raw);
-    gnutls_datum_t ca = datum(c.ca_cert_pem);
-    check_gnutls(gnutls_certificate_set_x509_trust_mem(raw, &ca, GNUTLS_X509_FMT_PEM),
-                 "gnutls_certificate_set_x509_trust_mem");
-    bool server = config.role == Role::kServer;
-    gnutls_datum_t cert = datum(server ? c.server_cert_pem : c.client_cert_pem);
-    gnutls_datum_t key = datum(server ? c.server_key_pem : c.client_key_pem);
-    check_gnutls(gnutls_certificate_set_x509_key_mem(raw, &cert, &key, GNUTLS_X509_FMT_PEM),
-                 "gnutls_certificate_set_x509_key_mem");
-  }
-
   CallOutcome outcome(int rc, bool is_recv = false) {
     CallOutcome out;
     out.code = rc;
@@ -130,7 +110,6 @@ class GnutlsEndpoint final : public Endpoint {
     return rc;
   }
 
-  GnutlsPtr<gnutls_certificate_credentials_t> creds_;
   GnutlsPtr<gnutls_session_t> session_;
   bool socket_io_;
 };

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "harness/bench.h"
 #include "harness/catalog.h"
 #include "harness/expectations.h"
 #include "harness/judge.h"
@@ -155,6 +156,23 @@ int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_is
   return bad || !stale.empty() ? 1 : 0;
 }
 
+int cmd_bench(int iterations, double max_ratio) {
+  std::vector<BenchResult> results = {bench_bare(iterations), bench_case(iterations, false),
+                                      bench_case(iterations, true)};
+  double bare = results[0].ms_per_case;
+  std::printf("%-52s %10s %8s\n", "what", "ms/case", "x bare");
+  for (const auto& r : results)
+    std::printf("%-52s %10.3f %8.2f\n", r.name.c_str(), r.ms_per_case, r.ms_per_case / bare);
+  std::printf("(%d iterations each, GnuTLS %s)\n", iterations, gnutls_runtime_version().c_str());
+  double ratio = results[1].ms_per_case / bare;
+  if (max_ratio > 0 && ratio > max_ratio) {
+    std::printf("FAIL: an in-process case costs %.2fx the bare exchange (limit %.2fx)\n", ratio,
+                max_ratio);
+    return 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,9 +194,17 @@ int main(int argc, char** argv) {
   run->add_option("--timeout-ms", timeout_ms, "wall-clock limit per case before it counts as hung")
       ->check(CLI::PositiveNumber);
   run->add_flag("-q,--quiet", quiet, "print only the summary");
+  int iterations = 500;
+  double max_ratio = 0;
+  auto* bench = app.add_subcommand("bench", "cost per case against a bare GnuTLS exchange");
+  bench->add_option("--iterations", iterations, "exchanges per measurement")
+      ->check(CLI::Range(1, 1000000));
+  bench->add_option("--max-ratio", max_ratio,
+                    "fail when an in-process case costs more than this many bare exchanges");
   CLI11_PARSE(app, argc, argv);
   try {
     if (list->parsed()) return cmd_list(sel, scenarios_only);
+    if (bench->parsed()) return cmd_bench(iterations, max_ratio);
     return cmd_run(sel, out, trace, no_isolate, timeout_ms, quiet);
   } catch (const std::exception& e) {
     std::cerr << "dirprobe: " << e.what() << "\n";
