@@ -111,8 +111,8 @@ int cmd_list(const Selection& sel, bool scenarios_only) {
   return 0;
 }
 
-int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_isolate,
-            int timeout_ms, bool quiet) {
+int cmd_run(const Selection& sel, const std::string& out, const std::string& runtime, bool trace,
+            bool no_isolate, int timeout_ms, bool quiet) {
   auto specs = select_cases(sel);
   Expectations expectations = load_selected_expectations(sel);
   ExpectationLedger ledger(expectations, gnutls_runtime_version());
@@ -141,6 +141,7 @@ int cmd_run(const Selection& sel, const std::string& out, bool trace, bool no_is
   auto stale = ledger.stale();
   if (!out.empty()) {
     json doc = results_document(records, secs);
+    doc["runtime"] = runtime;
     doc["expectations"] = ledger.summary();
     doc["stale_expectations"] = stale;
     write_json_file(out, doc);
@@ -188,6 +189,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run cases and write the results file");
   add_selection(run, sel);
   run->add_option("--out", out, "results JSON file to write");
+  std::string runtime = "installed";
+  run->add_option("--runtime", runtime, "name of the GnuTLS runtime, recorded in the results")
+      ->default_str("installed");
+  auto* version = app.add_subcommand("version", "print the GnuTLS and OpenSSL runtime versions");
   run->add_flag("--trace", trace,
                 "print each case's call log and verdicts instead of a results file");
   run->add_flag("--no-isolate", no_isolate, "run in this process (a library crash ends the run)");
@@ -205,7 +210,12 @@ int main(int argc, char** argv) {
   try {
     if (list->parsed()) return cmd_list(sel, scenarios_only);
     if (bench->parsed()) return cmd_bench(iterations, max_ratio);
-    return cmd_run(sel, out, trace, no_isolate, timeout_ms, quiet);
+    if (version->parsed()) {
+      std::printf("gnutls %s\nopenssl %s\n", gnutls_runtime_version().c_str(),
+                  openssl_runtime_version().c_str());
+      return 0;
+    }
+    return cmd_run(sel, out, runtime, trace, no_isolate, timeout_ms, quiet);
   } catch (const std::exception& e) {
     std::cerr << "dirprobe: " << e.what() << "\n";
     return 2;
