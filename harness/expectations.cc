@@ -155,8 +155,14 @@ Expectations load_expectations(const std::filesystem::path& dir) {
   if (!std::filesystem::is_directory(dir))
     throw CatalogError(dir.string() + ": expectations directory not found");
   Expectations all;
+  // Named relative to the project (scenarios/expectations/x.toml) where the path allows it,
+  // so that reports do not carry the build machine's directories.
+  auto base = std::filesystem::absolute(dir).lexically_normal().parent_path().parent_path();
   for (const auto& file : files_in(dir, ".toml"))
-    for (auto& e : load_expectations_text(read_text_file(file), file.string()).entries)
+    for (auto& e : load_expectations_text(
+                       read_text_file(file),
+                       std::filesystem::absolute(file).lexically_normal().lexically_relative(base).string())
+                       .entries)
       all.entries.push_back(std::move(e));
   return all;
 }

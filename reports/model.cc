@@ -77,6 +77,7 @@ Run load_run(const std::filesystem::path& path) {
   run.wall_seconds = doc.value("wall_seconds", 0.0);
   for (const auto& s : doc.value("stale_expectations", json::array()))
     run.stale.push_back(s.get<std::string>());
+  run.expectations = doc.value("expectations", json::array());
   run.cases = std::move(doc["cases"]);
   for (std::size_t i = 0; i < run.cases.size(); ++i) validate_case(run.cases[i], file, i);
   return run;
@@ -194,7 +195,11 @@ Model build_model(std::vector<Run> runs) {
         if (v == "violated") {
           ++a.violated;
           all_known = all_known && c["outcome"] == "known";
-          if (a.deciding.size() < kExamples) a.deciding.push_back(&c);
+          // Examples from different scenarios say more than three of one.
+          bool fresh = std::none_of(a.deciding.begin(), a.deciding.end(), [&](const json* d) {
+            return (*d)["scenario"] == c["scenario"];
+          });
+          if (fresh && a.deciding.size() < kExamples) a.deciding.push_back(&c);
         }
       }
       a.verdict = a.checked == 0      ? "untested"

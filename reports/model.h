@@ -26,6 +26,7 @@ struct Run {
   double wall_seconds = 0;
   nlohmann::json cases;  // the run's case records
   std::vector<std::string> stale;
+  nlohmann::json expectations;  // per entry: where, deviation, reason, matched, observed
   std::string label() const;  // "GnuTLS 3.8.9 (trixie)"
 };
 

@@ -53,11 +53,32 @@ std::string mark(const std::string& status) {
   }();
 }
 
-std::string answer_text(const Answer& a) {
-  if (a.verdict == "untested") return "untested";
-  if (a.violated == 0) return "yes (" + std::to_string(a.checked) + " cases)";
-  return a.verdict + ": " + std::to_string(a.violated) + " of " + std::to_string(a.checked) +
-         " cases";
+// The evidence behind a verdict: "840 cases checked" or "1088 of 3272 cases violate it".
+std::string evidence(const Answer& a) {
+  if (a.verdict == "untested") return "no case checks it";
+  if (a.violated == 0) return std::to_string(a.checked) + " cases checked";
+  return std::to_string(a.violated) + " of " + std::to_string(a.checked) + " cases violate it";
+}
+
+std::string answer_text(const Answer& a) { return a.verdict + ": " + evidence(a); }
+
+// Known deviations (the expectations the runs were judged with): how often each was seen.
+template <typename Emit>
+void known_deviations(const Model& m, Emit emit) {
+  std::map<std::string, std::pair<const json*, std::vector<std::string>>> entries;
+  for (std::size_t r = 0; r < m.runs.size(); ++r)
+    for (const auto& e : m.runs[r].expectations) {
+      auto& slot = entries[e.value("where", "")];
+      if (slot.first == nullptr) {
+        slot.first = &e;
+        slot.second.assign(m.runs.size(), "not loaded");
+      }
+      slot.second[r] = !e.value("in_range", true)
+                           ? "out of range"
+                           : std::to_string(e.value("observed", 0)) + " of " +
+                                 std::to_string(e.value("matched", 0)) + " cases";
+    }
+  for (const auto& [where, slot] : entries) emit(where, *slot.first, slot.second);
 }
 
 // Where each record's drill-down is: (row, column) of its cell.
@@ -110,6 +131,17 @@ std::string render_markdown(const Model& m) {
   }
   o << "\n\"no (known)\": every violation is a known deviation listed in "
        "`scenarios/expectations/`; \"no\": at least one is not.\n";
+  o << "\n## Known deviations\n\n| entry | deviation | reason |";
+  for (const auto& run : m.runs) o << " " << md(run.label()) << " |";
+  o << "\n|---|---|---|";
+  for (std::size_t i = 0; i < m.runs.size(); ++i) o << "---|";
+  o << "\n";
+  known_deviations(m, [&](const std::string& where, const json& e, const std::vector<std::string>& seen) {
+    o << "| " << md(where) << " | " << md(e.value("deviation", "")) << " | " << md(e.value("reason", ""))
+      << " |";
+    for (const auto& s : seen) o << " " << md(s) << " |";
+    o << "\n";
+  });
   o << "\n## Differences between versions\n\n";
   bool any = false;
   for (const auto& row : m.rows)
@@ -275,6 +307,20 @@ std::string render_html(const Model& m) {
   }
   o << "</tbody></table></div><p>\"no (known)\": every violation is a known deviation listed in "
        "<code>scenarios/expectations/</code>, with its reason; \"no\": at least one is not.</p>";
+  o << "<h2>Known deviations</h2><p>Behaviour that differs from the documented contract and is "
+       "recorded in <code>scenarios/expectations/</code>: cases showing it / cases it applies "
+       "to, per runtime.</p><div class=scroll><table id=known><thead><tr><th>entry</th>"
+       "<th>deviation</th><th>reason</th>";
+  for (const auto& run : m.runs) o << "<th>" << html(run.label()) << "</th>";
+  o << "</tr></thead><tbody>";
+  known_deviations(m, [&](const std::string& entry, const json& e,
+                          const std::vector<std::string>& seen) {
+    o << "<tr><td><code>" << html(entry) << "</code></td><td>" << html(e.value("deviation", ""))
+      << "</td><td>" << html(e.value("reason", "")) << "</td>";
+    for (const auto& s : seen) o << "<td>" << html(s) << "</td>";
+    o << "</tr>";
+  });
+  o << "</tbody></table></div>";
   o << "<h2>Matrix</h2><p>Rows: scenarios by family. Columns: GnuTLS runtime × peer library. "
        "A cell gives the worst outcome, the outcome counts and the asserted invariants violated; "
        "its link opens the cases behind it.</p><div class=controls>"

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dirprobe builds with, if any is missing (idempotent), then
 # configures and builds into ${BUILD_DIR:-build}. Needs root (or sudo) only to install.
+#   setup.sh [--with-test-tools]   also what the tests use: Chromium (report rendering test)
+#                                  and python3-yaml (workflow check)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libgnutls28-dev libssl-dev libgtest-dev
-          nlohmann-json3-dev libcli11-dev libtomlplusplus-dev)
+          nlohmann-json3-dev libcli11-dev libtomlplusplus-dev debian-archive-keyring)
+case "${1:-}" in
+  "") ;;
+  --with-test-tools) packages+=(chromium python3 python3-yaml) ;;
+  *) echo "setup.sh: unknown option '$1' (expected --with-test-tools)" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -133,8 +133,13 @@ int cmd_run(const Selection& sel, const std::string& out, const std::string& run
       std::cout << "  " << outcome << "  " << j["id"].get<std::string>() << "\n      "
                 << j["reason"].get<std::string>()
                 << "\n      replay: " << j["replay"].get<std::string>() << "\n";
-    if (!quiet && ((i + 1) % 100 == 0 || i + 1 == specs.size()))
-      std::cerr << "[" << i + 1 << "/" << specs.size() << " cases]\n";
+    std::size_t step = std::max<std::size_t>(specs.size() / 10, 1);  // ten progress lines
+    if (!quiet && ((i + 1) % step == 0 || i + 1 == specs.size()))
+      std::cerr << "[" << i + 1 << "/" << specs.size() << " cases, "
+                << static_cast<int>(std::chrono::duration<double>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count())
+                << " s]\n";
   };
   auto records = run_cases(specs, options);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

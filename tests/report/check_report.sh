@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end test of the report: real runs of a tiny catalog under two runtime names (one of
+# them markup), the generator, then headless Chromium renders report.html: the matrix is there,
+# a drill-down opens from its link, and no string from the results ran as markup. Screenshots
+# (wide and phone) are kept next to the report for people to look at.
+#   check_report.sh DIRPROBE REPORT_TOOL WORK_DIR
+set -euo pipefail
+dirprobe="$1" report_tool="$2" work="$3"
+here="$(cd "$(dirname "$0")" && pwd)"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+rm -rf "$work" && mkdir -p "$work"
+for name in plain '<img src=x onerror=document.title=1>'; do
+  out="$work/$( [ "$name" = plain ] && echo a || echo b ).json"
+  set +e
+  "$dirprobe" run -q --scenarios "$here/scenarios" --no-expectations --runtime "$name" --out "$out"
+  rc=$?
+  set -e
+  [ $rc -eq 1 ] || fail "expected the run to report D2 deviations (exit 1), got exit $rc"
+done
+"$report_tool" --out "$work/out" "$work/a.json" "$work/b.json"
+html="$work/out/report.html"
+for f in report.html report.md results.json; do [ -s "$work/out/$f" ] || fail "$f not written"; done
+
+# Escaping, in the files themselves.
+grep -q "<script>document.title" "$html" && fail "a scenario claim reached report.html unescaped"
+grep -q "<img src=x" "$html" && fail "a runtime name reached report.html unescaped"
+grep -q "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" "$html" ||
+  fail "the escaped claim is missing from report.html"
+grep -q "<script>document.title" "$work/out/report.md" && fail "report.md carries raw markup"
+
+# Bad input is refused with the file named.
+echo '{"schema": "dirprobe-results", "schema_version": 1, "cases": [' >"$work/truncated.json"
+set +e
+msg="$("$report_tool" --out "$work/bad" "$work/truncated.json" 2>&1)"; rc=$?
+set -e
+[ $rc -eq 2 ] && [[ "$msg" == *truncated.json*"not valid JSON"* ]] || fail "truncated input: exit $rc: $msg"
+
+browser="$(command -v chromium || command -v chromium-browser || true)"
+if [ -z "$browser" ]; then
+  [ "${DIRPROBE_REQUIRE_BROWSER:-0}" = 1 ] && fail "chromium is required but not installed"
+  echo "SKIP: chromium not installed (scripts/setup.sh --with-browser installs it)"
+  exit 77
+fi
+flags=(--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run
+       --user-data-dir="$work/chromium-profile")
+anchor="$(grep -o 'href="#cell-[0-9]*-[0-9]*"' "$html" | head -1 | sed 's/href="#//; s/"//')"
+[ -n "$anchor" ] || fail "no matrix cell links to a drill-down"
+dom="$work/dom.html"
+timeout 60 "$browser" "${flags[@]}" --dump-dom "file://$html#$anchor" >"$dom" 2>"$work/chromium.log" ||
+  fail "chromium could not render the report (see $work/chromium.log)"
+grep -q '<table id="matrix">' "$dom" || fail "the rendered page has no matrix table"
+rows="$(grep -o '<tr class="[^"]*bad[^"]*"' "$dom" | wc -l)"
+[ "$rows" -ge 1 ] || fail "the matrix shows no row with deviations"
+grep -q "<details id=\"$anchor\" open" "$dom" || fail "following the link did not open drill-down $anchor"
+grep -q "Replay: <code>" "$dom" || fail "the drill-down shows no replay command"
+grep -q '<title>dirprobe: GnuTLS non-blocking I/O compatibility report</title>' "$dom" ||
+  fail "the page title changed: injected markup ran"
+timeout 60 "$browser" "${flags[@]}" --window-size=1280,1600 --screenshot="$work/out/report-wide.png" \
+  "file://$html" >/dev/null 2>&1 || fail "wide screenshot failed"
+timeout 60 "$browser" "${flags[@]}" --window-size=390,844 --screenshot="$work/out/report-phone.png" \
+  "file://$html#$anchor" >/dev/null 2>&1 || fail "phone screenshot failed"
+[ -s "$work/out/report-wide.png" ] && [ -s "$work/out/report-phone.png" ] || fail "screenshots missing"
+echo "report OK: matrix rendered, drill-down $anchor opened, markup escaped; screenshots in $work/out"
