@@ -13,6 +13,10 @@ std::string Step::text() const {
              ")";
     case StepKind::kBye:
       return "bye(" + std::string(bye_name(how)) + ")";
+    case StepKind::kRehandshake:
+      return "rehandshake";
+    case StepKind::kKeyUpdate:
+      return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:
       return "eof";
   }

@@ -19,6 +19,8 @@ enum class StepKind {
   kTransfer,   // send `send_bytes` and receive `recv_bytes`, interleaved, until both are done
   kBye,        // call bye(`how`) until it completes
   kExpectEof,  // call recv until it reports the peer's close
+  kRehandshake,  // TLS 1.2: start a renegotiation and drive it to completion
+  kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
 };
 
 struct Step {
@@ -26,6 +28,7 @@ struct Step {
   std::uint64_t send_bytes = 0;
   std::uint64_t recv_bytes = 0;
   ByeHow how = ByeHow::kRdwr;
+  bool request_peer = false;
   std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
 };
 

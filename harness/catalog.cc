@@ -76,10 +76,19 @@ Step parse_step(const std::string& text) {
   } else if (verb == "eof") {
     arity(0);
     s.kind = StepKind::kExpectEof;
+  } else if (verb == "rehandshake") {
+    arity(0);
+    s.kind = StepKind::kRehandshake;
+  } else if (verb == "key_update") {
+    if (!a.empty() && a != "peer")
+      throw std::invalid_argument("step '" + text + "': key_update takes only 'peer'");
+    if (!b.empty()) throw std::invalid_argument("step '" + text + "' takes at most 1 argument");
+    s.kind = StepKind::kKeyUpdate;
+    s.request_peer = a == "peer";
   } else {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
-                                "eof)");
+                                "eof, rehandshake, key_update [peer])");
   }
   return s;
 }
@@ -132,6 +141,18 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
     ctx.fail(*t.get("io"),
              "io = \"socket\" cannot take fault plans or sweeps: GnuTLS then does "
              "its own socket I/O, which the harness cannot intercept");
+  for (const auto* steps : {&b.subject_steps, &b.peer_steps})
+    for (const auto& step : *steps) {
+      const char* key = steps == &b.subject_steps ? "subject" : "peer";
+      bool has12 = std::count(sc.protocols.begin(), sc.protocols.end(), Protocol::kTls12) > 0;
+      bool has13 = std::count(sc.protocols.begin(), sc.protocols.end(), Protocol::kTls13) > 0;
+      if (step.kind == StepKind::kRehandshake && has13)
+        ctx.fail(*t.get(key), "'rehandshake' needs protocols = [\"tls12\"]: TLS 1.3 has no "
+                              "renegotiation");
+      if (step.kind == StepKind::kKeyUpdate && has12)
+        ctx.fail(*t.get(key), "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no "
+                              "KeyUpdate");
+    }
   if (b.asserted.contains(Invariant::B1) && !b.buffer_bound)
     ctx.fail(*t.get("assert"), "asserting B1 needs 'buffer_bound'");
 }

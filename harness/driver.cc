@@ -12,10 +12,12 @@
 namespace dirprobe {
 
 std::string_view api_name(Api api, std::string_view library) {
-  static constexpr std::string_view kGnutls[] = {"gnutls_handshake", "gnutls_record_send",
-                                                 "gnutls_record_recv", "gnutls_bye"};
-  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex", "SSL_read_ex",
-                                                  "SSL_shutdown"};
+  static constexpr std::string_view kGnutls[] = {
+      "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
+      "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update"};
+  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
+                                                  "SSL_read_ex",      "SSL_shutdown",
+                                                  "SSL_renegotiate",  "SSL_key_update"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -38,9 +40,10 @@ struct Wait {
 // Runs one side's script, one call per pending activity per tick.
 class SideRunner {
  public:
-  SideRunner(Side side, Endpoint& ep, const std::vector<Step>& steps, const CaseSpec& spec,
-             bool trusting, std::vector<CallRecord>& log)
+  SideRunner(Side side, Role role, Endpoint& ep, const std::vector<Step>& steps,
+             const CaseSpec& spec, bool trusting, std::vector<CallRecord>& log)
       : side_(side),
+        role_(role),
         ep_(ep),
         steps_(steps),
         spec_(spec),
@@ -71,6 +74,7 @@ class SideRunner {
   void tick(std::uint64_t now) {
     now_ = now;
     if (done() || failed_) return;
+    if (renegotiating_) return renegotiate();
     const Step& s = steps_[step_];
     switch (s.kind) {
       case StepKind::kHandshake:
@@ -87,6 +91,10 @@ class SideRunner {
       case StepKind::kExpectEof:
         if (ready(recv_wait_)) do_recv(true);
         break;
+      case StepKind::kRehandshake:
+      case StepKind::kKeyUpdate:
+        if (ready(main_)) do_event(s);
+        break;
     }
   }
 
@@ -99,6 +107,11 @@ class SideRunner {
 
   void enter_step() {
     main_ = send_wait_ = recv_wait_ = Wait{};
+    event_phase_ = EventPhase::kInitiate;
+    // A GnuTLS client renegotiates by calling gnutls_handshake; nothing comes before it.
+    if (!done() && steps_[step_].kind == StepKind::kRehandshake && ep_.library() == "gnutls" &&
+        role_ == Role::kClient)
+      event_phase_ = EventPhase::kHandshake;
     if (done()) return;
     send_goal_ = send_offset_ + steps_[step_].send_bytes;
     recv_goal_ = rx_.received() + steps_[step_].recv_bytes;
@@ -129,6 +142,12 @@ class SideRunner {
       case Api::kBye:
         rec.out = ep_.bye(steps_[step_].how);
         break;
+      case Api::kRehandshake:
+        rec.out = ep_.rehandshake();
+        break;
+      case Api::kKeyUpdate:
+        rec.out = ep_.key_update(steps_[step_].request_peer);
+        break;
       case Api::kSend:
         rec.out = null_retry ? ep_.send(nullptr, 0) : ep_.send(send_buf_.data(), size);
         break;
@@ -143,7 +162,15 @@ class SideRunner {
     rec.io.end = ep_.channel().trace_size();
     log_.push_back(rec);
     if (rec.out.status == Status::kOk) ++successes_;
-    if (rec.out.status == Status::kFatal) {
+    // The peer's request for a new handshake is a call to answer, not an error: the side
+    // drives gnutls_handshake until it completes, then resumes its step.
+    if (rec.out.status == Status::kRehandshake && api == Api::kRecv) {
+      renegotiating_ = true;
+      ++successes_;
+    }
+    bool unexpected_event = rec.out.status == Status::kRehandshake ||
+                            (rec.out.status == Status::kGotData && api != Api::kHandshake);
+    if (rec.out.status == Status::kFatal || (unexpected_event && api != Api::kRecv)) {
       failed_ = true;
       failure_ =
           std::string(api_name(api, ep_.library())) + " returned " + ep_.code_name(rec.out.code);
@@ -201,12 +228,46 @@ class SideRunner {
     }
   }
 
+  // A step that starts a protocol event: the initiating call, then (where the library needs
+  // it, and always for a renegotiation) the handshake until it completes.
+  void do_event(const Step& s) {
+    bool reneg = s.kind == StepKind::kRehandshake;
+    if (event_phase_ == EventPhase::kInitiate) {
+      CallOutcome out = call(reneg ? Api::kRehandshake : Api::kKeyUpdate, 0, false);
+      if (out.status != Status::kOk) return on_block(out, main_);
+      if (!reneg && !ep_.event_needs_handshake()) return advance();
+      event_phase_ = EventPhase::kHandshake;
+      return;
+    }
+    CallOutcome out = call(Api::kHandshake, 0, false);
+    if (out.status == Status::kGotData) return do_recv(false);
+    finish_if_ok(out, main_);
+  }
+
+  // Answering the peer's renegotiation: handshake until done; application data that arrives
+  // meanwhile (GNUTLS_E_GOT_APPLICATION_DATA) is read first.
+  void renegotiate() {
+    if (!ready(main_)) return;
+    CallOutcome out = call(Api::kHandshake, 0, false);
+    if (out.status == Status::kOk) {
+      renegotiating_ = false;
+      main_ = Wait{};
+    } else if (out.status == Status::kGotData) {
+      do_recv(false);
+    } else {
+      on_block(out, main_);
+    }
+  }
+
   void fail(std::string why) {
     failed_ = true;
     failure_ = std::move(why);
   }
 
+  enum class EventPhase { kInitiate, kHandshake };
+
   Side side_;
+  Role role_;
   Endpoint& ep_;
   const std::vector<Step>& steps_;
   const CaseSpec& spec_;
@@ -220,6 +281,8 @@ class SideRunner {
   std::size_t in_flight_ = 0;  // size of a send awaiting its retry
   Wait main_, send_wait_, recv_wait_;
   bool failed_ = false;
+  bool renegotiating_ = false;
+  EventPhase event_phase_ = EventPhase::kInitiate;
   std::string failure_;
   std::uint64_t successes_ = 0;
   bool measure_heap_ = false;
@@ -259,10 +322,11 @@ CaseRun run_case(const CaseSpec& spec) {
   run.library_peer = peer->library();
   run.subject_traced = subject->traced();
 
-  SideRunner s(Side::kSubject, *subject, spec.subject_steps, spec,
+  SideRunner s(Side::kSubject, spec.subject.role, *subject, spec.subject_steps, spec,
                spec.policy == LoopPolicy::kTrusting, run.calls);
   if (spec.buffer_bound) s.measure_heap(subject->channel());
-  SideRunner p(Side::kPeer, *peer, spec.peer_steps, spec, false, run.calls);
+  SideRunner p(Side::kPeer, peer_config(spec).role, *peer, spec.peer_steps, spec, false,
+               run.calls);
 
   auto progress = [&] {
     return subject->channel().bytes_pushed() + subject->channel().bytes_pulled() +

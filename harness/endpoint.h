@@ -34,6 +34,8 @@ enum class Status {
   kAgain,        // GNUTLS_E_AGAIN / SSL_ERROR_WANT_*: retry later
   kInterrupted,  // GNUTLS_E_INTERRUPTED: retry
   kEof,          // recv: the peer closed (close_notify)
+  kRehandshake,  // GNUTLS_E_REHANDSHAKE: the peer asks for (or starts) a new handshake
+  kGotData,      // GNUTLS_E_GOT_APPLICATION_DATA: a renegotiation met application data
   kFatal,        // anything else
 };
 
@@ -63,6 +65,14 @@ class Endpoint {
   virtual CallOutcome send(const std::uint8_t* data, std::size_t size) = 0;
   virtual CallOutcome recv(std::uint8_t* buffer, std::size_t size) = 0;
   virtual CallOutcome bye(ByeHow how) = 0;
+  // TLS 1.2 renegotiation, first call: gnutls_rehandshake (server) or SSL_renegotiate. The
+  // handshake that follows is driven by handshake().
+  virtual CallOutcome rehandshake() = 0;
+  // TLS 1.3 KeyUpdate: gnutls_session_key_update(request_peer ? GNUTLS_KU_PEER : 0) or
+  // SSL_key_update (which only schedules it; handshake() then sends it).
+  virtual CallOutcome key_update(bool request_peer) = 0;
+  // True when the initiating call only schedules the event and handshake() must follow.
+  virtual bool event_needs_handshake() const = 0;
   // The symbolic name of an outcome's code, e.g. "GNUTLS_E_AGAIN".
   virtual std::string code_name(int code) const = 0;
   // Application bytes the library holds that a recv would return without I/O.

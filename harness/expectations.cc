@@ -14,8 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string, std::less<>> kKeys = {"cases",  "invariant", "cause",
-                                                  "outcome", "gnutls",   "reason"};
+const std::set<std::string, std::less<>> kKeys = {"cases",  "invariant", "cause", "outcome",
+                                                  "error",  "gnutls",    "reason"};
 const std::set<std::string, std::less<>> kOutcomes = {"stalled", "crash", "fail"};
 
 Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
@@ -39,11 +39,13 @@ Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
     if (!e.invariant)
       ctx.fail(*inv, "unknown invariant '" + text + "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
     if (const toml::node* c = t.get("cause")) e.cause = need_string(ctx, *c, "cause");
+    if (t.get("error") != nullptr) ctx.fail(*t.get("error"), "'error' goes with 'outcome'");
   } else {
     if (t.get("cause") != nullptr) ctx.fail(*t.get("cause"), "'cause' goes with 'invariant'");
     e.outcome = need_string(ctx, *out, "outcome");
     if (!kOutcomes.contains(e.outcome))
       ctx.fail(*out, "unknown outcome '" + e.outcome + "' (expected stalled, crash or fail)");
+    if (const toml::node* err = t.get("error")) e.error = need_string(ctx, *err, "error");
   }
   if (const toml::node* g = t.get("gnutls")) {
     try {
@@ -181,8 +183,12 @@ std::vector<std::string> deviations_of(const json& record) {
     for (const auto& cause : r.value("causes", json::array()))
       out.push_back(name + ":" + cause.get<std::string>());
   }
-  std::string outcome = record.value("outcome", "");
-  if (outcome == "stalled" || outcome == "crash" || (outcome == "fail" && out.empty()))
+  // A failure that is not (only) an invariant: an error no fault explains, or a hard fault
+  // that went unnoticed.
+  std::string outcome = record.value("outcome", ""), end = record.value("end", "");
+  long hard = record.contains("faults") ? record["faults"].value("hard", 0L) : 0L;
+  bool error = (end == "fatal" && hard == 0) || (end == "completed" && hard > 0);
+  if (outcome == "stalled" || outcome == "crash" || (outcome == "fail" && (error || out.empty())))
     out.push_back("outcome " + outcome);
   return out;
 }
@@ -203,8 +209,10 @@ void ExpectationLedger::apply(json& record) {
     Tally& t = tallies_[{i, group}];
     ++t.matched;
     bool observed = false;
+    bool error_matches =
+        e.error.empty() || record.value("end_reason", "").find(e.error) != std::string::npos;
     for (const auto& dev : deviations)
-      if (e.explains(dev)) {
+      if (e.explains(dev) && error_matches) {
         observed = true;
         explained.insert(dev);
       }

@@ -46,6 +46,7 @@ struct Expectation {
   std::optional<Invariant> invariant;  // the violated asserted invariant (with `cause`), or
   std::string cause;                   // one cause the checker reports ("" = any cause)
   std::string outcome;                 // "stalled", "crash" or "fail" with no invariant named
+  std::string error;                   // with outcome: text the case's end reason must contain
   VersionRange gnutls;
   std::string reason;  // one line: what GnuTLS does and why it is known
   // True when the entry is about this case id on this GnuTLS version.
@@ -67,7 +68,7 @@ std::filesystem::path default_expectations_dir();
 
 // The deviations of a judged case record (results JSON): each asserted invariant it violated
 // ("D2:<cause>" once per cause where the checker reports causes), and "outcome X" when it
-// stalled, crashed or failed without one.
+// stalled, crashed, or ended with an error no injected fault explains.
 std::vector<std::string> deviations_of(const nlohmann::json& record);
 
 // Tallies, per entry and group of cases ("<scenario>/<protocol>/<peer>"), how many cases the

@@ -60,6 +60,11 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(
         gnutls_bye(session_.get(), how == ByeHow::kRdwr ? GNUTLS_SHUT_RDWR : GNUTLS_SHUT_WR));
   }
+  CallOutcome rehandshake() override { return outcome(gnutls_rehandshake(session_.get())); }
+  CallOutcome key_update(bool request_peer) override {
+    return outcome(gnutls_session_key_update(session_.get(), request_peer ? GNUTLS_KU_PEER : 0));
+  }
+  bool event_needs_handshake() const override { return false; }
   std::string code_name(int code) const override { return gnutls_rc_name(code); }
   std::size_t pending() const override { return gnutls_record_check_pending(session_.get()); }
   std::string_view library() const override { return "gnutls"; }
@@ -77,6 +82,10 @@ class GnutlsEndpoint final : public Endpoint {
       out.status = Status::kAgain;
     } else if (rc == GNUTLS_E_INTERRUPTED) {
       out.status = Status::kInterrupted;
+    } else if (rc == GNUTLS_E_REHANDSHAKE) {
+      out.status = Status::kRehandshake;
+    } else if (rc == GNUTLS_E_GOT_APPLICATION_DATA) {
+      out.status = Status::kGotData;
     } else {
       out.status = Status::kFatal;
     }

@@ -94,6 +94,9 @@ class OpensslEndpoint final : public Endpoint {
     check_ssl(SSL_CTX_set_min_proto_version(ctx_.get(), version), "set_min_proto_version");
     check_ssl(SSL_CTX_set_max_proto_version(ctx_.get(), version), "set_max_proto_version");
     load_credentials(ctx_.get(), config);
+    // OpenSSL 3.0 refuses client-initiated renegotiation unless asked to allow it; the
+    // renegotiation scenarios probe GnuTLS as the client that starts one.
+    SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_) throw_openssl("SSL_new");
     if (config.role == Role::kClient) {
@@ -128,6 +131,13 @@ class OpensslEndpoint final : public Endpoint {
     if (rc == 0) return {Status::kAgain, SSL_ERROR_WANT_READ, 0, 0};
     return outcome(rc, 0);
   }
+  CallOutcome rehandshake() override { return outcome(SSL_renegotiate(ssl_.get()), 0); }
+  CallOutcome key_update(bool request_peer) override {
+    return outcome(SSL_key_update(ssl_.get(), request_peer ? SSL_KEY_UPDATE_REQUESTED
+                                                           : SSL_KEY_UPDATE_NOT_REQUESTED),
+                   0);
+  }
+  bool event_needs_handshake() const override { return true; }
   std::string code_name(int code) const override { return ssl_error_name(code); }
   std::size_t pending() const override { return static_cast<std::size_t>(SSL_pending(ssl_.get())); }
   std::string_view library() const override { return "openssl"; }
