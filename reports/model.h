@@ -58,7 +58,9 @@ struct Question {
   std::string text, invariant, family;  // family: "" = every case
 };
 struct Answer {
-  std::string verdict;  // "yes", "no (known)", "no", "untested"
+  // "yes"; "no" (a violation no expectation explains); "no (known)" (explained by one);
+  // "no (not promised)" (only where the scenario records, not asserts, it); "untested".
+  std::string verdict;
   int checked = 0, violated = 0;
   std::vector<const nlohmann::json*> deciding;  // violating records, or a few that held
 };
