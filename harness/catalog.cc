@@ -23,7 +23,7 @@ const std::set<std::string, std::less<>> kKnownKeys = {
     "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
     "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
     "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
-    "priority", "flags",  "key",   "buffer_bound", "tick_budget"};
+    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -213,6 +213,16 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
         throw std::invalid_argument(e.what());
       }
     });
+  if (auto* n = t.get("sweep_ops")) {
+    if (sc.sweep.actions.empty()) ctx.fail(*n, "'sweep_ops' needs 'sweep'");
+    auto ops = need_list<std::string>(ctx, *n, "sweep_ops", [](const std::string& s) {
+      if (s != "push" && s != "pull")
+        throw std::invalid_argument("unknown operation '" + s + "' (expected push or pull)");
+      return s;
+    });
+    sc.sweep.push = std::count(ops.begin(), ops.end(), "push") > 0;
+    sc.sweep.pull = std::count(ops.begin(), ops.end(), "pull") > 0;
+  }
   if (auto* n = t.get("seeds")) {
     const toml::array* arr = n->as_array();
     if (arr == nullptr || arr->empty())
@@ -332,7 +342,8 @@ std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep
     if (!ev.poll) ++(ev.op == IoOp::kPush ? pushes : pulls);
   std::vector<CaseSpec> out;
   for (const auto& action : sweep.actions)
-    for (auto [op, count] : {std::pair{"push", pushes}, std::pair{"pull", pulls}})
+    for (auto [op, count] : {std::pair{"push", sweep.push ? pushes : 0},
+                             std::pair{"pull", sweep.pull ? pulls : 0}})
       for (std::size_t i = 1; i <= count; ++i) {
         CaseSpec c = clean;
         c.fault_plan = std::string(op) + "@" + std::to_string(i) + "=" + action;

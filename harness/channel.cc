@@ -52,6 +52,13 @@ long Channel::inject(IoEvent& event, const FaultAction& action) {
   return record(event);
 }
 
+FaultAction Channel::next_action(IoOp op) {
+  if (hard_) return *hard_;
+  FaultAction action = plan_.next(op);
+  if (action.is_hard()) hard_ = action;
+  return action;
+}
+
 long Channel::push(const void* data, std::size_t size) {
   iovec iov{const_cast<void*>(data), size};
   return pushv(&iov, 1);
@@ -61,7 +68,7 @@ long Channel::pushv(const iovec* iov, int count) {
   std::size_t total = 0;
   for (int i = 0; i < count; ++i) total += iov[i].iov_len;
   IoEvent event{IoOp::kPush, total};
-  FaultAction action = plan_.next(IoOp::kPush);
+  FaultAction action = next_action(IoOp::kPush);
   if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
 
   // A short transfer trims the iovec list to the allowance before the real write.
@@ -87,7 +94,7 @@ long Channel::pushv(const iovec* iov, int count) {
 
 long Channel::pull(void* data, std::size_t size) {
   IoEvent event{IoOp::kPull, size};
-  FaultAction action = plan_.next(IoOp::kPull);
+  FaultAction action = next_action(IoOp::kPull);
   if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
   std::size_t len = action.kind == FaultKind::kShort ? std::min(size, action.limit) : size;
   long rc = recv(fd_, data, len, 0);

@@ -6,6 +6,7 @@
 #include <sys/uio.h>
 
 #include <cstddef>
+#include <optional>
 
 #include "harness/fault_plan.h"
 #include "harness/io_trace.h"
@@ -39,8 +40,13 @@ class Channel {
   long inject(IoEvent& event, const FaultAction& action);
   long record(IoEvent event);
 
+  // The fault plan's next action, except that a connection once reset, broken or at end of
+  // stream stays so, as a real socket does: later operations repeat that hard fault.
+  FaultAction next_action(IoOp op);
+
   int fd_;
   FaultPlan plan_;
+  std::optional<FaultAction> hard_;
   IoTrace trace_;
   int last_errno_ = 0;
   std::size_t bytes_pushed_ = 0, bytes_pulled_ = 0;

@@ -54,6 +54,8 @@ std::string d2_cause(const IoTrace& trace, TraceSpan span) {
     if (e.op == IoOp::kPush && e.moved > 0 && static_cast<std::size_t>(e.moved) < e.requested)
       return "after-short-push";
     if (e.op == IoOp::kPull && e.moved > 0) return "after-successful-pull";
+    if (e.op == IoOp::kPush && e.moved == 0 && e.requested > 0) return "after-zero-push";
+    if (e.op == IoOp::kPull && e.moved == 0 && e.requested > 0) return "after-eof";
     break;
   }
   return span.begin == span.end ? "without-io" : "other";
