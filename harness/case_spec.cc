@@ -15,6 +15,10 @@ std::string Step::text() const {
       return "bye(" + std::string(bye_name(how)) + ")";
     case StepKind::kRehandshake:
       return "rehandshake";
+    case StepKind::kTicket:
+      return "ticket";
+    case StepKind::kCorked:
+      return std::string(wait ? "cork_wait(" : "cork(") + std::to_string(send_bytes) + ")";
     case StepKind::kKeyUpdate:
       return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:

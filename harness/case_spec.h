@@ -21,6 +21,8 @@ enum class StepKind {
   kExpectEof,  // call recv until it reports the peer's close
   kRehandshake,  // TLS 1.2: start a renegotiation and drive it to completion
   kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
+  kTicket,       // TLS 1.3 server: send a NewSessionTicket
+  kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
 };
 
 struct Step {
@@ -29,6 +31,7 @@ struct Step {
   std::uint64_t recv_bytes = 0;
   ByeHow how = ByeHow::kRdwr;
   bool request_peer = false;
+  bool wait = false;
   std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
 };
 
@@ -68,6 +71,7 @@ struct CaseSpec {
   InvariantSet asserted;                      // a violation of these fails the case
   std::optional<std::uint64_t> buffer_bound;  // B1: bytes the subject may hold while quenched
   std::uint64_t tick_budget = 200000;         // scheduler rounds before the case is cut off
+  int timeout_ms = 0;  // wall-clock limit for a call that never returns (0: the runner's)
 
   // "<scenario>/<variant>/<fault plan>/s<seed>": stable, and the handle to replay the case.
   std::string id() const;

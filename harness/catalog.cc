@@ -23,7 +23,7 @@ const std::set<std::string, std::less<>> kKnownKeys = {
     "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
     "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
     "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
-    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops"};
+    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -76,6 +76,14 @@ Step parse_step(const std::string& text) {
   } else if (verb == "eof") {
     arity(0);
     s.kind = StepKind::kExpectEof;
+  } else if (verb == "ticket") {
+    arity(0);
+    s.kind = StepKind::kTicket;
+  } else if (verb == "cork" || verb == "cork_wait") {
+    arity(1);
+    s.kind = StepKind::kCorked;
+    s.send_bytes = parse_size(a);
+    s.wait = verb == "cork_wait";
   } else if (verb == "rehandshake") {
     arity(0);
     s.kind = StepKind::kRehandshake;
@@ -88,7 +96,7 @@ Step parse_step(const std::string& text) {
   } else {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
-                                "eof, rehandshake, key_update [peer])");
+                                "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N)");
   }
   return s;
 }
@@ -149,6 +157,14 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
       if (step.kind == StepKind::kRehandshake && has13)
         ctx.fail(*t.get(key), "'rehandshake' needs protocols = [\"tls12\"]: TLS 1.3 has no "
                               "renegotiation");
+      bool subject_side = steps == &b.subject_steps;
+      bool is_server = std::count(sc.roles.begin(), sc.roles.end(),
+                                  subject_side ? Role::kServer : Role::kClient) > 0;
+      bool is_client = std::count(sc.roles.begin(), sc.roles.end(),
+                                  subject_side ? Role::kClient : Role::kServer) > 0;
+      if (step.kind == StepKind::kTicket && (has12 || is_client || !is_server))
+        ctx.fail(*t.get(key), "'ticket' needs TLS 1.3 and this side to be the server in every "
+                              "variant");
       if (step.kind == StepKind::kKeyUpdate && has12)
         ctx.fail(*t.get(key), "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no "
                               "KeyUpdate");
@@ -242,6 +258,8 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     b.recv_buffer = static_cast<std::size_t>(need_int(ctx, *n, "recv_buffer", 1));
   if (auto* n = t.get("tick_budget"))
     b.tick_budget = static_cast<std::uint64_t>(need_int(ctx, *n, "tick_budget", 1));
+  if (auto* n = t.get("timeout_ms"))
+    b.timeout_ms = static_cast<int>(need_int(ctx, *n, "timeout_ms", 1));
   if (auto* n = t.get("buffer_bound"))
     b.buffer_bound = static_cast<std::uint64_t>(need_int(ctx, *n, "buffer_bound", 0));
   if (auto* n = t.get("priority")) b.subject.priority = need_string(ctx, *n, "priority");

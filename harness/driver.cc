@@ -14,10 +14,12 @@ namespace dirprobe {
 std::string_view api_name(Api api, std::string_view library) {
   static constexpr std::string_view kGnutls[] = {
       "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
-      "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update"};
+      "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update",
+      "gnutls_session_ticket_send", "gnutls_record_uncork"};
   static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
                                                   "SSL_read_ex",      "SSL_shutdown",
-                                                  "SSL_renegotiate",  "SSL_key_update"};
+                                                  "SSL_renegotiate",  "SSL_key_update",
+                                                  "SSL_new_session_ticket", "(no uncork)"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -93,7 +95,19 @@ class SideRunner {
         break;
       case StepKind::kRehandshake:
       case StepKind::kKeyUpdate:
+      case StepKind::kTicket:
         if (ready(main_)) do_event(s);
+        break;
+      case StepKind::kCorked:
+        if (!corked_) {
+          ep_.cork();
+          corked_ = true;
+        }
+        if (send_offset_ < send_goal_) {
+          if (ready(send_wait_)) do_send();
+        } else if (ready(main_)) {
+          finish_if_ok(call(Api::kUncork, 0, false), main_);
+        }
         break;
     }
   }
@@ -108,6 +122,7 @@ class SideRunner {
   void enter_step() {
     main_ = send_wait_ = recv_wait_ = Wait{};
     event_phase_ = EventPhase::kInitiate;
+    corked_ = false;
     // A GnuTLS client renegotiates by calling gnutls_handshake; nothing comes before it.
     if (!done() && steps_[step_].kind == StepKind::kRehandshake && ep_.library() == "gnutls" &&
         role_ == Role::kClient)
@@ -147,6 +162,12 @@ class SideRunner {
         break;
       case Api::kKeyUpdate:
         rec.out = ep_.key_update(steps_[step_].request_peer);
+        break;
+      case Api::kTicket:
+        rec.out = ep_.ticket();
+        break;
+      case Api::kUncork:
+        rec.out = ep_.uncork(steps_[step_].wait);
         break;
       case Api::kSend:
         rec.out = null_retry ? ep_.send(nullptr, 0) : ep_.send(send_buf_.data(), size);
@@ -233,7 +254,10 @@ class SideRunner {
   void do_event(const Step& s) {
     bool reneg = s.kind == StepKind::kRehandshake;
     if (event_phase_ == EventPhase::kInitiate) {
-      CallOutcome out = call(reneg ? Api::kRehandshake : Api::kKeyUpdate, 0, false);
+      Api api = reneg                              ? Api::kRehandshake
+                : s.kind == StepKind::kTicket ? Api::kTicket
+                                              : Api::kKeyUpdate;
+      CallOutcome out = call(api, 0, false);
       if (out.status != Status::kOk) return on_block(out, main_);
       if (!reneg && !ep_.event_needs_handshake()) return advance();
       event_phase_ = EventPhase::kHandshake;
@@ -282,6 +306,7 @@ class SideRunner {
   Wait main_, send_wait_, recv_wait_;
   bool failed_ = false;
   bool renegotiating_ = false;
+  bool corked_ = false;
   EventPhase event_phase_ = EventPhase::kInitiate;
   std::string failure_;
   std::uint64_t successes_ = 0;

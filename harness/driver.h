@@ -17,7 +17,16 @@
 namespace dirprobe {
 
 enum class Side : std::uint8_t { kSubject, kPeer };
-enum class Api : std::uint8_t { kHandshake, kSend, kRecv, kBye, kRehandshake, kKeyUpdate };
+enum class Api : std::uint8_t {
+  kHandshake,
+  kSend,
+  kRecv,
+  kBye,
+  kRehandshake,
+  kKeyUpdate,
+  kTicket,
+  kUncork
+};
 
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...
 std::string_view api_name(Api api, std::string_view library);

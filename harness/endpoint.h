@@ -71,6 +71,13 @@ class Endpoint {
   // TLS 1.3 KeyUpdate: gnutls_session_key_update(request_peer ? GNUTLS_KU_PEER : 0) or
   // SSL_key_update (which only schedules it; handshake() then sends it).
   virtual CallOutcome key_update(bool request_peer) = 0;
+  // TLS 1.3 server: send a NewSessionTicket now (gnutls_session_ticket_send, or
+  // SSL_new_session_ticket, which only schedules it).
+  virtual CallOutcome ticket() = 0;
+  // Cork: later sends are buffered (GnuTLS gnutls_record_cork; OpenSSL has no cork and sends
+  // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
+  virtual void cork() = 0;
+  virtual CallOutcome uncork(bool wait) = 0;
   // True when the initiating call only schedules the event and handshake() must follow.
   virtual bool event_needs_handshake() const = 0;
   // The symbolic name of an outcome's code, e.g. "GNUTLS_E_AGAIN".

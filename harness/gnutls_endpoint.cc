@@ -65,6 +65,13 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(gnutls_session_key_update(session_.get(), request_peer ? GNUTLS_KU_PEER : 0));
   }
   bool event_needs_handshake() const override { return false; }
+  CallOutcome ticket() override {
+    return outcome(gnutls_session_ticket_send(session_.get(), 1, 0));
+  }
+  void cork() override { gnutls_record_cork(session_.get()); }
+  CallOutcome uncork(bool wait) override {
+    return outcome(gnutls_record_uncork(session_.get(), wait ? GNUTLS_RECORD_WAIT : 0));
+  }
   std::string code_name(int code) const override { return gnutls_rc_name(code); }
   std::size_t pending() const override { return gnutls_record_check_pending(session_.get()); }
   std::string_view library() const override { return "gnutls"; }

@@ -138,6 +138,9 @@ class OpensslEndpoint final : public Endpoint {
                    0);
   }
   bool event_needs_handshake() const override { return true; }
+  CallOutcome ticket() override { return outcome(SSL_new_session_ticket(ssl_.get()), 0); }
+  void cork() override {}
+  CallOutcome uncork(bool) override { return {Status::kOk, SSL_ERROR_NONE, 0, -1}; }
   std::string code_name(int code) const override { return ssl_error_name(code); }
   std::size_t pending() const override { return static_cast<std::size_t>(SSL_pending(ssl_.get())); }
   std::string_view library() const override { return "openssl"; }

@@ -121,10 +121,13 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
     bool timed_out = false;
     constexpr std::size_t kIdle = static_cast<std::size_t>(-1);  // no case started
     std::size_t current = kIdle;
-    while (reader.next(line, options.case_timeout_ms, timed_out)) {
+    int limit_ms = options.case_timeout_ms;
+    while (reader.next(line, limit_ms, timed_out)) {
       json j = json::parse(line);
       if (j.contains("start")) {
         current = j["start"].get<std::size_t>();
+        limit_ms = specs[current].timeout_ms > 0 ? specs[current].timeout_ms
+                                                 : options.case_timeout_ms;
       } else if (current != kIdle) {
         deliver(current, std::move(j));
         next = current + 1;
@@ -135,7 +138,7 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
     int status = 0;
     waitpid(pid, &status, 0);
     if (current != kIdle) {
-      std::string why = timed_out ? "no result within " + std::to_string(options.case_timeout_ms) +
+      std::string why = timed_out ? "no result within " + std::to_string(limit_ms) +
                                         " ms: a call never returned (worker killed)"
                                   : "the worker process died: " + death_text(status);
       std::size_t lost = current;

@@ -60,14 +60,31 @@ TEST(Channel, KernelEagainIsNatural) {
 // Hard faults: eof makes a pull return 0 and a push fail with EPIPE.
 TEST(Channel, HardFaults) {
   SocketPair pair = make_socket_pair(TransportKind::kUnix, {});
-  Channel a(pair.a.get(), FaultPlan::parse("pull@1=eof+push@1=eof+push@2=reset"));
+  Channel a(pair.a.get(), FaultPlan::parse("pull@1=eof"));
   char buf[4] = {};
   EXPECT_EQ(a.pull(buf, 4), 0);
-  EXPECT_EQ(a.push(buf, 4), -1);
+  EXPECT_EQ(a.push(buf, 4), -1);  // at end of stream a write fails with EPIPE
   EXPECT_EQ(a.last_errno(), EPIPE);
+  Channel b(pair.b.get(), FaultPlan::parse("push@1=reset"));
+  EXPECT_EQ(b.push(buf, 4), -1);
+  EXPECT_EQ(b.last_errno(), ECONNRESET);
+  EXPECT_EQ(b.plan().hard_faults(), 1u);
+}
+
+// A connection once reset or at end of stream stays so, as a real socket does: every later
+// operation repeats the fault, whatever the plan says.
+TEST(Channel, HardFaultsAreSticky) {
+  SocketPair pair = make_socket_pair(TransportKind::kUnix, {});
+  Channel a(pair.a.get(), FaultPlan::parse("pull@1=reset"));
+  char buf[4] = {};
+  EXPECT_EQ(a.pull(buf, 4), -1);
+  EXPECT_EQ(a.pull(buf, 4), -1);
+  EXPECT_EQ(a.last_errno(), ECONNRESET);
   EXPECT_EQ(a.push(buf, 4), -1);
   EXPECT_EQ(a.last_errno(), ECONNRESET);
-  EXPECT_EQ(a.plan().hard_faults(), 3u);
+  Channel b(pair.b.get(), FaultPlan::parse("pull@1=eof"));
+  EXPECT_EQ(b.pull(buf, 4), 0);
+  EXPECT_EQ(b.pull(buf, 4), 0);
 }
 
 // The TCP pair is connected, non-blocking, and reports its buffers.
