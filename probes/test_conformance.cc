@@ -20,6 +20,9 @@ struct Group {
   std::vector<CaseSpec> cases;
 };
 
+// Test names and failure messages show the group's name, not its bytes.
+void PrintTo(const Group& group, std::ostream* os) { *os << group.name; }
+
 std::string catalog_error;
 
 const Expectations& expectations() {
