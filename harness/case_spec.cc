@@ -9,6 +9,8 @@ std::string Step::text() const {
     case StepKind::kHandshake:
       return "handshake";
     case StepKind::kTransfer:
+      if (pad > 0)
+        return "transfer(send=" + std::to_string(send_bytes) + ",pad=" + std::to_string(pad) + ")";
       return "transfer(send=" + std::to_string(send_bytes) + ",recv=" + std::to_string(recv_bytes) +
              ")";
     case StepKind::kBye:
@@ -30,7 +32,9 @@ std::string Step::text() const {
 std::string_view policy_name(LoopPolicy policy) {
   return policy == LoopPolicy::kOblivious ? "oblivious" : "trusting";
 }
-std::string_view retry_name(RetryMode mode) { return mode == RetryMode::kSame ? "same" : "null"; }
+std::string_view retry_name(RetryMode mode) {
+  return mode == RetryMode::kSame ? "same" : mode == RetryMode::kNull ? "null" : "different";
+}
 
 LoopPolicy parse_policy(std::string_view text) {
   if (text == "oblivious") return LoopPolicy::kOblivious;
@@ -42,8 +46,9 @@ LoopPolicy parse_policy(std::string_view text) {
 RetryMode parse_retry(std::string_view text) {
   if (text == "same") return RetryMode::kSame;
   if (text == "null") return RetryMode::kNull;
+  if (text == "different") return RetryMode::kDifferent;
   throw std::invalid_argument("unknown retry mode '" + std::string(text) +
-                              "' (expected same or null)");
+                              "' (expected same, null or different)");
 }
 
 std::string CaseSpec::id() const {

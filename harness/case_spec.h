@@ -32,6 +32,7 @@ struct Step {
   ByeHow how = ByeHow::kRdwr;
   bool request_peer = false;
   bool wait = false;
+  std::size_t pad = 0;  // transfer: record padding per send (gnutls_record_send2)
   std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
 };
 
@@ -42,6 +43,7 @@ enum class LoopPolicy {
 enum class RetryMode {
   kSame,  // retry a send with the same buffer and size
   kNull,  // retry a send with NULL and 0 (GnuTLS documents this as equivalent)
+  kDifferent,  // misuse: retry with other bytes of the same size (what does GnuTLS send?)
 };
 
 std::string_view policy_name(LoopPolicy policy);

@@ -60,6 +60,11 @@ Step parse_step(const std::string& text) {
   Step s;
   if (verb == "handshake") {
     arity(0);
+  } else if (verb == "send" && b == "pad") {
+    if (extra.empty()) throw std::invalid_argument("step '" + text + "': 'pad' needs a byte count");
+    s.kind = StepKind::kTransfer;
+    s.send_bytes = parse_size(a);
+    s.pad = static_cast<std::size_t>(parse_size(extra));
   } else if (verb == "send" || verb == "recv") {
     arity(1);
     s.kind = StepKind::kTransfer;
@@ -96,7 +101,8 @@ Step parse_step(const std::string& text) {
   } else {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
-                                "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N)");
+                                "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
+                                "send N pad P)");
   }
   return s;
 }
@@ -347,7 +353,9 @@ std::vector<CaseSpec> expand(const Scenario& sc) {
                                 "-" + std::string(transport_name(transport)) +
                                 (socket_io ? "-sockio" : "") + "-" +
                                 std::string(policy_name(policy)) +
-                                (retry == RetryMode::kNull ? "-nullretry" : "");
+                                (retry == RetryMode::kNull        ? "-nullretry"
+                                 : retry == RetryMode::kDifferent ? "-diffretry"
+                                                                  : "");
                     out.push_back(std::move(c));
                   }
   return out;

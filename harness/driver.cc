@@ -23,6 +23,11 @@ std::string_view api_name(Api api, std::string_view library) {
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
+std::string_view call_api_name(const CallRecord& call, std::string_view library) {
+  if (call.api == Api::kSend && call.pad > 0 && library == "gnutls") return "gnutls_record_send2";
+  return api_name(call.api, library);
+}
+
 std::string_view run_end_name(RunEnd end) {
   static constexpr std::string_view kNames[] = {"completed", "fatal", "stalled", "budget"};
   return kNames[static_cast<int>(end)];
@@ -147,7 +152,8 @@ class SideRunner {
   }
 
   CallOutcome call(Api api, std::size_t size, bool null_retry) {
-    CallRecord rec{side_, api, size, null_retry, {}, {ep_.channel().trace_size(), 0}, now_};
+    CallRecord rec{side_, api, size, null_retry, 0, {}, {ep_.channel().trace_size(), 0}, now_};
+    if (api == Api::kSend && !null_retry) rec.pad = steps_[step_].pad;
     bool sample = measure_heap_ && step_ > 0;
     long long heap_before = sample ? heap_in_use() : 0;
     switch (api) {
@@ -170,7 +176,12 @@ class SideRunner {
         rec.out = ep_.uncork(steps_[step_].wait);
         break;
       case Api::kSend:
-        rec.out = null_retry ? ep_.send(nullptr, 0) : ep_.send(send_buf_.data(), size);
+        if (null_retry)
+          rec.out = ep_.send(nullptr, 0);
+        else if (steps_[step_].pad > 0)
+          rec.out = ep_.send_padded(send_buf_.data(), size, steps_[step_].pad);
+        else
+          rec.out = ep_.send(send_buf_.data(), size);
         break;
       case Api::kRecv:
         rec.out = ep_.recv(recv_buf_.data(), recv_buf_.size());
@@ -223,10 +234,18 @@ class SideRunner {
                    in_flight_);
     }
     bool null_retry = retry && spec_.retry == RetryMode::kNull && side_ == Side::kSubject;
+    // The misuse: the retry offers other bytes. What the peer then receives shows which
+    // bytes GnuTLS sent (the pattern checker expects the first offer's).
+    if (retry && !mutated_ && spec_.retry == RetryMode::kDifferent && side_ == Side::kSubject) {
+      for (std::size_t i = 0; i < in_flight_; ++i)
+        send_buf_[i] = static_cast<std::uint8_t>(~send_buf_[i]);
+      mutated_ = true;
+    }
     CallOutcome out = call(Api::kSend, in_flight_, null_retry);
     if (out.status == Status::kOk) {
       send_offset_ += static_cast<std::uint64_t>(out.bytes);
       in_flight_ = 0;
+      mutated_ = false;
     } else {
       on_block(out, send_wait_);
     }
@@ -307,6 +326,7 @@ class SideRunner {
   bool failed_ = false;
   bool renegotiating_ = false;
   bool corked_ = false;
+  bool mutated_ = false;  // the pending send's buffer was changed for a kDifferent retry
   EventPhase event_phase_ = EventPhase::kInitiate;
   std::string failure_;
   std::uint64_t successes_ = 0;

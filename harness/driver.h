@@ -31,11 +31,16 @@ enum class Api : std::uint8_t {
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...
 std::string_view api_name(Api api, std::string_view library);
 
+struct CallRecord;
+// The function a logged call made: api_name(), or gnutls_record_send2 for a padded send.
+std::string_view call_api_name(const CallRecord& call, std::string_view library);
+
 struct CallRecord {
   Side side;
   Api api;
   std::size_t size = 0;     // bytes offered to send/recv
   bool null_retry = false;  // a send retried with NULL, 0
+  std::size_t pad = 0;      // a send with record padding (gnutls_record_send2)
   CallOutcome out;
   TraceSpan io;  // this side's trace during the call
   std::uint64_t tick = 0;

@@ -63,6 +63,8 @@ class Endpoint {
   // Retry after kAgain/kInterrupted with the same arguments (or null/0 where the library
   // allows it, see GnutlsEndpoint).
   virtual CallOutcome send(const std::uint8_t* data, std::size_t size) = 0;
+  // gnutls_record_send2 with `pad` bytes of record padding (TLS 1.3); OpenSSL sends unpadded.
+  virtual CallOutcome send_padded(const std::uint8_t* data, std::size_t size, std::size_t pad) = 0;
   virtual CallOutcome recv(std::uint8_t* buffer, std::size_t size) = 0;
   virtual CallOutcome bye(ByeHow how) = 0;
   // TLS 1.2 renegotiation, first call: gnutls_rehandshake (server) or SSL_renegotiate. The

@@ -53,6 +53,9 @@ class GnutlsEndpoint final : public Endpoint {
   CallOutcome send(const std::uint8_t* data, std::size_t size) override {
     return outcome(static_cast<int>(gnutls_record_send(session_.get(), data, size)));
   }
+  CallOutcome send_padded(const std::uint8_t* data, std::size_t size, std::size_t pad) override {
+    return outcome(static_cast<int>(gnutls_record_send2(session_.get(), data, size, pad, 0)));
+  }
   CallOutcome recv(std::uint8_t* buffer, std::size_t size) override {
     return outcome(static_cast<int>(gnutls_record_recv(session_.get(), buffer, size)), true);
   }

@@ -62,7 +62,7 @@ std::string d2_cause(const IoTrace& trace, TraceSpan span) {
 }
 
 std::string call_text(const CallRecord& c) {
-  return std::string(api_name(c.api, "gnutls")) + " returned " + gnutls_rc_name(c.out.code) +
+  return std::string(call_api_name(c, "gnutls")) + " returned " + gnutls_rc_name(c.out.code) +
          " with direction " + direction_name(c.out.direction);
 }
 

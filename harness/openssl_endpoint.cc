@@ -119,6 +119,9 @@ class OpensslEndpoint final : public Endpoint {
     int rc = SSL_write_ex(ssl_.get(), data, size, &written);
     return outcome(rc, static_cast<long>(written));
   }
+  CallOutcome send_padded(const std::uint8_t* data, std::size_t size, std::size_t) override {
+    return send(data, size);
+  }
   CallOutcome recv(std::uint8_t* buffer, std::size_t size) override {
     std::size_t got = 0;
     int rc = SSL_read_ex(ssl_.get(), buffer, size, &got);

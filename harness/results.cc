@@ -27,7 +27,7 @@ json call_to_json(const CaseRun& run, std::size_t index) {
   json j = {{"i", index},
             {"tick", c.tick},
             {"side", c.side == Side::kSubject ? "subject" : "peer"},
-            {"api", api_name(c.api, lib)},
+            {"api", call_api_name(c, lib)},
             {"rc", code_name(lib, c.out.code)},
             {"direction", c.out.direction},
             {"io", std::move(io)}};
@@ -56,7 +56,7 @@ std::string call_line(const CaseRun& run, std::size_t index, const CaseSpec&) {
   const IoTrace& trace = c.side == Side::kSubject ? run.subject_trace : run.peer_trace;
   std::string line = "#" + std::to_string(index) + " t" + std::to_string(c.tick) + " " +
                      (c.side == Side::kSubject ? "subject " : "peer    ") +
-                     std::string(api_name(c.api, lib));
+                     std::string(call_api_name(c, lib));
   if (c.api == Api::kSend || c.api == Api::kRecv)
     line += "(" + (c.null_retry ? std::string("NULL, 0") : std::to_string(c.size)) + ")";
   line += " -> " + code_name(lib, c.out.code);

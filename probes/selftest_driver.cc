@@ -86,6 +86,7 @@ TEST(Invariants, WrongDirectionIsCaught) {
                     Api::kSend,
                     100,
                     false,
+                    0,
                     {Status::kAgain, -28, 0, 0},
                     {run.subject_trace.size() - 1, run.subject_trace.size()},
                     0};
