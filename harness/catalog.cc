@@ -23,7 +23,7 @@ const std::set<std::string, std::less<>> kKnownKeys = {
     "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
     "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
     "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
-    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms"};
+    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -264,6 +264,18 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     b.recv_buffer = static_cast<std::size_t>(need_int(ctx, *n, "recv_buffer", 1));
   if (auto* n = t.get("tick_budget"))
     b.tick_budget = static_cast<std::uint64_t>(need_int(ctx, *n, "tick_budget", 1));
+  if (auto* n = t.get("callback")) {
+    // "<where>:<rc>": where = post-client-hello | hook-post-client-hello, rc = again | interrupted.
+    std::string text = need_string(ctx, *n, "callback");
+    auto colon = text.find(':');
+    std::string where = text.substr(0, colon), rc = colon == std::string::npos ? "" : text.substr(colon + 1);
+    if ((where != "post-client-hello" && where != "hook-post-client-hello") ||
+        (rc != "again" && rc != "interrupted"))
+      ctx.fail(*n, "callback '" + text + "' must be <post-client-hello|hook-post-client-hello>:"
+                   "<again|interrupted>");
+    b.subject.callback = where;
+    b.subject.callback_rc = rc == "again" ? GNUTLS_E_AGAIN : GNUTLS_E_INTERRUPTED;
+  }
   if (auto* n = t.get("timeout_ms"))
     b.timeout_ms = static_cast<int>(need_int(ctx, *n, "timeout_ms", 1));
   if (auto* n = t.get("buffer_bound"))

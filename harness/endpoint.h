@@ -54,6 +54,10 @@ struct EndpointConfig {
   std::string priority;      // GnuTLS priority string; empty derives one from `protocol`
   unsigned extra_flags = 0;  // added to gnutls_init flags (GNUTLS_NONBLOCK is always set)
   bool socket_io = false;    // GnuTLS reads and writes the fd itself (no callbacks, no faults)
+  // GnuTLS only: an application callback that interrupts the handshake once, returning
+  // `callback_rc` ("post-client-hello" or "hook-post-client-hello"; empty: none).
+  std::string callback;
+  int callback_rc = 0;
 };
 
 class Endpoint {

@@ -3,6 +3,8 @@
 // in socket_io mode, through GnuTLS's own socket calls on the fd.
 #include <gnutls/gnutls.h>
 
+#include <utility>
+
 #include "harness/endpoint.h"
 #include "harness/gnutls_check.h"
 #include "harness/handles.h"
@@ -38,6 +40,7 @@ class GnutlsEndpoint final : public Endpoint {
                    "gnutls_server_name_set");
       gnutls_session_set_verify_cert(raw, kServerName, 0);
     }
+    if (!config.callback.empty()) install_callback(config);
     if (socket_io_) {
       gnutls_transport_set_int(raw, fd);
     } else {
@@ -102,6 +105,24 @@ class GnutlsEndpoint final : public Endpoint {
     return out;
   }
 
+  // The callback returns callback_rc the first time it runs, then 0.
+  void install_callback(const EndpointConfig& config) {
+    callback_rc_ = config.callback_rc;
+    gnutls_session_set_ptr(session_.get(), this);
+    if (config.callback == "post-client-hello") {
+      gnutls_handshake_set_post_client_hello_function(session_.get(), [](gnutls_session_t s) {
+        return static_cast<GnutlsEndpoint*>(gnutls_session_get_ptr(s))->fire_callback();
+      });
+    } else {
+      gnutls_handshake_set_hook_function(
+          session_.get(), GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST,
+          [](gnutls_session_t s, unsigned, unsigned, unsigned, const gnutls_datum_t*) {
+            return static_cast<GnutlsEndpoint*>(gnutls_session_get_ptr(s))->fire_callback();
+          });
+    }
+  }
+  int fire_callback() { return std::exchange(callback_rc_, 0); }
+
   static GnutlsEndpoint* self(gnutls_transport_ptr_t p) { return static_cast<GnutlsEndpoint*>(p); }
   void report(long rc) {
     if (rc < 0) gnutls_transport_set_errno(session_.get(), channel_.last_errno());
@@ -131,6 +152,7 @@ class GnutlsEndpoint final : public Endpoint {
 
   GnutlsPtr<gnutls_session_t> session_;
   bool socket_io_;
+  int callback_rc_ = 0;
 };
 
 }  // namespace
