@@ -19,6 +19,8 @@ std::string Step::text() const {
       return "rehandshake";
     case StepKind::kTicket:
       return "ticket";
+    case StepKind::kReauth:
+      return "reauth";
     case StepKind::kCorked:
       return std::string(wait ? "cork_wait(" : "cork(") + std::to_string(send_bytes) + ")";
     case StepKind::kKeyUpdate:

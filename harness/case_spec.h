@@ -22,6 +22,7 @@ enum class StepKind {
   kRehandshake,  // TLS 1.2: start a renegotiation and drive it to completion
   kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
   kTicket,       // TLS 1.3 server: send a NewSessionTicket
+  kReauth,       // TLS 1.3 server: request post-handshake authentication and complete it
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
 };
 

@@ -23,7 +23,7 @@ const std::set<std::string, std::less<>> kKnownKeys = {
     "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
     "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
     "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
-    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback"};
+    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback", "post_handshake_auth"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -81,6 +81,9 @@ Step parse_step(const std::string& text) {
   } else if (verb == "eof") {
     arity(0);
     s.kind = StepKind::kExpectEof;
+  } else if (verb == "reauth") {
+    arity(0);
+    s.kind = StepKind::kReauth;
   } else if (verb == "ticket") {
     arity(0);
     s.kind = StepKind::kTicket;
@@ -168,6 +171,9 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
                                   subject_side ? Role::kServer : Role::kClient) > 0;
       bool is_client = std::count(sc.roles.begin(), sc.roles.end(),
                                   subject_side ? Role::kClient : Role::kServer) > 0;
+      if (step.kind == StepKind::kReauth && (has12 || is_client || !is_server))
+        ctx.fail(*t.get(key), "'reauth' needs TLS 1.3 and this side to be the server in every "
+                              "variant");
       if (step.kind == StepKind::kTicket && (has12 || is_client || !is_server))
         ctx.fail(*t.get(key), "'ticket' needs TLS 1.3 and this side to be the server in every "
                               "variant");
@@ -275,6 +281,10 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
                    "<again|interrupted>");
     b.subject.callback = where;
     b.subject.callback_rc = rc == "again" ? GNUTLS_E_AGAIN : GNUTLS_E_INTERRUPTED;
+  }
+  if (auto* n = t.get("post_handshake_auth")) {
+    if (!n->is_boolean()) ctx.fail(*n, "'post_handshake_auth' must be true or false");
+    b.subject.post_handshake_auth = *n->value<bool>();
   }
   if (auto* n = t.get("timeout_ms"))
     b.timeout_ms = static_cast<int>(need_int(ctx, *n, "timeout_ms", 1));

@@ -15,11 +15,12 @@ std::string_view api_name(Api api, std::string_view library) {
   static constexpr std::string_view kGnutls[] = {
       "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
       "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update",
-      "gnutls_session_ticket_send", "gnutls_record_uncork"};
+      "gnutls_session_ticket_send", "gnutls_record_uncork", "gnutls_reauth"};
   static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
                                                   "SSL_read_ex",      "SSL_shutdown",
                                                   "SSL_renegotiate",  "SSL_key_update",
-                                                  "SSL_new_session_ticket", "(no uncork)"};
+                                                  "SSL_new_session_ticket", "(no uncork)",
+                                                  "SSL_verify_client_post_handshake"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -82,6 +83,7 @@ class SideRunner {
     now_ = now;
     if (done() || failed_) return;
     if (renegotiating_) return renegotiate();
+    if (reauthing_) return answer_reauth();
     const Step& s = steps_[step_];
     switch (s.kind) {
       case StepKind::kHandshake:
@@ -101,6 +103,7 @@ class SideRunner {
       case StepKind::kRehandshake:
       case StepKind::kKeyUpdate:
       case StepKind::kTicket:
+      case StepKind::kReauth:
         if (ready(main_)) do_event(s);
         break;
       case StepKind::kCorked:
@@ -175,6 +178,9 @@ class SideRunner {
       case Api::kUncork:
         rec.out = ep_.uncork(steps_[step_].wait);
         break;
+      case Api::kReauth:
+        rec.out = ep_.reauth();
+        break;
       case Api::kSend:
         if (null_retry)
           rec.out = ep_.send(nullptr, 0);
@@ -200,7 +206,12 @@ class SideRunner {
       renegotiating_ = true;
       ++successes_;
     }
+    if (rec.out.status == Status::kReauth && api == Api::kRecv) {
+      reauthing_ = true;
+      ++successes_;
+    }
     bool unexpected_event = rec.out.status == Status::kRehandshake ||
+                            (rec.out.status == Status::kReauth && api != Api::kRecv) ||
                             (rec.out.status == Status::kGotData && api != Api::kHandshake);
     if (rec.out.status == Status::kFatal || (unexpected_event && api != Api::kRecv)) {
       failed_ = true;
@@ -275,6 +286,7 @@ class SideRunner {
     if (event_phase_ == EventPhase::kInitiate) {
       Api api = reneg                              ? Api::kRehandshake
                 : s.kind == StepKind::kTicket ? Api::kTicket
+                : s.kind == StepKind::kReauth ? Api::kReauth
                                               : Api::kKeyUpdate;
       CallOutcome out = call(api, 0, false);
       if (out.status != Status::kOk) return on_block(out, main_);
@@ -297,6 +309,19 @@ class SideRunner {
       main_ = Wait{};
     } else if (out.status == Status::kGotData) {
       do_recv(false);
+    } else {
+      on_block(out, main_);
+    }
+  }
+
+  // Answering the server's certificate request (GNUTLS_E_REAUTH_REQUEST): gnutls_reauth until
+  // it completes, then the step resumes.
+  void answer_reauth() {
+    if (!ready(main_)) return;
+    CallOutcome out = call(Api::kReauth, 0, false);
+    if (out.status == Status::kOk) {
+      reauthing_ = false;
+      main_ = Wait{};
     } else {
       on_block(out, main_);
     }
@@ -325,6 +350,7 @@ class SideRunner {
   Wait main_, send_wait_, recv_wait_;
   bool failed_ = false;
   bool renegotiating_ = false;
+  bool reauthing_ = false;
   bool corked_ = false;
   bool mutated_ = false;  // the pending send's buffer was changed for a kDifferent retry
   EventPhase event_phase_ = EventPhase::kInitiate;
@@ -339,6 +365,7 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   c.role = spec.subject.role == Role::kClient ? Role::kServer : Role::kClient;
   c.protocol = spec.subject.protocol;
   c.key = spec.subject.key;
+  c.post_handshake_auth = spec.subject.post_handshake_auth;
   return c;
 }
 

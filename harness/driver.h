@@ -25,7 +25,8 @@ enum class Api : std::uint8_t {
   kRehandshake,
   kKeyUpdate,
   kTicket,
-  kUncork
+  kUncork,
+  kReauth
 };
 
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...

@@ -36,6 +36,7 @@ enum class Status {
   kEof,          // recv: the peer closed (close_notify)
   kRehandshake,  // GNUTLS_E_REHANDSHAKE: the peer asks for (or starts) a new handshake
   kGotData,      // GNUTLS_E_GOT_APPLICATION_DATA: a renegotiation met application data
+  kReauth,       // GNUTLS_E_REAUTH_REQUEST: the server asks for post-handshake auth
   kFatal,        // anything else
 };
 
@@ -58,6 +59,9 @@ struct EndpointConfig {
   // `callback_rc` ("post-client-hello" or "hook-post-client-hello"; empty: none).
   std::string callback;
   int callback_rc = 0;
+  // TLS 1.3 post-handshake authentication enabled (GnuTLS GNUTLS_POST_HANDSHAKE_AUTH and a
+  // server that requests certificates; OpenSSL SSL_set_post_handshake_auth / verify mode).
+  bool post_handshake_auth = false;
 };
 
 class Endpoint {
@@ -80,6 +84,9 @@ class Endpoint {
   // TLS 1.3 server: send a NewSessionTicket now (gnutls_session_ticket_send, or
   // SSL_new_session_ticket, which only schedules it).
   virtual CallOutcome ticket() = 0;
+  // Post-handshake authentication: gnutls_reauth (server: request; client: answer), or
+  // SSL_verify_client_post_handshake (server; it only schedules the request).
+  virtual CallOutcome reauth() = 0;
   // Cork: later sends are buffered (GnuTLS gnutls_record_cork; OpenSSL has no cork and sends
   // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
   virtual void cork() = 0;

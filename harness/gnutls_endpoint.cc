@@ -23,7 +23,8 @@ class GnutlsEndpoint final : public Endpoint {
       : Endpoint(fd, std::move(plan)), socket_io_(config.socket_io) {
     gnutls_session_t raw;
     unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
-                     GNUTLS_NONBLOCK | config.extra_flags;
+                     GNUTLS_NONBLOCK | config.extra_flags |
+                     (config.post_handshake_auth ? GNUTLS_POST_HANDSHAKE_AUTH : 0);
     check_gnutls(gnutls_init(&raw, flags), "gnutls_init");
     session_.reset(raw);
     std::string priority =
@@ -41,6 +42,8 @@ class GnutlsEndpoint final : public Endpoint {
       gnutls_session_set_verify_cert(raw, kServerName, 0);
     }
     if (!config.callback.empty()) install_callback(config);
+    if (config.post_handshake_auth && config.role == Role::kServer)
+      gnutls_certificate_server_set_request(raw, GNUTLS_CERT_REQUEST);
     if (socket_io_) {
       gnutls_transport_set_int(raw, fd);
     } else {
@@ -75,6 +78,7 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(gnutls_session_ticket_send(session_.get(), 1, 0));
   }
   void cork() override { gnutls_record_cork(session_.get()); }
+  CallOutcome reauth() override { return outcome(gnutls_reauth(session_.get(), 0)); }
   CallOutcome uncork(bool wait) override {
     return outcome(gnutls_record_uncork(session_.get(), wait ? GNUTLS_RECORD_WAIT : 0));
   }
@@ -99,6 +103,8 @@ class GnutlsEndpoint final : public Endpoint {
       out.status = Status::kRehandshake;
     } else if (rc == GNUTLS_E_GOT_APPLICATION_DATA) {
       out.status = Status::kGotData;
+    } else if (rc == GNUTLS_E_REAUTH_REQUEST) {
+      out.status = Status::kReauth;
     } else {
       out.status = Status::kFatal;
     }

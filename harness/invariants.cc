@@ -55,6 +55,7 @@ std::string d2_cause(const IoTrace& trace, TraceSpan span) {
       return "after-short-push";
     if (e.op == IoOp::kPull && e.moved > 0) return "after-successful-pull";
     if (e.op == IoOp::kPush && e.moved == 0 && e.requested > 0) return "after-zero-push";
+    if (e.op == IoOp::kPush && e.moved > 0) return "after-successful-push";
     if (e.op == IoOp::kPull && e.moved == 0 && e.requested > 0) return "after-eof";
     break;
   }

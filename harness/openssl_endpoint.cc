@@ -99,6 +99,12 @@ class OpensslEndpoint final : public Endpoint {
     SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_) throw_openssl("SSL_new");
+    if (config.post_handshake_auth && config.role == Role::kClient)
+      SSL_set_post_handshake_auth(ssl_.get(), 1);
+    if (config.post_handshake_auth && config.role == Role::kServer)
+      // The probes test the protocol's I/O, not the PKI: any client certificate is accepted.
+      SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE,
+                     [](int, X509_STORE_CTX*) { return 1; });
     if (config.role == Role::kClient) {
       SSL_set_connect_state(ssl_.get());
       SSL_set_verify(ssl_.get(), SSL_VERIFY_PEER, nullptr);
@@ -142,6 +148,9 @@ class OpensslEndpoint final : public Endpoint {
   }
   bool event_needs_handshake() const override { return true; }
   CallOutcome ticket() override { return outcome(SSL_new_session_ticket(ssl_.get()), 0); }
+  CallOutcome reauth() override {
+    return outcome(SSL_verify_client_post_handshake(ssl_.get()), 0);
+  }
   void cork() override {}
   CallOutcome uncork(bool) override { return {Status::kOk, SSL_ERROR_NONE, 0, -1}; }
   std::string code_name(int code) const override { return ssl_error_name(code); }
