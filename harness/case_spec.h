@@ -23,6 +23,7 @@ enum class StepKind {
   kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
   kTicket,       // TLS 1.3 server: send a NewSessionTicket
   kReauth,       // TLS 1.3 server: request post-handshake authentication and complete it
+  kSendFile,     // send `send_bytes` from a file with gnutls_record_send_file
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
 };
 

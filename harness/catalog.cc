@@ -30,6 +30,7 @@ const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_POST_HANDSHAKE_AUTH", GNUTLS_POST_HANDSHAKE_AUTH},
     {"GNUTLS_AUTO_REAUTH", GNUTLS_AUTO_REAUTH},
     {"GNUTLS_ENABLE_FALSE_START", GNUTLS_ENABLE_FALSE_START},
+    {"GNUTLS_ENABLE_EARLY_START", GNUTLS_ENABLE_EARLY_START},
     {"GNUTLS_NO_SIGNAL", GNUTLS_NO_SIGNAL},
     {"GNUTLS_SAFE_PADDING_CHECK", GNUTLS_SAFE_PADDING_CHECK},
     {"GNUTLS_NO_EXTENSIONS", GNUTLS_NO_EXTENSIONS},
@@ -81,6 +82,10 @@ Step parse_step(const std::string& text) {
   } else if (verb == "eof") {
     arity(0);
     s.kind = StepKind::kExpectEof;
+  } else if (verb == "send_file") {
+    arity(1);
+    s.kind = StepKind::kSendFile;
+    s.send_bytes = parse_size(a);
   } else if (verb == "reauth") {
     arity(0);
     s.kind = StepKind::kReauth;
@@ -105,7 +110,7 @@ Step parse_step(const std::string& text) {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
                                 "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
-                                "send N pad P)");
+                                "send N pad P, send_file N)");
   }
   return s;
 }
@@ -171,6 +176,8 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
                                   subject_side ? Role::kServer : Role::kClient) > 0;
       bool is_client = std::count(sc.roles.begin(), sc.roles.end(),
                                   subject_side ? Role::kClient : Role::kServer) > 0;
+      if (step.kind == StepKind::kSendFile && !subject_side)
+        ctx.fail(*t.get(key), "'send_file' is a GnuTLS call: only the subject's script has it");
       if (step.kind == StepKind::kReauth && (has12 || is_client || !is_server))
         ctx.fail(*t.get(key), "'reauth' needs TLS 1.3 and this side to be the server in every "
                               "variant");

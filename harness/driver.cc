@@ -2,12 +2,15 @@
 
 #include <malloc.h>
 #include <poll.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
 #include <optional>
 
 #include "harness/transport.h"
+#include "harness/unique_fd.h"
 
 namespace dirprobe {
 
@@ -15,12 +18,14 @@ std::string_view api_name(Api api, std::string_view library) {
   static constexpr std::string_view kGnutls[] = {
       "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
       "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update",
-      "gnutls_session_ticket_send", "gnutls_record_uncork", "gnutls_reauth"};
+      "gnutls_session_ticket_send", "gnutls_record_uncork", "gnutls_reauth",
+      "gnutls_record_send_file"};
   static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
                                                   "SSL_read_ex",      "SSL_shutdown",
                                                   "SSL_renegotiate",  "SSL_key_update",
                                                   "SSL_new_session_ticket", "(no uncork)",
-                                                  "SSL_verify_client_post_handshake"};
+                                                  "SSL_verify_client_post_handshake",
+                                                  "(no send_file)"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -106,6 +111,9 @@ class SideRunner {
       case StepKind::kReauth:
         if (ready(main_)) do_event(s);
         break;
+      case StepKind::kSendFile:
+        if (ready(send_wait_)) do_send_file();
+        break;
       case StepKind::kCorked:
         if (!corked_) {
           ep_.cork();
@@ -180,6 +188,9 @@ class SideRunner {
         break;
       case Api::kReauth:
         rec.out = ep_.reauth();
+        break;
+      case Api::kSendFile:
+        rec.out = ep_.send_file(file_.get(), &file_offset_, size);
         break;
       case Api::kSend:
         if (null_retry)
@@ -279,6 +290,30 @@ class SideRunner {
     }
   }
 
+  // gnutls_record_send_file from a memory file holding this step's bytes of the pattern; the
+  // offset GnuTLS advances says what was sent, also when the call returns E_AGAIN.
+  void do_send_file() {
+    std::uint64_t total = steps_[step_].send_bytes;
+    if (!file_) {
+      file_ = UniqueFd(memfd_create("dirprobe-send-file", MFD_CLOEXEC));
+      std::vector<std::uint8_t> bytes(total);
+      fill_pattern(spec_.seed + (side_ == Side::kSubject ? 0 : 1), send_offset_, bytes.data(),
+                   bytes.size());
+      if (!file_ || ::write(file_.get(), bytes.data(), bytes.size()) != static_cast<long>(total) ||
+          ::lseek(file_.get(), 0, SEEK_SET) != 0)
+        return fail("cannot prepare the memory file for send_file");
+      file_offset_ = 0;
+    }
+    long before = file_offset_;
+    CallOutcome out = call(Api::kSendFile, total - static_cast<std::uint64_t>(file_offset_), false);
+    send_offset_ += static_cast<std::uint64_t>(file_offset_ - before);
+    if (out.status != Status::kOk) return on_block(out, send_wait_);
+    if (static_cast<std::uint64_t>(file_offset_) >= total) {
+      file_ = UniqueFd();
+      advance();
+    }
+  }
+
   // A step that starts a protocol event: the initiating call, then (where the library needs
   // it, and always for a renegotiation) the handshake until it completes.
   void do_event(const Step& s) {
@@ -352,7 +387,9 @@ class SideRunner {
   bool renegotiating_ = false;
   bool reauthing_ = false;
   bool corked_ = false;
-  bool mutated_ = false;  // the pending send's buffer was changed for a kDifferent retry
+  bool mutated_ = false;
+  UniqueFd file_;          // send_file: the memory file of the current step
+  long file_offset_ = 0;   // send_file: what GnuTLS reports sent from it  // the pending send's buffer was changed for a kDifferent retry
   EventPhase event_phase_ = EventPhase::kInitiate;
   std::string failure_;
   std::uint64_t successes_ = 0;

@@ -26,7 +26,8 @@ enum class Api : std::uint8_t {
   kKeyUpdate,
   kTicket,
   kUncork,
-  kReauth
+  kReauth,
+  kSendFile
 };
 
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...

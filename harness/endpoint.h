@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,12 @@ Role parse_role(std::string_view text);
 Protocol parse_protocol(std::string_view text);
 PeerLibrary parse_peer(std::string_view text);
 ByeHow parse_bye(std::string_view text);
+
+// Thrown when the runtime library lacks what a case needs (a function newer than the oldest
+// supported GnuTLS): the case is reported "skip" with this reason.
+class SkipCase : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 enum class Status {
   kOk,           // done (handshake complete, bytes moved, bye finished)
@@ -87,6 +94,9 @@ class Endpoint {
   // Post-handshake authentication: gnutls_reauth (server: request; client: answer), or
   // SSL_verify_client_post_handshake (server; it only schedules the request).
   virtual CallOutcome reauth() = 0;
+  // gnutls_record_send_file(fd, offset, count), looked up at run time (SkipCase if absent);
+  // OpenSSL has no equivalent (SkipCase).
+  virtual CallOutcome send_file(int fd, long* offset, std::size_t count) = 0;
   // Cork: later sends are buffered (GnuTLS gnutls_record_cork; OpenSSL has no cork and sends
   // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
   virtual void cork() = 0;

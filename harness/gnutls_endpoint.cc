@@ -3,6 +3,8 @@
 // in socket_io mode, through GnuTLS's own socket calls on the fd.
 #include <gnutls/gnutls.h>
 
+#include <dlfcn.h>
+
 #include <utility>
 
 #include "harness/endpoint.h"
@@ -79,6 +81,17 @@ class GnutlsEndpoint final : public Endpoint {
   }
   void cork() override { gnutls_record_cork(session_.get()); }
   CallOutcome reauth() override { return outcome(gnutls_reauth(session_.get(), 0)); }
+  CallOutcome send_file(int fd, long* offset, std::size_t count) override {
+    // Looked up at run time: the probes are built against one GnuTLS and run against others.
+    using SendFile = ssize_t (*)(gnutls_session_t, int, off_t*, size_t);
+    static const auto fn = reinterpret_cast<SendFile>(dlsym(RTLD_DEFAULT, "gnutls_record_send_file"));
+    if (fn == nullptr)
+      throw SkipCase("GnuTLS " + gnutls_runtime_version() + " lacks gnutls_record_send_file");
+    off_t off = *offset;
+    auto rc = fn(session_.get(), fd, &off, count);
+    *offset = off;
+    return outcome(static_cast<int>(rc));
+  }
   CallOutcome uncork(bool wait) override {
     return outcome(gnutls_record_uncork(session_.get(), wait ? GNUTLS_RECORD_WAIT : 0));
   }

@@ -38,6 +38,11 @@ CaseResult judge(const CaseSpec& spec, CaseRun run) {
 CaseResult run_and_judge(const CaseSpec& spec) {
   try {
     return judge(spec, run_case(spec));
+  } catch (const SkipCase& e) {
+    CaseResult r{spec, {}, {}, Outcome::kSkip, e.what()};
+    r.run.end = RunEnd::kCompleted;
+    r.run.end_reason = std::string("skipped: ") + e.what();
+    return r;
   } catch (const std::exception& e) {
     CaseResult r{spec, {}, {}, Outcome::kFail, std::string("setup failed: ") + e.what()};
     r.run.end = RunEnd::kFatal;
