@@ -52,6 +52,7 @@ std::vector<CaseSpec> expand(const Scenario& scenario);
 
 // Sweep points of one clean case: it is run once to count the subject's pushes and pulls,
 // then one case per (action, operation index) injects that action there and nowhere else.
+// None when the runtime must skip the case (SkipCase).
 std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep);
 
 // expand() plus the sweep points of every clean variant (fault plan "none").

@@ -38,12 +38,15 @@ json call_to_json(const CaseRun& run, std::size_t index) {
   return j;
 }
 
-json call_log(const CaseRun& run, std::size_t limit) {
+// The calls worth keeping: all of a short log; else the first and last `limit / 2`, and a
+// window around each counterexample so that a drill-down can show what led to it.
+json call_log(const CaseRun& run, std::size_t limit, const std::vector<std::size_t>& focus) {
   json log = json::array();
   std::size_t n = run.calls.size(), half = limit / 2;
   for (std::size_t i = 0; i < n; ++i) {
-    if (n > limit && i == half) i = n - half;
-    log.push_back(call_to_json(run, i));
+    bool keep = n <= limit || i < half || i >= n - half;
+    for (std::size_t f : focus) keep = keep || (i + kFocusBefore >= f && i <= f + kFocusAfter);
+    if (keep) log.push_back(call_to_json(run, i));
   }
   return log;
 }
@@ -66,6 +69,13 @@ std::string call_line(const CaseRun& run, std::size_t index, const CaseSpec&) {
   for (std::size_t i = c.io.begin; i < c.io.end && i < trace.size(); ++i)
     line += (i == c.io.begin ? "  | " : "; ") + trace[i].text();
   return line;
+}
+
+std::vector<std::size_t> counterexample_calls(const CaseResult& r) {
+  std::vector<std::size_t> out;
+  for (const auto& res : r.invariants)
+    if (res.counterexample) out.push_back(res.counterexample->call_index);
+  return out;
 }
 
 json case_to_json(const CaseResult& r) {
@@ -126,7 +136,8 @@ json case_to_json(const CaseResult& r) {
       {"ticks", r.run.ticks},
       {"calls_total", r.run.calls.size()},
       {"calls",
-       call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit)},
+       call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit,
+                counterexample_calls(r))},
       {"replay", replay_command(s)},
   };
 }

@@ -14,8 +14,10 @@ inline constexpr const char* kResultsSchema = "dirprobe-results";
 inline constexpr int kResultsVersion = 1;
 // Call logs longer than this keep their first and last halves (with a count of what was cut).
 // Passing cases keep a shorter excerpt: their log is rarely read and dominates the file size.
-inline constexpr std::size_t kCallLogLimit = 400;
+inline constexpr std::size_t kCallLogLimit = 60;
 inline constexpr std::size_t kPassingCallLogLimit = 40;
+// Calls kept before and after each counterexample call, wherever it is in the log.
+inline constexpr std::size_t kFocusBefore = 12, kFocusAfter = 4;
 
 nlohmann::json case_to_json(const CaseResult& result);
 // Runtime versions, host facts and the case records.

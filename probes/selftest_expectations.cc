@@ -117,5 +117,15 @@ TEST(Expectations, DisappearedDeviationIsStale) {
   EXPECT_NE(stale[0].find("send-1m/tls13/gnutls"), std::string::npos) << stale[0];
 }
 
+// A skipped case (the runtime lacks what it needs) is no evidence: the entry is not stale.
+TEST(Expectations, SkippedCaseCountsForNothing) {
+  auto exp = load_expectations_text(kEntry, "exp.toml");
+  ExpectationLedger ledger(exp, "3.7.1");
+  json r = record("send-1m/tls13-client-gnutls/none/s0", "skip", {});
+  ledger.apply(r);
+  EXPECT_EQ(r["outcome"], "skip");
+  EXPECT_TRUE(ledger.stale().empty());
+}
+
 }  // namespace
 }  // namespace dirprobe
