@@ -21,6 +21,8 @@ std::string Step::text() const {
       return "ticket";
     case StepKind::kReauth:
       return "reauth";
+    case StepKind::kSendEmpty:
+      return "send_empty";
     case StepKind::kSendFile:
       return "send_file(" + std::to_string(send_bytes) + ")";
     case StepKind::kCorked:

@@ -24,6 +24,7 @@ enum class StepKind {
   kTicket,       // TLS 1.3 server: send a NewSessionTicket
   kReauth,       // TLS 1.3 server: request post-handshake authentication and complete it
   kSendFile,     // send `send_bytes` from a file with gnutls_record_send_file
+  kSendEmpty,    // one send of 0 bytes (a zero-length record), retried until it returns
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
 };
 

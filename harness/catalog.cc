@@ -82,6 +82,9 @@ Step parse_step(const std::string& text) {
   } else if (verb == "eof") {
     arity(0);
     s.kind = StepKind::kExpectEof;
+  } else if (verb == "send_empty") {
+    arity(0);
+    s.kind = StepKind::kSendEmpty;
   } else if (verb == "send_file") {
     arity(1);
     s.kind = StepKind::kSendFile;
@@ -110,7 +113,7 @@ Step parse_step(const std::string& text) {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
                                 "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
-                                "send N pad P, send_file N)");
+                                "send N pad P, send_file N, send_empty)");
   }
   return s;
 }

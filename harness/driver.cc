@@ -114,6 +114,9 @@ class SideRunner {
       case StepKind::kSendFile:
         if (ready(send_wait_)) do_send_file();
         break;
+      case StepKind::kSendEmpty:
+        if (ready(main_)) finish_if_ok(call(Api::kSend, 0, false), main_);
+        break;
       case StepKind::kCorked:
         if (!corked_) {
           ep_.cork();
