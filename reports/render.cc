@@ -60,6 +60,15 @@ std::string evidence(const Answer& a) {
   return std::to_string(a.violated) + " of " + std::to_string(a.checked) + " cases violate it";
 }
 
+// The HTML cell's status word: the page's colours and this text carry it, without emoji
+// (which many systems, headless browsers among them, lack fonts for).
+std::string word(const std::string& status) {
+  if (status == "n/a") return "—";
+  std::string up = status;
+  for (char& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return up;
+}
+
 std::string answer_text(const Answer& a) { return a.verdict + ": " + evidence(a); }
 
 // Known deviations (the expectations the runs were judged with): how often each was seen.
@@ -299,7 +308,7 @@ std::string render_html(const Model& m) {
       << "</td>";
     for (const auto& a : m.answers[q]) {
       o << "<td class=\"" << verdict_class(a.verdict) << "\"><span class=status>"
-        << html(a.verdict) << "</span>" << html(answer_text(a));
+        << html(a.verdict) << "</span>" << html(evidence(a));
       for (const auto* c : a.deciding)
         o << "<br><a href=\"#" << where[c] << "\">" << html((*c)["id"].get<std::string>())
           << "</a>";
@@ -345,9 +354,9 @@ std::string render_html(const Model& m) {
       std::string st = cell.status();
       o << "<td class=\"st-" << html(st) << "\"><span class=status>";
       if (!cell.examples.empty())
-        o << "<a href=\"#" << cell_anchor(r, c) << "\">" << html(mark(st)) << "</a>";
+        o << "<a href=\"#" << cell_anchor(r, c) << "\">" << html(word(st)) << "</a>";
       else
-        o << html(mark(st));
+        o << html(word(st));
       o << "</span>" << html(cell.summary()) << "</td>";
     }
     o << "</tr>";
