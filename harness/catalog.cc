@@ -166,31 +166,30 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
     ctx.fail(*t.get("io"),
              "io = \"socket\" cannot take fault plans or sweeps: GnuTLS then does "
              "its own socket I/O, which the harness cannot intercept");
-  for (const auto* steps : {&b.subject_steps, &b.peer_steps})
-    for (const auto& step : *steps) {
-      const char* key = steps == &b.subject_steps ? "subject" : "peer";
-      bool has12 = std::count(sc.protocols.begin(), sc.protocols.end(), Protocol::kTls12) > 0;
-      bool has13 = std::count(sc.protocols.begin(), sc.protocols.end(), Protocol::kTls13) > 0;
+  auto has = [](const auto& list, auto value) {
+    return std::find(list.begin(), list.end(), value) != list.end();
+  };
+  bool has12 = has(sc.protocols, Protocol::kTls12), has13 = has(sc.protocols, Protocol::kTls13);
+  for (bool subject_side : {true, false}) {
+    const char* key = subject_side ? "subject" : "peer";
+    // Some variant makes this side the client (the subject's role, or the peer's opposite one).
+    bool ever_client = has(sc.roles, subject_side ? Role::kClient : Role::kServer);
+    for (const auto& step : subject_side ? b.subject_steps : b.peer_steps) {
+      std::string what = step.text();
       if (step.kind == StepKind::kRehandshake && has13)
         ctx.fail(*t.get(key), "'rehandshake' needs protocols = [\"tls12\"]: TLS 1.3 has no "
                               "renegotiation");
-      bool subject_side = steps == &b.subject_steps;
-      bool is_server = std::count(sc.roles.begin(), sc.roles.end(),
-                                  subject_side ? Role::kServer : Role::kClient) > 0;
-      bool is_client = std::count(sc.roles.begin(), sc.roles.end(),
-                                  subject_side ? Role::kClient : Role::kServer) > 0;
-      if (step.kind == StepKind::kSendFile && !subject_side)
-        ctx.fail(*t.get(key), "'send_file' is a GnuTLS call: only the subject's script has it");
-      if (step.kind == StepKind::kReauth && (has12 || is_client || !is_server))
-        ctx.fail(*t.get(key), "'reauth' needs TLS 1.3 and this side to be the server in every "
-                              "variant");
-      if (step.kind == StepKind::kTicket && (has12 || is_client || !is_server))
-        ctx.fail(*t.get(key), "'ticket' needs TLS 1.3 and this side to be the server in every "
-                              "variant");
       if (step.kind == StepKind::kKeyUpdate && has12)
         ctx.fail(*t.get(key), "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no "
                               "KeyUpdate");
+      if (step.kind == StepKind::kSendFile && !subject_side)
+        ctx.fail(*t.get(key), "'send_file' is a GnuTLS call: only the subject's script has it");
+      if ((step.kind == StepKind::kReauth || step.kind == StepKind::kTicket) &&
+          (has12 || ever_client))
+        ctx.fail(*t.get(key), "'" + what + "' needs TLS 1.3 and this side to be the server in "
+                              "every variant");
     }
+  }
   if (b.asserted.contains(Invariant::B1) && !b.buffer_bound)
     ctx.fail(*t.get("assert"), "asserting B1 needs 'buffer_bound'");
 }

@@ -87,8 +87,7 @@ class SideRunner {
   void tick(std::uint64_t now) {
     now_ = now;
     if (done() || failed_) return;
-    if (renegotiating_) return renegotiate();
-    if (reauthing_) return answer_reauth();
+    if (answering_) return answer_peer();
     const Step& s = steps_[step_];
     switch (s.kind) {
       case StepKind::kHandshake:
@@ -214,20 +213,16 @@ class SideRunner {
     rec.io.end = ep_.channel().trace_size();
     log_.push_back(rec);
     if (rec.out.status == Status::kOk) ++successes_;
-    // The peer's request for a new handshake is a call to answer, not an error: the side
-    // drives gnutls_handshake until it completes, then resumes its step.
-    if (rec.out.status == Status::kRehandshake && api == Api::kRecv) {
-      renegotiating_ = true;
+    // A peer's request that recv reports (a new handshake, a certificate) is a call to answer,
+    // not an error: the side repeats the answering call until it completes, then resumes.
+    bool request = rec.out.status == Status::kRehandshake || rec.out.status == Status::kReauth;
+    if (request && api == Api::kRecv) {
+      answering_ = rec.out.status == Status::kRehandshake ? Api::kHandshake : Api::kReauth;
       ++successes_;
     }
-    if (rec.out.status == Status::kReauth && api == Api::kRecv) {
-      reauthing_ = true;
-      ++successes_;
-    }
-    bool unexpected_event = rec.out.status == Status::kRehandshake ||
-                            (rec.out.status == Status::kReauth && api != Api::kRecv) ||
-                            (rec.out.status == Status::kGotData && api != Api::kHandshake);
-    if (rec.out.status == Status::kFatal || (unexpected_event && api != Api::kRecv)) {
+    bool unexpected = (request && api != Api::kRecv) ||
+                      (rec.out.status == Status::kGotData && api != Api::kHandshake);
+    if (rec.out.status == Status::kFatal || unexpected) {
       failed_ = true;
       failure_ =
           std::string(api_name(api, ep_.library())) + " returned " + ep_.code_name(rec.out.code);
@@ -337,29 +332,17 @@ class SideRunner {
     finish_if_ok(out, main_);
   }
 
-  // Answering the peer's renegotiation: handshake until done; application data that arrives
-  // meanwhile (GNUTLS_E_GOT_APPLICATION_DATA) is read first.
-  void renegotiate() {
+  // Answering the peer (gnutls_handshake for its renegotiation, gnutls_reauth for its
+  // certificate request) until done; application data arriving during a renegotiation
+  // (GNUTLS_E_GOT_APPLICATION_DATA) is read first.
+  void answer_peer() {
     if (!ready(main_)) return;
-    CallOutcome out = call(Api::kHandshake, 0, false);
+    CallOutcome out = call(*answering_, 0, false);
     if (out.status == Status::kOk) {
-      renegotiating_ = false;
+      answering_.reset();
       main_ = Wait{};
     } else if (out.status == Status::kGotData) {
       do_recv(false);
-    } else {
-      on_block(out, main_);
-    }
-  }
-
-  // Answering the server's certificate request (GNUTLS_E_REAUTH_REQUEST): gnutls_reauth until
-  // it completes, then the step resumes.
-  void answer_reauth() {
-    if (!ready(main_)) return;
-    CallOutcome out = call(Api::kReauth, 0, false);
-    if (out.status == Status::kOk) {
-      reauthing_ = false;
-      main_ = Wait{};
     } else {
       on_block(out, main_);
     }
@@ -387,8 +370,7 @@ class SideRunner {
   std::size_t in_flight_ = 0;  // size of a send awaiting its retry
   Wait main_, send_wait_, recv_wait_;
   bool failed_ = false;
-  bool renegotiating_ = false;
-  bool reauthing_ = false;
+  std::optional<Api> answering_;  // the call that answers a request the peer made
   bool corked_ = false;
   bool mutated_ = false;
   UniqueFd file_;          // send_file: the memory file of the current step

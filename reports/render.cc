@@ -41,17 +41,6 @@ std::string column_label(const Model& m, const Column& c) {
   return m.runs[c.run].label() + " × " + c.peer;
 }
 
-std::string mark(const std::string& status) {
-  if (status == "pass") return "✅ PASS";
-  if (status == "known") return "⚠️ KNOWN";
-  if (status == "skip") return "⏭ SKIP";
-  if (status == "n/a") return "—";
-  return "❌ " + [&] {
-    std::string up = status;
-    for (char& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return up;
-  }();
-}
 
 // The evidence behind a verdict: "840 cases checked" or "1088 of 3272 cases violate it".
 std::string evidence(const Answer& a) {
@@ -67,6 +56,25 @@ std::string word(const std::string& status) {
   std::string up = status;
   for (char& ch : up) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return up;
+}
+
+// The Markdown cell's status: the word with an emoji (Markdown has no colours).
+std::string mark(const std::string& status) {
+  if (status == "n/a") return word(status);
+  std::string_view emoji = status == "pass"    ? "✅ "
+                           : status == "known" ? "⚠️ "
+                           : status == "skip"  ? "⏭ "
+                                               : "❌ ";
+  return std::string(emoji) + word(status);
+}
+
+// "known 1088, pass 2224": a run's outcome counts.
+std::string outcome_counts(const Run& run) {
+  std::map<std::string, int> counts;
+  for (const auto& c : run.cases) ++counts[c["outcome"]];
+  std::string out;
+  for (const auto& [k, v] : counts) out += (out.empty() ? "" : ", ") + k + " " + std::to_string(v);
+  return out;
 }
 
 std::string answer_text(const Answer& a) { return a.verdict + ": " + evidence(a); }
@@ -108,12 +116,9 @@ void md_runs(std::ostringstream& o, const Model& m) {
   o << "| runtime | GnuTLS | OpenSSL (peer) | cases | outcomes | wall time |\n"
        "|---|---|---|---|---|---|\n";
   for (const auto& run : m.runs) {
-    std::map<std::string, int> counts;
-    for (const auto& c : run.cases) ++counts[c["outcome"]];
-    std::string outcomes;
-    for (const auto& [k, v] : counts) outcomes += (outcomes.empty() ? "" : ", ") + k + " " + std::to_string(v);
     o << "| " << md(run.runtime) << " | " << md(run.gnutls_version) << " | "
-      << md(run.openssl_version) << " | " << run.cases.size() << " | " << md(outcomes) << " | "
+      << md(run.openssl_version) << " | " << run.cases.size() << " | " << md(outcome_counts(run))
+      << " | "
       << static_cast<int>(run.wall_seconds + 0.5) << " s |\n";
   }
 }
@@ -288,14 +293,9 @@ std::string render_html(const Model& m) {
   o << "<div class=scroll><table id=runs><thead><tr><th>runtime</th><th>GnuTLS</th><th>OpenSSL "
        "(peer)</th><th>cases</th><th>outcomes</th><th>wall time</th></tr></thead><tbody>";
   for (const auto& run : m.runs) {
-    std::map<std::string, int> counts;
-    for (const auto& c : run.cases) ++counts[c["outcome"]];
-    std::string outcomes;
-    for (const auto& [k, v] : counts)
-      outcomes += (outcomes.empty() ? "" : ", ") + k + " " + std::to_string(v);
     o << "<tr><td>" << html(run.runtime) << "</td><td>" << html(run.gnutls_version) << "</td><td>"
       << html(run.openssl_version) << "</td><td>" << run.cases.size() << "</td><td>"
-      << html(outcomes) << "</td><td>" << static_cast<int>(run.wall_seconds + 0.5)
+      << html(outcome_counts(run)) << "</td><td>" << static_cast<int>(run.wall_seconds + 0.5)
       << " s</td></tr>";
   }
   o << "</tbody></table></div>";
