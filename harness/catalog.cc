@@ -23,7 +23,8 @@ const std::set<std::string, std::less<>> kKnownKeys = {
     "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
     "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
     "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
-    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback", "post_handshake_auth"};
+    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback", "post_handshake_auth",
+    "nonblock", "sweep_phase"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -144,6 +145,47 @@ const toml::node& require(const Ctx& ctx, const toml::table& t, std::string_view
   return require_key(ctx, t, key, "scenario", line);
 }
 
+// DTLS runs over datagrams and only there; a datagram moves whole or not at all.
+void check_datagram(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
+  bool dtls = std::find(sc.protocols.begin(), sc.protocols.end(), Protocol::kDtls12) !=
+              sc.protocols.end();
+  bool dgram = std::find(sc.transports.begin(), sc.transports.end(), TransportKind::kDgram) !=
+               sc.transports.end();
+  if (dtls && (sc.protocols.size() > 1 || !dgram || sc.transports.size() > 1))
+    ctx.fail(*t.get("protocols"), "'dtls12' runs alone, over transports = [\"dgram\"]");
+  if (dgram && !dtls)
+    ctx.fail(*t.get("transports"), "transport 'dgram' carries only protocols = [\"dtls12\"]");
+  if (!sc.base.subject.nonblock && !dtls)
+    ctx.fail(*t.get("nonblock"), "'nonblock = false' is probed for DTLS only");
+  if (dtls && sc.base.send_chunk > kMaxDatagramChunk)
+    ctx.fail(t.get("send_chunk") ? *t.get("send_chunk") : *t.get("protocols"),
+             "DTLS sends at most one record per call: 'send_chunk' must be <= " +
+                 std::to_string(kMaxDatagramChunk) + " (the data MTU)");
+  std::vector<std::string> actions = sc.faults;
+  actions.insert(actions.end(), sc.sweep.actions.begin(), sc.sweep.actions.end());
+  for (const auto& a : actions) {
+    bool partial = a.find("short") != std::string::npos || a.find("allow") != std::string::npos ||
+                   a.find("async") != std::string::npos;
+    bool drop = a.find("drop") != std::string::npos;
+    const char* key = std::find(sc.faults.begin(), sc.faults.end(), a) != sc.faults.end()
+                          ? "faults"
+                          : "sweep";
+    if (dgram && partial)
+      ctx.fail(*t.get(key), "'" + a + "' moves part of a datagram, which a datagram socket "
+                            "cannot do");
+    if (!dgram && drop)
+      ctx.fail(*t.get(key), "'" + a + "' loses a datagram: it needs transports = [\"dgram\"]");
+  }
+  if (!dtls) return;
+  for (const auto* steps : {&sc.base.subject_steps, &sc.base.peer_steps})
+    for (const auto& step : *steps)
+      if (step.kind != StepKind::kHandshake && step.kind != StepKind::kTransfer &&
+          step.kind != StepKind::kBye && step.kind != StepKind::kExpectEof)
+        ctx.fail(*t.get(steps == &sc.base.subject_steps ? "subject" : "peer"),
+                 "step '" + step.text() + "' is not probed over DTLS (handshake, send, recv, "
+                 "duplex, bye and eof are)");
+}
+
 void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
   const CaseSpec& b = sc.base;
   if (sum(b.subject_steps, &Step::send_bytes) != sum(b.peer_steps, &Step::recv_bytes))
@@ -190,6 +232,7 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
                               "every variant");
     }
   }
+  check_datagram(ctx, sc, t);
   if (b.asserted.contains(Invariant::B1) && !b.buffer_bound)
     ctx.fail(*t.get("assert"), "asserting B1 needs 'buffer_bound'");
 }
@@ -295,6 +338,17 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     if (!n->is_boolean()) ctx.fail(*n, "'post_handshake_auth' must be true or false");
     b.subject.post_handshake_auth = *n->value<bool>();
   }
+  if (auto* n = t.get("nonblock")) {
+    if (!n->is_boolean()) ctx.fail(*n, "'nonblock' must be true or false");
+    b.subject.nonblock = *n->value<bool>();
+  }
+  if (auto* n = t.get("sweep_phase")) {
+    if (sc.sweep.actions.empty()) ctx.fail(*n, "'sweep_phase' needs 'sweep'");
+    std::string phase = need_string(ctx, *n, "sweep_phase");
+    if (phase != "all" && phase != "handshake")
+      ctx.fail(*n, "unknown sweep_phase '" + phase + "' (expected all or handshake)");
+    sc.sweep.handshake_only = phase == "handshake";
+  }
   if (auto* n = t.get("timeout_ms"))
     b.timeout_ms = static_cast<int>(need_int(ctx, *n, "timeout_ms", 1));
   if (auto* n = t.get("buffer_bound"))
@@ -392,6 +446,17 @@ std::vector<CaseSpec> expand(const Scenario& sc) {
   return out;
 }
 
+// The subject's trace up to the end of its first handshake (calls before its first other call).
+std::size_t handshake_trace_end(const CaseRun& run) {
+  std::size_t end = 0;
+  for (const auto& call : run.calls) {
+    if (call.side != Side::kSubject) continue;
+    if (call.api != Api::kHandshake) break;
+    end = call.io.end;
+  }
+  return end;
+}
+
 std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep) {
   CaseRun run;
   try {
@@ -399,9 +464,11 @@ std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep
   } catch (const SkipCase&) {
     return {};  // the runtime cannot run the case at all: its clean variant reports the skip
   }
+  std::size_t end = run.subject_trace.size();
+  if (sweep.handshake_only) end = handshake_trace_end(run);
   std::size_t pushes = 0, pulls = 0;
-  for (const auto& ev : run.subject_trace)
-    if (!ev.poll) ++(ev.op == IoOp::kPush ? pushes : pulls);
+  for (std::size_t i = 0; i < end; ++i)
+    if (!run.subject_trace[i].poll) ++(run.subject_trace[i].op == IoOp::kPush ? pushes : pulls);
   std::vector<CaseSpec> out;
   for (const auto& action : sweep.actions)
     for (auto [op, count] : {std::pair{"push", sweep.push ? pushes : 0},

@@ -18,6 +18,7 @@ namespace dirprobe {
 struct SweepSpec {
   std::vector<std::string> actions;  // e.g. "eagain", "eintr", "short:1"
   bool push = true, pull = true;     // which operations become sweep points
+  bool handshake_only = false;       // only the subject's I/O during its first handshake
 };
 
 struct Scenario {

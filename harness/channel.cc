@@ -69,6 +69,11 @@ long Channel::pushv(const iovec* iov, int count) {
   for (int i = 0; i < count; ++i) total += iov[i].iov_len;
   IoEvent event{IoOp::kPush, total};
   FaultAction action = next_action(IoOp::kPush);
+  if (action.kind == FaultKind::kDrop) {  // lost on the way: the sender cannot tell
+    event.injected = true;
+    event.moved = static_cast<long>(total);
+    return record(event);
+  }
   if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
 
   // A short transfer trims the iovec list to the allowance before the real write.
@@ -95,6 +100,15 @@ long Channel::pushv(const iovec* iov, int count) {
 long Channel::pull(void* data, std::size_t size) {
   IoEvent event{IoOp::kPull, size};
   FaultAction action = next_action(IoOp::kPull);
+  if (action.kind == FaultKind::kDrop) {
+    // The datagram this read would have returned is lost; the read then sees what follows.
+    char scratch[1];
+    event.injected = ::recv(fd_, scratch, sizeof scratch, MSG_TRUNC) >= 0;
+    long rc = ::recv(fd_, data, size, 0);
+    event.moved = rc;
+    event.err = rc < 0 ? errno : 0;
+    return record(event);
+  }
   if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
   std::size_t len = action.kind == FaultKind::kShort ? std::min(size, action.limit) : size;
   long rc = recv(fd_, data, len, 0);
@@ -104,13 +118,13 @@ long Channel::pull(void* data, std::size_t size) {
   return record(event);
 }
 
-int Channel::poll_readable() {
+int Channel::poll_readable(int wait_ms) {
   pollfd p{fd_, POLLIN, 0};
-  int rc = ::poll(&p, 1, 0);
+  int rc = ::poll(&p, 1, wait_ms);
   IoEvent event{IoOp::kPull, 0};
   event.poll = true;
-  event.moved = rc;
-  event.err = rc < 0 ? errno : 0;
+  event.moved = rc == 0 ? -1 : rc;
+  event.err = rc < 0 ? errno : rc == 0 ? EAGAIN : 0;
   record(event);
   return rc;
 }

@@ -22,9 +22,10 @@ class Channel {
   long push(const void* data, std::size_t size);
   long pushv(const iovec* iov, int count);
   long pull(void* data, std::size_t size);
-  // pull_timeout semantics without waiting: 1 if readable now, 0 if not, -1 on error. Never
-  // consults the fault plan (it moves no data) but is traced as a poll.
-  int poll_readable();
+  // pull_timeout semantics: 1 if readable within `wait_ms` (default: now), 0 if not, -1 on
+  // error. Never consults the fault plan (it moves no data) but is traced as a poll; a poll
+  // that finds nothing to read is a blocked read (EAGAIN) in the trace.
+  int poll_readable(int wait_ms = 0);
 
   int fd() const { return fd_; }
   int last_errno() const { return last_errno_; }

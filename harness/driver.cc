@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -69,6 +70,13 @@ class SideRunner {
   }
 
   bool done() const { return step_ >= steps_.size(); }
+  // DTLS: a loop that polls with the retransmission timeout wakes when it expires, whatever
+  // direction it was waiting for.
+  void timer_fired() { main_ = send_wait_ = recv_wait_ = Wait{}; }
+  // In a handshake (its own, or answering the peer's): a DTLS retransmission timer matters.
+  bool in_handshake() const {
+    return !done() && (answering_ || steps_[step_].kind == StepKind::kHandshake);
+  }
   // B1: sums the heap change across this side's API calls after its first step (the
   // handshake), so that only what the library keeps between calls counts. The trace is
   // reserved up front so its own growth during a call does not count.
@@ -399,6 +407,44 @@ void settle(const SocketPair& pair) {
   ::poll(fds, 2, kTcpSettleMs);
 }
 
+// DTLS: when nothing moves while a side is in its handshake, a lost datagram can only be
+// recovered by a retransmission timer. Each side's loop wakes when its own timer is due, as an
+// application polling with gnutls_dtls_get_timeout() would: first every side whose timer is
+// already due (0), without waiting; if that changed nothing, the driver waits for the earliest
+// running timer and wakes the sides it belongs to. This is the one wall-clock wait of a DTLS
+// case, bounded in length and number.
+constexpr int kMaxTimerWaitMs = 1000;
+constexpr std::size_t kMaxTimerWaits = 24;
+
+class TimerWaker {
+ public:
+  bool wake(SideRunner& s, Endpoint& subject, SideRunner& p, Endpoint& peer) {
+    std::pair<SideRunner*, Endpoint*> sides[] = {{&s, &subject}, {&p, &peer}};
+    int left[2], earliest = -1;
+    bool due = false;
+    for (int i = 0; i < 2; ++i) {
+      left[i] = sides[i].first->in_handshake() ? sides[i].second->retransmit_timeout_ms() : -1;
+      due = due || left[i] == 0;
+      if (left[i] > 0 && (earliest < 0 || left[i] < earliest)) earliest = left[i];
+    }
+    // A timer at 0 that was woken last time without effect is not running (GnuTLS reports 0
+    // before its first flight); the next wake waits for a running one.
+    int target = due && !woke_due_ ? 0 : earliest;
+    woke_due_ = target == 0;
+    if (target < 0) return false;
+    if (target > 0) ::poll(nullptr, 0, std::min(target, kMaxTimerWaitMs) + 1);
+    for (int i = 0; i < 2; ++i)
+      if (left[i] >= 0 && left[i] <= target) {
+        sides[i].second->on_timer();
+        sides[i].first->timer_fired();
+      }
+    return true;
+  }
+
+ private:
+  bool woke_due_ = false;
+};
+
 }  // namespace
 
 CaseRun run_case(const CaseSpec& spec) {
@@ -429,6 +475,7 @@ CaseRun run_case(const CaseSpec& spec) {
   };
   int idle = 0;
   bool settled = false;
+  TimerWaker timers;
   run.end = RunEnd::kBudget;
   run.end_reason = "tick budget of " + std::to_string(spec.tick_budget) + " exhausted";
   for (std::uint64_t tick = 0; tick < spec.tick_budget; ++tick) {
@@ -452,6 +499,12 @@ CaseRun run_case(const CaseSpec& spec) {
       idle = 0;
       settled = false;
     } else if (++idle >= kIdleLimit) {
+      if (spec.transport == TransportKind::kDgram && run.timer_waits < kMaxTimerWaits &&
+          timers.wake(s, *subject, p, *peer)) {
+        ++run.timer_waits;
+        idle = 0;
+        continue;
+      }
       if (settled || spec.transport != TransportKind::kTcp) {
         run.end = RunEnd::kStalled;
         run.end_reason = "no progress for " + std::to_string(kIdleLimit) + " ticks (subject " +

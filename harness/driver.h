@@ -66,6 +66,7 @@ struct CaseRun {
   std::uint64_t subject_tx = 0, peer_tx = 0;       // application bytes each side sent
   std::size_t faults_injected = 0, hard_faults = 0, unused_script_steps = 0;
   std::uint64_t ticks = 0;
+  std::size_t timer_waits = 0;  // DTLS: waits for a retransmission timer (bounded)
   std::size_t max_pending = 0;  // largest gnutls_record_check_pending() seen on the subject
   long long heap_growth =
       0;  // most heap the subject's calls retained after the handshake (mallinfo2)

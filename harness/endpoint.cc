@@ -22,8 +22,8 @@ E parse_enum(std::string_view text, const std::pair<std::string_view, E> (&table
 
 constexpr std::pair<std::string_view, Role> kRoles[] = {{"client", Role::kClient},
                                                         {"server", Role::kServer}};
-constexpr std::pair<std::string_view, Protocol> kProtocols[] = {{"tls12", Protocol::kTls12},
-                                                                {"tls13", Protocol::kTls13}};
+constexpr std::pair<std::string_view, Protocol> kProtocols[] = {
+    {"tls12", Protocol::kTls12}, {"tls13", Protocol::kTls13}, {"dtls12", Protocol::kDtls12}};
 constexpr std::pair<std::string_view, PeerLibrary> kPeers[] = {{"gnutls", PeerLibrary::kGnutls},
                                                                {"openssl", PeerLibrary::kOpenssl}};
 constexpr std::pair<std::string_view, ByeHow> kByes[] = {{"rdwr", ByeHow::kRdwr},

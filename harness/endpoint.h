@@ -16,7 +16,7 @@
 namespace dirprobe {
 
 enum class Role { kClient, kServer };
-enum class Protocol { kTls12, kTls13 };
+enum class Protocol { kTls12, kTls13, kDtls12 };
 enum class PeerLibrary { kGnutls, kOpenssl };
 enum class ByeHow { kRdwr, kWr };
 
@@ -69,7 +69,18 @@ struct EndpointConfig {
   // TLS 1.3 post-handshake authentication enabled (GnuTLS GNUTLS_POST_HANDSHAKE_AUTH and a
   // server that requests certificates; OpenSSL SSL_set_post_handshake_auth / verify mode).
   bool post_handshake_auth = false;
+  // GnuTLS only: GNUTLS_NONBLOCK at gnutls_init (the default). Without it a DTLS session
+  // waits in pull_timeout for its retransmission timer, as a blocking application's would.
+  bool nonblock = true;
 };
+
+// DTLS retransmission timers of both libraries: the first retransmission after this long
+// (doubling after each), and the whole handshake given up after kDtlsTotalMs (GnuTLS).
+constexpr unsigned kDtlsRetransmitMs = 100;
+constexpr unsigned kDtlsTotalMs = 2000;
+constexpr unsigned kDtlsLinkMtu = 1200;
+// Application bytes per DTLS send that fit one record within that MTU (with every cipher).
+constexpr std::size_t kMaxDatagramChunk = 1024;
 
 class Endpoint {
  public:
@@ -101,6 +112,12 @@ class Endpoint {
   // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
   virtual void cork() = 0;
   virtual CallOutcome uncork(bool wait) = 0;
+  // DTLS: milliseconds until the library's retransmission timer fires (0: due now), or -1
+  // when no timer runs (TLS, or nothing to retransmit).
+  virtual int retransmit_timeout_ms() const { return -1; }
+  // DTLS: tells the library its timer fired (OpenSSL DTLSv1_handle_timeout retransmits now;
+  // GnuTLS checks its clock inside the next call, so it needs nothing).
+  virtual void on_timer() {}
   // True when the initiating call only schedules the event and handshake() must follow.
   virtual bool event_needs_handshake() const = 0;
   // The symbolic name of an outcome's code, e.g. "GNUTLS_E_AGAIN".

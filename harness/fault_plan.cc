@@ -160,6 +160,8 @@ std::string FaultAction::text() const {
       return "eof";
     case FaultKind::kZero:
       return "zero";
+    case FaultKind::kDrop:
+      return "drop";
   }
   return "?";
 }
@@ -168,7 +170,7 @@ FaultAction parse_fault_action(std::string_view text) {
   static constexpr std::pair<std::string_view, FaultKind> kSimple[] = {
       {"pass", FaultKind::kPass},   {"eagain", FaultKind::kEagain}, {"eintr", FaultKind::kEintr},
       {"reset", FaultKind::kReset}, {"pipe", FaultKind::kPipe},     {"eof", FaultKind::kEof},
-      {"zero", FaultKind::kZero}};
+      {"zero", FaultKind::kZero},   {"drop", FaultKind::kDrop}};
   for (auto [name, kind] : kSimple)
     if (text == name) return {kind, 0};
   if (text.starts_with("short:")) {
@@ -177,7 +179,7 @@ FaultAction parse_fault_action(std::string_view text) {
     return {FaultKind::kShort, static_cast<std::size_t>(n)};
   }
   throw FaultPlanError("unknown fault action '" + std::string(text) +
-                       "' (expected pass, eagain, eintr, short:N, reset, pipe, eof or zero)");
+                       "' (expected pass, eagain, eintr, short:N, reset, pipe, eof, zero or drop)");
 }
 
 FaultPlan FaultPlan::parse(std::string_view text) {

@@ -16,7 +16,9 @@
 //   async:N                    every push and pull first gets EAGAIN, then moves at most N bytes
 // Rules combine with '+'; the first rule that claims a call decides it.
 // Actions: pass, eagain, eintr, short:N (move at most N > 0 bytes), reset (ECONNRESET),
-// pipe (EPIPE), eof (pull returns 0; push fails with EPIPE), zero (push returns 0).
+// pipe (EPIPE), eof (pull returns 0; push fails with EPIPE), zero (push returns 0), drop
+// (datagram transports: a push reports success but nothing is sent; a pull discards the
+// datagram it would have read and reads the next one - a lost packet either way).
 #pragma once
 
 #include <cstddef>
@@ -30,7 +32,7 @@ namespace dirprobe {
 
 enum class IoOp { kPush, kPull };
 
-enum class FaultKind { kPass, kEagain, kEintr, kShort, kReset, kPipe, kEof, kZero };
+enum class FaultKind { kPass, kEagain, kEintr, kShort, kReset, kPipe, kEof, kZero, kDrop };
 
 struct FaultAction {
   FaultKind kind = FaultKind::kPass;

@@ -1,10 +1,12 @@
 // The GnuTLS endpoint: a gnutls_session_t whose push, vec_push, pull, pull_timeout and errno
 // go through the Channel (so the fault plan applies and the trace sees every operation), or,
 // in socket_io mode, through GnuTLS's own socket calls on the fd.
+#include <gnutls/dtls.h>
 #include <gnutls/gnutls.h>
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "harness/endpoint.h"
@@ -15,20 +17,38 @@ namespace dirprobe {
 namespace {
 
 std::string default_priority(Protocol protocol) {
-  return protocol == Protocol::kTls13 ? "NORMAL:-VERS-ALL:+VERS-TLS1.3"
-                                      : "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+  switch (protocol) {
+    case Protocol::kTls13:
+      return "NORMAL:-VERS-ALL:+VERS-TLS1.3";
+    case Protocol::kDtls12:
+      return "NORMAL:-VERS-ALL:+VERS-DTLS1.2";
+    default:
+      return "NORMAL:-VERS-ALL:+VERS-TLS1.2";
+  }
 }
+
+// A blocking session's pull_timeout waits at most this long (the driver is single-threaded:
+// a longer wait only delays the verdict, nothing can arrive meanwhile).
+constexpr unsigned kMaxPullWaitMs = kDtlsRetransmitMs * 4;
 
 class GnutlsEndpoint final : public Endpoint {
  public:
   GnutlsEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
-      : Endpoint(fd, std::move(plan)), socket_io_(config.socket_io) {
+      : Endpoint(fd, std::move(plan)),
+        socket_io_(config.socket_io),
+        dtls_(config.protocol == Protocol::kDtls12),
+        nonblock_(config.nonblock) {
     gnutls_session_t raw;
     unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
-                     GNUTLS_NONBLOCK | config.extra_flags |
+                     (config.nonblock ? GNUTLS_NONBLOCK : 0) | (dtls_ ? GNUTLS_DATAGRAM : 0) |
+                     config.extra_flags |
                      (config.post_handshake_auth ? GNUTLS_POST_HANDSHAKE_AUTH : 0);
     check_gnutls(gnutls_init(&raw, flags), "gnutls_init");
     session_.reset(raw);
+    if (dtls_) {
+      gnutls_dtls_set_timeouts(raw, kDtlsRetransmitMs, kDtlsTotalMs);
+      gnutls_dtls_set_mtu(raw, kDtlsLinkMtu);
+    }
     std::string priority =
         config.priority.empty() ? default_priority(config.protocol) : config.priority;
     const char* err_pos = nullptr;
@@ -76,6 +96,9 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(gnutls_session_key_update(session_.get(), request_peer ? GNUTLS_KU_PEER : 0));
   }
   bool event_needs_handshake() const override { return false; }
+  int retransmit_timeout_ms() const override {
+    return dtls_ ? static_cast<int>(gnutls_dtls_get_timeout(session_.get())) : -1;
+  }
   CallOutcome ticket() override {
     return outcome(gnutls_session_ticket_send(session_.get(), 1, 0));
   }
@@ -162,15 +185,20 @@ class GnutlsEndpoint final : public Endpoint {
     self(p)->report(rc);
     return rc;
   }
-  // Never waits: the driver is single-threaded, so nothing could arrive during a wait.
-  static int pull_timeout_cb(gnutls_transport_ptr_t p, unsigned int) {
-    int rc = self(p)->channel_.poll_readable();
+  // A non-blocking session never waits: the driver is single-threaded, so nothing could
+  // arrive during a wait. A blocking DTLS session waits as asked (bounded), which is what
+  // its retransmission timer relies on.
+  static int pull_timeout_cb(gnutls_transport_ptr_t p, unsigned int ms) {
+    int wait = self(p)->nonblock_ ? 0 : static_cast<int>(std::min(ms, kMaxPullWaitMs));
+    int rc = self(p)->channel_.poll_readable(wait);
     self(p)->report(rc);
     return rc;
   }
 
   GnutlsPtr<gnutls_session_t> session_;
   bool socket_io_;
+  bool dtls_;
+  bool nonblock_;
   int callback_rc_ = 0;
 };
 

@@ -44,7 +44,15 @@ int bio_read(BIO* bio, char* data, int size) {
   return static_cast<int>(rc);
 }
 
+// Flush succeeds; every other control (DTLS asks for MTU queries, peer addresses, timeouts)
+// is unsupported, which OpenSSL accepts when the MTU is set explicitly.
 long bio_ctrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
+
+// DTLS retransmission timer: kDtlsRetransmitMs at first, doubled after each expiry (as
+// OpenSSL's default does from 1 s), so both libraries retransmit on the same schedule.
+unsigned int dtls_timer(SSL*, unsigned int previous_us) {
+  return previous_us == 0 ? kDtlsRetransmitMs * 1000 : previous_us * 2;
+}
 
 int bio_create(BIO* bio) {
   BIO_set_init(bio, 1);
@@ -88,9 +96,12 @@ class OpensslEndpoint final : public Endpoint {
  public:
   OpensslEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
       : Endpoint(fd, std::move(plan)) {
-    ctx_.reset(SSL_CTX_new(TLS_method()));
+    bool dtls = config.protocol == Protocol::kDtls12;
+    ctx_.reset(SSL_CTX_new(dtls ? DTLS_method() : TLS_method()));
     if (!ctx_) throw_openssl("SSL_CTX_new");
-    int version = config.protocol == Protocol::kTls13 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    int version = dtls                                    ? DTLS1_2_VERSION
+                  : config.protocol == Protocol::kTls13 ? TLS1_3_VERSION
+                                                        : TLS1_2_VERSION;
     check_ssl(SSL_CTX_set_min_proto_version(ctx_.get(), version), "set_min_proto_version");
     check_ssl(SSL_CTX_set_max_proto_version(ctx_.get(), version), "set_max_proto_version");
     load_credentials(ctx_.get(), config);
@@ -99,6 +110,11 @@ class OpensslEndpoint final : public Endpoint {
     SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_) throw_openssl("SSL_new");
+    if (dtls) {
+      SSL_set_options(ssl_.get(), SSL_OP_NO_QUERY_MTU);
+      DTLS_set_link_mtu(ssl_.get(), kDtlsLinkMtu);
+      DTLS_set_timer_cb(ssl_.get(), dtls_timer);
+    }
     if (config.post_handshake_auth && config.role == Role::kClient)
       SSL_set_post_handshake_auth(ssl_.get(), 1);
     if (config.post_handshake_auth && config.role == Role::kServer)
@@ -147,6 +163,12 @@ class OpensslEndpoint final : public Endpoint {
                    0);
   }
   bool event_needs_handshake() const override { return true; }
+  int retransmit_timeout_ms() const override {
+    timeval left{};
+    if (DTLSv1_get_timeout(ssl_.get(), &left) != 1) return -1;
+    return static_cast<int>(left.tv_sec * 1000 + (left.tv_usec + 999) / 1000);
+  }
+  void on_timer() override { DTLSv1_handle_timeout(ssl_.get()); }
   CallOutcome ticket() override { return outcome(SSL_new_session_ticket(ssl_.get()), 0); }
   CallOutcome send_file(int, long*, std::size_t) override {
     throw SkipCase("OpenSSL has no gnutls_record_send_file");

@@ -134,6 +134,7 @@ json case_to_json(const CaseResult& r) {
         {"max_pending", r.run.max_pending},
         {"heap_growth", r.run.heap_growth}}},
       {"ticks", r.run.ticks},
+      {"timer_waits", r.run.timer_waits},
       {"calls_total", r.run.calls.size()},
       {"calls",
        call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit,

@@ -72,9 +72,9 @@ std::pair<UniqueFd, UniqueFd> tcp_pair(BufferSizes sizes) {
   return {std::move(client), std::move(server)};
 }
 
-std::pair<UniqueFd, UniqueFd> unix_pair(BufferSizes sizes) {
+std::pair<UniqueFd, UniqueFd> unix_pair(int type, BufferSizes sizes) {
   int fds[2];
-  check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair");
+  check(socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, fds), "socketpair");
   UniqueFd a(fds[0]), b(fds[1]);
   set_buffers(a.get(), sizes);
   set_buffers(b.get(), sizes);
@@ -84,18 +84,22 @@ std::pair<UniqueFd, UniqueFd> unix_pair(BufferSizes sizes) {
 }  // namespace
 
 std::string_view transport_name(TransportKind kind) {
-  return kind == TransportKind::kUnix ? "unix" : "tcp";
+  static constexpr std::string_view kNames[] = {"unix", "tcp", "dgram"};
+  return kNames[static_cast<int>(kind)];
 }
 
 TransportKind parse_transport(std::string_view text) {
   if (text == "unix") return TransportKind::kUnix;
   if (text == "tcp") return TransportKind::kTcp;
+  if (text == "dgram") return TransportKind::kDgram;
   throw std::invalid_argument("unknown transport '" + std::string(text) +
-                              "' (expected unix or tcp)");
+                              "' (expected unix, tcp or dgram)");
 }
 
 SocketPair make_socket_pair(TransportKind kind, BufferSizes sizes) {
-  auto [a, b] = kind == TransportKind::kUnix ? unix_pair(sizes) : tcp_pair(sizes);
+  auto [a, b] = kind == TransportKind::kTcp     ? tcp_pair(sizes)
+                : kind == TransportKind::kDgram ? unix_pair(SOCK_DGRAM, sizes)
+                                                : unix_pair(SOCK_STREAM, sizes);
   set_nonblocking(a.get());
   set_nonblocking(b.get());
   SocketPair pair{std::move(a), std::move(b), {}, {}};

@@ -1,5 +1,6 @@
-// A connected pair of non-blocking stream sockets whose kernel buffers are throttled so that
-// the kernel itself produces EAGAIN ("natural" blocking).
+// A connected pair of non-blocking sockets whose kernel buffers are throttled so that the
+// kernel itself produces EAGAIN ("natural" blocking): stream sockets for TLS, a datagram
+// socketpair for DTLS (message boundaries kept, no loss unless a fault plan drops).
 #pragma once
 
 #include <string>
@@ -9,7 +10,7 @@
 
 namespace dirprobe {
 
-enum class TransportKind { kUnix, kTcp };
+enum class TransportKind { kUnix, kTcp, kDgram };
 
 std::string_view transport_name(TransportKind kind);
 // Throws std::invalid_argument naming the accepted values.
@@ -27,7 +28,8 @@ struct SocketPair {
   BufferSizes effective_b;
 };
 
-// AF_UNIX socketpair or a TCP connection over 127.0.0.1 (TCP_NODELAY), both ends O_NONBLOCK,
+// AF_UNIX stream socketpair, a TCP connection over 127.0.0.1 (TCP_NODELAY) or an AF_UNIX
+// datagram socketpair, both ends O_NONBLOCK,
 // both ends' buffers set to `sizes`. Throws std::system_error when the kernel refuses.
 SocketPair make_socket_pair(TransportKind kind, BufferSizes sizes);
 

@@ -80,5 +80,31 @@ TEST(Catalog, ImpossibleCombinationsAreRejected) {
             "bad.toml:12: D1 is both asserted and only recorded");
 }
 
+// DTLS runs only over datagrams, datagrams only carry DTLS, and a datagram is never split.
+TEST(Catalog, DatagramCombinationsAreRejected) {
+  EXPECT_EQ(error_of(with("protocols = [\"tls12\", \"tls13\"]", "protocols = [\"dtls12\"]")),
+            "bad.toml:5: 'dtls12' runs alone, over transports = [\"dgram\"]");
+  EXPECT_EQ(error_of(with("roles = [\"client\"]", "roles = [\"client\"]\ntransports = [\"dgram\"]")),
+            "bad.toml:7: transport 'dgram' carries only protocols = [\"dtls12\"]");
+  EXPECT_EQ(error_of(with("faults = [\"none\", \"push@1=eagain\"]", "faults = [\"push@1=drop\"]")),
+            "bad.toml:10: 'push@1=drop' loses a datagram: it needs transports = [\"dgram\"]");
+  std::string dtls = with("protocols = [\"tls12\", \"tls13\"]",
+                          "protocols = [\"dtls12\"]\ntransports = [\"dgram\"]\nsend_chunk = 1000");
+  auto pos = dtls.find("push@1=eagain");
+  std::string split = dtls;
+  split.replace(pos, 13, "push@1=short:1");
+  EXPECT_EQ(error_of(split),
+            "bad.toml:12: 'push@1=short:1' moves part of a datagram, which a datagram socket "
+            "cannot do");
+  std::string big = dtls;
+  big.replace(big.find("send_chunk = 1000"), 17, "send_chunk = 4096");
+  EXPECT_EQ(error_of(big).substr(0, 50), "bad.toml:7: DTLS sends at most one record per call");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nnonblock = false")),
+            "bad.toml:12: 'nonblock = false' is probed for DTLS only");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nsweep_phase = \"handshake\"")),
+            "bad.toml:12: 'sweep_phase' needs 'sweep'");
+  EXPECT_EQ(error_of(dtls), "(accepted)");
+}
+
 }  // namespace
 }  // namespace dirprobe

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <string>
 
 #include "harness/channel.h"
 #include "harness/transport.h"
@@ -29,6 +30,32 @@ TEST(Channel, TraceIsExact) {
   EXPECT_EQ(b.pull(buf, sizeof buf), -1);
   EXPECT_EQ(b.last_errno(), EAGAIN);
   EXPECT_FALSE(b.trace().back().injected);
+}
+
+// A dropped datagram is lost either way: the pushing side sees success but nothing arrives, and
+// a dropping pull discards one datagram and returns the next.
+TEST(Channel, DropLosesOneDatagram) {
+  SocketPair pair = make_socket_pair(TransportKind::kDgram, {});
+  Channel a(pair.a.get(), FaultPlan::parse("push@1=drop"));
+  Channel b(pair.b.get(), FaultPlan::parse("pull@2=drop"));
+  char buf[16];
+  EXPECT_EQ(a.push("one", 3), 3);
+  EXPECT_EQ(b.pull(buf, sizeof buf), -1);  // the first datagram never left
+  EXPECT_EQ(b.last_errno(), EAGAIN);
+  EXPECT_EQ(a.push("two", 3), 3);
+  EXPECT_EQ(a.push("three", 5), 5);
+  EXPECT_EQ(b.pull(buf, sizeof buf), 5);  // "two" was read and discarded
+  EXPECT_EQ(std::string(buf, 5), "three");
+  EXPECT_EQ(a.trace()[0].text(), "push 3 -> 3 (injected)");
+}
+
+// A poll that finds nothing to read is a blocked read in the trace.
+TEST(Channel, EmptyPollIsABlockedRead) {
+  SocketPair pair = make_socket_pair(TransportKind::kUnix, {});
+  Channel a(pair.a.get(), FaultPlan());
+  EXPECT_EQ(a.poll_readable(), 0);
+  EXPECT_TRUE(a.trace().back().blocked());
+  EXPECT_EQ(a.trace().back().text(), "poll 0 -> EAGAIN");
 }
 
 // A short pull moves at most its allowance and leaves the rest in the socket.
