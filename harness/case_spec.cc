@@ -31,6 +31,10 @@ std::string Step::text() const {
       return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:
       return "eof";
+    case StepKind::kEarlyData:
+      return std::string(once ? "early_once(" : "early(") + std::to_string(send_bytes) + ")";
+    case StepKind::kRecvEarly:
+      return "recv_early(" + std::to_string(recv_bytes) + ")";
   }
   return "?";
 }

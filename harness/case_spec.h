@@ -26,6 +26,8 @@ enum class StepKind {
   kSendFile,     // send `send_bytes` from a file with gnutls_record_send_file
   kSendEmpty,    // one send of 0 bytes (a zero-length record), retried until it returns
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
+  kEarlyData,    // TLS 1.3 client, before its handshake: send `send_bytes` as 0-RTT data
+  kRecvEarly,    // TLS 1.3 server, after its handshake: read `recv_bytes` of 0-RTT data
 };
 
 struct Step {
@@ -36,6 +38,7 @@ struct Step {
   bool request_peer = false;
   bool wait = false;
   std::size_t pad = 0;  // transfer: record padding per send (gnutls_record_send2)
+  bool once = false;    // early data: one call per chunk, taken as queued whatever it returns
   std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
 };
 
@@ -77,6 +80,9 @@ struct CaseSpec {
   std::optional<std::uint64_t> buffer_bound;  // B1: bytes the subject may hold while quenched
   std::uint64_t tick_budget = 200000;         // scheduler rounds before the case is cut off
   int timeout_ms = 0;  // wall-clock limit for a call that never returns (0: the runner's)
+  // Resume a session from a first, clean connection (made before the case's own); the case
+  // fails if the handshake does not resume it.
+  bool resume = false;
 
   // "<scenario>/<variant>/<fault plan>/s<seed>": stable, and the handle to replay the case.
   std::string id() const;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "harness/driver.h"
@@ -24,7 +25,7 @@ const std::set<std::string, std::less<>> kKnownKeys = {
     "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
     "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
     "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback", "post_handshake_auth",
-    "nonblock", "sweep_phase"};
+    "nonblock", "sweep_phase", "resume", "early_data"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -83,6 +84,11 @@ Step parse_step(const std::string& text) {
   } else if (verb == "eof") {
     arity(0);
     s.kind = StepKind::kExpectEof;
+  } else if (verb == "early" || verb == "early_once" || verb == "recv_early") {
+    arity(1);
+    s.kind = verb == "recv_early" ? StepKind::kRecvEarly : StepKind::kEarlyData;
+    s.once = verb == "early_once";
+    (verb == "recv_early" ? s.recv_bytes : s.send_bytes) = parse_size(a);
   } else if (verb == "send_empty") {
     arity(0);
     s.kind = StepKind::kSendEmpty;
@@ -114,7 +120,7 @@ Step parse_step(const std::string& text) {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
                                 "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
-                                "send N pad P, send_file N, send_empty)");
+                                "send N pad P, send_file N, send_empty, early N, early_once N, recv_early N)");
   }
   return s;
 }
@@ -143,6 +149,36 @@ std::uint64_t sum(const std::vector<Step>& steps, std::uint64_t Step::*field) {
 
 const toml::node& require(const Ctx& ctx, const toml::table& t, std::string_view key, int line) {
   return require_key(ctx, t, key, "scenario", line);
+}
+
+// 0-RTT: a TLS 1.3 resumption between two GnuTLS sessions with early data enabled; the client
+// sends it before its handshake, the server reads it after its own.
+void check_early_data(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
+  const CaseSpec& b = sc.base;
+  auto uses = [](const std::vector<Step>& steps, StepKind kind) {
+    return std::any_of(steps.begin(), steps.end(), [&](const Step& s) { return s.kind == kind; });
+  };
+  for (bool subject_side : {true, false}) {
+    const auto& steps = subject_side ? b.subject_steps : b.peer_steps;
+    const char* key = subject_side ? "subject" : "peer";
+    for (auto [kind, role, verb] : {std::tuple{StepKind::kEarlyData, Role::kClient, "early"},
+                                    std::tuple{StepKind::kRecvEarly, Role::kServer, "recv_early"}}) {
+      if (!uses(steps, kind)) continue;
+      if (kind == StepKind::kEarlyData && steps.front().kind != StepKind::kEarlyData)
+        ctx.fail(*t.get(key), "'early N' comes first, before 'handshake'");
+      Role side_role = subject_side ? role : (role == Role::kClient ? Role::kServer : Role::kClient);
+      bool ok = b.resume && b.subject.early_data && sc.protocols == std::vector{Protocol::kTls13} &&
+                sc.peers == std::vector{PeerLibrary::kGnutls} &&
+                sc.roles == std::vector{side_role};
+      if (!ok)
+        ctx.fail(*t.get(key), std::string("'") + verb + "' needs resume = true, early_data = "
+                              "true, protocols = [\"tls13\"], peers = [\"gnutls\"] and this side "
+                              "to be the " + (role == Role::kClient ? "client" : "server") +
+                              " in every variant");
+    }
+  }
+  if (b.subject.early_data && !b.resume)
+    ctx.fail(*t.get("early_data"), "'early_data = true' needs resume = true (0-RTT resumes)");
 }
 
 // DTLS runs over datagrams and only there; a datagram moves whole or not at all.
@@ -198,10 +234,13 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
                                     std::to_string(sum(b.peer_steps, &Step::send_bytes)) +
                                     " bytes but the subject receives " +
                                     std::to_string(sum(b.subject_steps, &Step::recv_bytes)));
-  for (const auto* steps : {&b.subject_steps, &b.peer_steps})
-    if (steps->empty() || steps->front().kind != StepKind::kHandshake)
+  for (const auto* steps : {&b.subject_steps, &b.peer_steps}) {
+    std::size_t first = !steps->empty() && steps->front().kind == StepKind::kEarlyData ? 1 : 0;
+    if (steps->size() <= first || (*steps)[first].kind != StepKind::kHandshake)
       ctx.fail(*t.get(steps == &b.subject_steps ? "subject" : "peer"),
-               "a script must start with 'handshake'");
+               "a script must start with 'handshake' (after 'early N' on a 0-RTT client)");
+  }
+  check_early_data(ctx, sc, t);
   bool socket_io = std::find(sc.socket_io.begin(), sc.socket_io.end(), true) != sc.socket_io.end();
   bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
   if (socket_io && faulty)
@@ -342,6 +381,14 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     if (!n->is_boolean()) ctx.fail(*n, "'nonblock' must be true or false");
     b.subject.nonblock = *n->value<bool>();
   }
+  if (auto* n = t.get("resume")) {
+    if (!n->is_boolean()) ctx.fail(*n, "'resume' must be true or false");
+    b.resume = *n->value<bool>();
+  }
+  if (auto* n = t.get("early_data")) {
+    if (!n->is_boolean()) ctx.fail(*n, "'early_data' must be true or false");
+    b.subject.early_data = *n->value<bool>();
+  }
   if (auto* n = t.get("sweep_phase")) {
     if (sc.sweep.actions.empty()) ctx.fail(*n, "'sweep_phase' needs 'sweep'");
     std::string phase = need_string(ctx, *n, "sweep_phase");
@@ -450,7 +497,7 @@ std::vector<CaseSpec> expand(const Scenario& sc) {
 std::size_t handshake_trace_end(const CaseRun& run) {
   std::size_t end = 0;
   for (const auto& call : run.calls) {
-    if (call.side != Side::kSubject) continue;
+    if (call.side != Side::kSubject || call.api == Api::kSendEarly) continue;
     if (call.api != Api::kHandshake) break;
     end = call.io.end;
   }

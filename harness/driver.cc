@@ -20,13 +20,14 @@ std::string_view api_name(Api api, std::string_view library) {
       "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
       "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update",
       "gnutls_session_ticket_send", "gnutls_record_uncork", "gnutls_reauth",
-      "gnutls_record_send_file"};
+      "gnutls_record_send_file", "gnutls_record_send_early_data", "gnutls_record_recv_early_data"};
   static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
                                                   "SSL_read_ex",      "SSL_shutdown",
                                                   "SSL_renegotiate",  "SSL_key_update",
                                                   "SSL_new_session_ticket", "(no uncork)",
                                                   "SSL_verify_client_post_handshake",
-                                                  "(no send_file)"};
+                                                  "(no send_file)", "(early data not probed)",
+                                                  "(early data not probed)"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -121,6 +122,14 @@ class SideRunner {
       case StepKind::kSendFile:
         if (ready(send_wait_)) do_send_file();
         break;
+      case StepKind::kEarlyData:
+        if (ready(send_wait_)) do_send();
+        if (send_offset_ >= send_goal_ && !failed_) advance();
+        break;
+      case StepKind::kRecvEarly:
+        if (ready(recv_wait_)) do_recv(false, Api::kRecvEarly);
+        if (rx_.received() >= recv_goal_ && !failed_) advance();
+        break;
       case StepKind::kSendEmpty:
         if (ready(main_)) finish_if_ok(call(Api::kSend, 0, false), main_);
         break;
@@ -202,6 +211,12 @@ class SideRunner {
       case Api::kSendFile:
         rec.out = ep_.send_file(file_.get(), &file_offset_, size);
         break;
+      case Api::kSendEarly:
+        rec.out = ep_.send_early(send_buf_.data(), size);
+        break;
+      case Api::kRecvEarly:
+        rec.out = ep_.recv_early(recv_buf_.data(), recv_buf_.size());
+        break;
       case Api::kSend:
         if (null_retry)
           rec.out = ep_.send(nullptr, 0);
@@ -220,7 +235,10 @@ class SideRunner {
     }
     rec.io.end = ep_.channel().trace_size();
     log_.push_back(rec);
-    if (rec.out.status == Status::kOk) ++successes_;
+    // A send that reports 0 bytes of a non-empty buffer moved nothing: no progress.
+    bool empty_send = (api == Api::kSend || api == Api::kSendEarly) && size > 0 &&
+                      rec.out.bytes == 0 && !null_retry;
+    if (rec.out.status == Status::kOk && !empty_send) ++successes_;
     // A peer's request that recv reports (a new handshake, a certificate) is a call to answer,
     // not an error: the side repeats the answering call until it completes, then resumes.
     bool request = rec.out.status == Status::kRehandshake || rec.out.status == Status::kReauth;
@@ -269,9 +287,12 @@ class SideRunner {
         send_buf_[i] = static_cast<std::uint8_t>(~send_buf_[i]);
       mutated_ = true;
     }
-    CallOutcome out = call(Api::kSend, in_flight_, null_retry);
+    Api api = steps_[step_].kind == StepKind::kEarlyData ? Api::kSendEarly : Api::kSend;
+    CallOutcome out = call(api, in_flight_, null_retry);
     if (out.status == Status::kOk) {
-      send_offset_ += static_cast<std::uint64_t>(out.bytes);
+      // 'early_once': the whole buffer counts as queued, whatever the count returned.
+      bool once = api == Api::kSendEarly && steps_[step_].once;
+      send_offset_ += once ? in_flight_ : static_cast<std::uint64_t>(out.bytes);
       in_flight_ = 0;
       mutated_ = false;
     } else {
@@ -279,8 +300,8 @@ class SideRunner {
     }
   }
 
-  void do_recv(bool want_eof) {
-    CallOutcome out = call(Api::kRecv, recv_buf_.size(), false);
+  void do_recv(bool want_eof, Api api = Api::kRecv) {
+    CallOutcome out = call(api, recv_buf_.size(), false);
     if (out.status == Status::kOk) {
       rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
       if (want_eof && out.bytes > 0 && rx_.error())
@@ -396,6 +417,8 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   c.protocol = spec.subject.protocol;
   c.key = spec.subject.key;
   c.post_handshake_auth = spec.subject.post_handshake_auth;
+  c.early_data = spec.subject.early_data;
+  c.resumption = spec.subject.resumption;
   return c;
 }
 
@@ -447,7 +470,37 @@ class TimerWaker {
 
 }  // namespace
 
+namespace {
+
+// Resumption: a clean first connection (the client reads the server's 1-byte greeting, and
+// with it a TLS 1.3 ticket), after which the client saves its session in the shared state.
+void prime_resumption(const CaseSpec& spec) {
+  CaseSpec first = spec;
+  first.resume = false;
+  first.fault_plan = "none";
+  first.policy = LoopPolicy::kOblivious;
+  first.buffers = {};
+  bool client = spec.subject.role == Role::kClient;
+  std::vector<Step> greet = {Step{}, Step{StepKind::kTransfer, 1, 0}};
+  std::vector<Step> read = {Step{}, Step{StepKind::kTransfer, 0, 1}};
+  first.subject_steps = client ? read : greet;
+  first.peer_steps = client ? greet : read;
+  first.subject.early_data = false;
+  CaseRun run = run_case(first);
+  if (run.end != RunEnd::kCompleted)
+    throw std::runtime_error("the first connection (for resumption) did not complete: " +
+                             run.end_reason);
+}
+
+}  // namespace
+
 CaseRun run_case(const CaseSpec& spec) {
+  if (spec.resume && !spec.subject.resumption) {
+    CaseSpec with_state = spec;
+    with_state.subject.resumption = std::make_shared<ResumptionState>();
+    prime_resumption(with_state);
+    return run_case(with_state);
+  }
   auto started = std::chrono::steady_clock::now();
   CaseRun run;
   SocketPair pair = make_socket_pair(spec.transport, spec.buffers);
@@ -518,6 +571,12 @@ CaseRun run_case(const CaseSpec& spec) {
     }
   }
 
+  if (spec.subject.resumption && !spec.resume) {
+    (spec.subject.role == Role::kClient ? *subject : *peer).save_session();
+  } else if (spec.resume && run.end == RunEnd::kCompleted && !subject->resumed()) {
+    run.end = RunEnd::kFatal;
+    run.end_reason = "the handshake did not resume the saved session";
+  }
   run.subject_trace = subject->channel().trace();
   run.peer_trace = peer->channel().trace();
   run.heap_growth = s.max_heap_held();

@@ -27,7 +27,9 @@ enum class Api : std::uint8_t {
   kTicket,
   kUncork,
   kReauth,
-  kSendFile
+  kSendFile,
+  kSendEarly,
+  kRecvEarly
 };
 
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...

@@ -12,6 +12,7 @@
 #include "harness/channel.h"
 #include "harness/credentials.h"
 #include "harness/fault_plan.h"
+#include "harness/resumption.h"
 
 namespace dirprobe {
 
@@ -72,6 +73,11 @@ struct EndpointConfig {
   // GnuTLS only: GNUTLS_NONBLOCK at gnutls_init (the default). Without it a DTLS session
   // waits in pull_timeout for its retransmission timer, as a blocking application's would.
   bool nonblock = true;
+  // Session resumption: both connections of a case share this (null: a full handshake). The
+  // client resumes the session saved in it; the server accepts tickets made with its keys.
+  std::shared_ptr<ResumptionState> resumption;
+  // TLS 1.3 0-RTT: GNUTLS_ENABLE_EARLY_DATA (GnuTLS only; the server also enables anti-replay).
+  bool early_data = false;
 };
 
 // DTLS retransmission timers of both libraries: the first retransmission after this long
@@ -112,6 +118,14 @@ class Endpoint {
   // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
   virtual void cork() = 0;
   virtual CallOutcome uncork(bool wait) = 0;
+  // TLS 1.3 0-RTT (GnuTLS): gnutls_record_send_early_data before the handshake, and
+  // gnutls_record_recv_early_data on the server after it. OpenSSL: SkipCase (not probed).
+  virtual CallOutcome send_early(const std::uint8_t* data, std::size_t size) = 0;
+  virtual CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) = 0;
+  // Resumption: a client stores its session in the shared state (after the priming
+  // connection); resumed() says whether this connection's handshake resumed one.
+  virtual void save_session() = 0;
+  virtual bool resumed() const = 0;
   // DTLS: milliseconds until the library's retransmission timer fires (0: due now), or -1
   // when no timer runs (TLS, or nothing to retransmit).
   virtual int retransmit_timeout_ms() const { return -1; }

@@ -41,10 +41,11 @@ class GnutlsEndpoint final : public Endpoint {
     gnutls_session_t raw;
     unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
                      (config.nonblock ? GNUTLS_NONBLOCK : 0) | (dtls_ ? GNUTLS_DATAGRAM : 0) |
-                     config.extra_flags |
+                     config.extra_flags | (config.early_data ? GNUTLS_ENABLE_EARLY_DATA : 0) |
                      (config.post_handshake_auth ? GNUTLS_POST_HANDSHAKE_AUTH : 0);
     check_gnutls(gnutls_init(&raw, flags), "gnutls_init");
     session_.reset(raw);
+    if (config.resumption) set_up_resumption(config);
     if (dtls_) {
       gnutls_dtls_set_timeouts(raw, kDtlsRetransmitMs, kDtlsTotalMs);
       gnutls_dtls_set_mtu(raw, kDtlsLinkMtu);
@@ -115,6 +116,19 @@ class GnutlsEndpoint final : public Endpoint {
     *offset = off;
     return outcome(static_cast<int>(rc));
   }
+  CallOutcome send_early(const std::uint8_t* data, std::size_t size) override {
+    return outcome(static_cast<int>(gnutls_record_send_early_data(session_.get(), data, size)));
+  }
+  CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) override {
+    return outcome(static_cast<int>(gnutls_record_recv_early_data(session_.get(), buffer, size)));
+  }
+  void save_session() override {
+    gnutls_datum_t data{nullptr, 0};
+    check_gnutls(gnutls_session_get_data2(session_.get(), &data), "gnutls_session_get_data2");
+    resumption_->gnutls_session.assign(data.data, data.data + data.size);
+    gnutls_free(data.data);
+  }
+  bool resumed() const override { return gnutls_session_is_resumed(session_.get()) != 0; }
   CallOutcome uncork(bool wait) override {
     return outcome(gnutls_record_uncork(session_.get(), wait ? GNUTLS_RECORD_WAIT : 0));
   }
@@ -145,6 +159,24 @@ class GnutlsEndpoint final : public Endpoint {
       out.status = Status::kFatal;
     }
     return out;
+  }
+
+  void set_up_resumption(const EndpointConfig& config) {
+    resumption_ = config.resumption;
+    gnutls_session_t raw = session_.get();
+    if (config.role == Role::kServer) {
+      check_gnutls(gnutls_session_ticket_enable_server(raw, resumption_->ticket_key()),
+                   "gnutls_session_ticket_enable_server");
+      if (config.early_data) {
+        gnutls_anti_replay_enable(raw, resumption_->anti_replay());
+        check_gnutls(gnutls_record_set_max_early_data_size(raw, kMaxEarlyData),
+                     "gnutls_record_set_max_early_data_size");
+      }
+    } else if (!resumption_->gnutls_session.empty()) {
+      check_gnutls(gnutls_session_set_data(raw, resumption_->gnutls_session.data(),
+                                           resumption_->gnutls_session.size()),
+                   "gnutls_session_set_data");
+    }
   }
 
   // The callback returns callback_rc the first time it runs, then 0.
@@ -195,7 +227,9 @@ class GnutlsEndpoint final : public Endpoint {
     return rc;
   }
 
+  static constexpr std::size_t kMaxEarlyData = 16384;
   GnutlsPtr<gnutls_session_t> session_;
+  std::shared_ptr<ResumptionState> resumption_;
   bool socket_io_;
   bool dtls_;
   bool nonblock_;

@@ -108,8 +108,13 @@ class OpensslEndpoint final : public Endpoint {
     // OpenSSL 3.0 refuses client-initiated renegotiation unless asked to allow it; the
     // renegotiation scenarios probe GnuTLS as the client that starts one.
     SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
+    if (config.resumption) share_ticket_keys(config);
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_) throw_openssl("SSL_new");
+    if (config.resumption && config.role == Role::kClient && config.resumption->openssl_session)
+      check_ssl(SSL_set_session(ssl_.get(), config.resumption->openssl_session.get()),
+                "SSL_set_session");
+    resumption_ = config.resumption;
     if (dtls) {
       SSL_set_options(ssl_.get(), SSL_OP_NO_QUERY_MTU);
       DTLS_set_link_mtu(ssl_.get(), kDtlsLinkMtu);
@@ -176,6 +181,19 @@ class OpensslEndpoint final : public Endpoint {
   CallOutcome reauth() override {
     return outcome(SSL_verify_client_post_handshake(ssl_.get()), 0);
   }
+  CallOutcome send_early(const std::uint8_t*, std::size_t) override {
+    throw SkipCase("0-RTT is probed with a GnuTLS peer only");
+  }
+  CallOutcome recv_early(std::uint8_t*, std::size_t) override {
+    throw SkipCase("0-RTT is probed with a GnuTLS peer only");
+  }
+  void save_session() override {
+    // A copy: freeing an SSL that was never shut down marks its own session not resumable.
+    const SSL_SESSION* session = SSL_get0_session(ssl_.get());
+    resumption_->openssl_session.reset(session ? SSL_SESSION_dup(session) : nullptr);
+    if (!resumption_->openssl_session) throw std::runtime_error("SSL_get0_session: no session");
+  }
+  bool resumed() const override { return SSL_session_reused(ssl_.get()) == 1; }
   void cork() override {}
   CallOutcome uncork(bool) override { return {Status::kOk, SSL_ERROR_NONE, 0, -1}; }
   std::string code_name(int code) const override { return ssl_error_name(code); }
@@ -199,8 +217,24 @@ class OpensslEndpoint final : public Endpoint {
     }
   }
 
+  // A server's tickets are sealed with its SSL_CTX's keys: the second connection gets the
+  // first one's, so that it can open the ticket it issued.
+  void share_ticket_keys(const EndpointConfig& config) {
+    if (config.role != Role::kServer) return;
+    auto& keys = config.resumption->openssl_ticket_keys;
+    if (keys.empty()) {
+      keys.resize(80);
+      check_ssl(static_cast<int>(SSL_CTX_get_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
+                "SSL_CTX_get_tlsext_ticket_keys");
+    } else {
+      check_ssl(static_cast<int>(SSL_CTX_set_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
+                "SSL_CTX_set_tlsext_ticket_keys");
+    }
+  }
+
   UniquePtr<SSL_CTX> ctx_;
   UniquePtr<SSL> ssl_;
+  std::shared_ptr<ResumptionState> resumption_;
 };
 
 }  // namespace

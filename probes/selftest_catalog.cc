@@ -106,5 +106,14 @@ TEST(Catalog, DatagramCombinationsAreRejected) {
   EXPECT_EQ(error_of(dtls), "(accepted)");
 }
 
+// 0-RTT needs a resumed TLS 1.3 session between GnuTLS peers, early data first on the client.
+TEST(Catalog, EarlyDataNeedsResumption) {
+  EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",
+                          "subject = [\"early 1k\", \"handshake\"]")).substr(0, 60),
+            "bad.toml:8: 'early' needs resume = true, early_data = true, ");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nearly_data = true")),
+            "bad.toml:12: 'early_data = true' needs resume = true (0-RTT resumes)");
+}
+
 }  // namespace
 }  // namespace dirprobe
