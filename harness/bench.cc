@@ -81,8 +81,8 @@ CaseSpec bench_spec() {
   s.subject.role = Role::kClient;
   s.subject.protocol = Protocol::kTls13;
   s.peer = PeerLibrary::kGnutls;
-  Step send{StepKind::kTransfer, kTransfer, 0};
-  Step recv{StepKind::kTransfer, 0, kTransfer};
+  Step send = Step::transfer(kTransfer, 0);
+  Step recv = Step::transfer(0, kTransfer);
   s.subject_steps = {Step{}, send};
   s.peer_steps = {Step{}, recv};
   for (auto inv : kAllInvariants) s.asserted.add(inv);

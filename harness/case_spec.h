@@ -39,6 +39,17 @@ struct Step {
   bool wait = false;
   std::size_t pad = 0;  // transfer: record padding per send (gnutls_record_send2)
   bool once = false;    // early data: one call per chunk, taken as queued whatever it returns
+  // Transfer: the call made once, the first time a send of this step returns E_AGAIN, before
+  // the send is retried: "alert" (a warning alert) or "ping" (a heartbeat); empty: none.
+  std::string interject;
+  // A transfer step: send `send` bytes and receive `recv` bytes, interleaved.
+  static Step transfer(std::uint64_t send, std::uint64_t recv) {
+    Step s;
+    s.kind = StepKind::kTransfer;
+    s.send_bytes = send;
+    s.recv_bytes = recv;
+    return s;
+  }
   std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
 };
 

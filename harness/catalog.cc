@@ -68,6 +68,11 @@ Step parse_step(const std::string& text) {
     s.kind = StepKind::kTransfer;
     s.send_bytes = parse_size(a);
     s.pad = static_cast<std::size_t>(parse_size(extra));
+  } else if (verb == "send" && (b == "alert" || b == "ping")) {
+    arity(2);
+    s.kind = StepKind::kTransfer;
+    s.send_bytes = parse_size(a);
+    s.interject = b;
   } else if (verb == "send" || verb == "recv") {
     arity(1);
     s.kind = StepKind::kTransfer;
@@ -120,7 +125,8 @@ Step parse_step(const std::string& text) {
     throw std::invalid_argument("unknown step '" + text +
                                 "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
                                 "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
-                                "send N pad P, send_file N, send_empty, early N, early_once N, recv_early N)");
+                                "send N pad P, send N alert, send N ping, send_file N, send_empty, early N, early_once N, "
+                                "recv_early N)");
   }
   return s;
 }
@@ -179,6 +185,19 @@ void check_early_data(const Ctx& ctx, const Scenario& sc, const toml::table& t) 
   }
   if (b.subject.early_data && !b.resume)
     ctx.fail(*t.get("early_data"), "'early_data = true' needs resume = true (0-RTT resumes)");
+}
+
+// 'send N alert|ping' are GnuTLS calls of the subject; a heartbeat needs TLS 1.2 and a GnuTLS
+// peer (OpenSSL 3 has none).
+void check_interjections(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
+  for (const auto& step : sc.base.peer_steps)
+    if (!step.interject.empty())
+      ctx.fail(*t.get("peer"), "'send N " + step.interject + "' is probed on the subject only");
+  for (const auto& step : sc.base.subject_steps)
+    if (step.interject == "ping" && (sc.protocols != std::vector{Protocol::kTls12} ||
+                                     sc.peers != std::vector{PeerLibrary::kGnutls}))
+      ctx.fail(*t.get("subject"), "'send N ping' needs protocols = [\"tls12\"] and peers = "
+                                  "[\"gnutls\"] (heartbeat is TLS 1.2; OpenSSL 3 has none)");
 }
 
 // DTLS runs over datagrams and only there; a datagram moves whole or not at all.
@@ -241,6 +260,7 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
                "a script must start with 'handshake' (after 'early N' on a 0-RTT client)");
   }
   check_early_data(ctx, sc, t);
+  check_interjections(ctx, sc, t);
   bool socket_io = std::find(sc.socket_io.begin(), sc.socket_io.end(), true) != sc.socket_io.end();
   bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
   if (socket_io && faulty)
@@ -413,6 +433,8 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
       if (it == kFlags.end()) ctx.fail(*n, "unknown session flag '" + f + "'");
       b.subject.extra_flags |= it->second;
     }
+  for (const auto& step : b.subject_steps)
+    if (step.interject == "ping") b.subject.heartbeat = true;
   check_consistency(ctx, sc, t);
   return sc;
 }

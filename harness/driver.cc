@@ -20,14 +20,16 @@ std::string_view api_name(Api api, std::string_view library) {
       "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
       "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update",
       "gnutls_session_ticket_send", "gnutls_record_uncork", "gnutls_reauth",
-      "gnutls_record_send_file", "gnutls_record_send_early_data", "gnutls_record_recv_early_data"};
+      "gnutls_record_send_file", "gnutls_record_send_early_data", "gnutls_record_recv_early_data",
+      "gnutls_alert_send", "gnutls_heartbeat_ping", "gnutls_heartbeat_pong"};
   static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
                                                   "SSL_read_ex",      "SSL_shutdown",
                                                   "SSL_renegotiate",  "SSL_key_update",
                                                   "SSL_new_session_ticket", "(no uncork)",
                                                   "SSL_verify_client_post_handshake",
                                                   "(no send_file)", "(early data not probed)",
-                                                  "(early data not probed)"};
+                                                  "(early data not probed)", "(no alert)",
+                                                  "(no heartbeat)", "(no heartbeat)"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -106,7 +108,11 @@ class SideRunner {
         if (ready(main_)) finish_if_ok(call(Api::kBye, 0, false), main_);
         break;
       case StepKind::kTransfer:
-        if (send_offset_ < send_goal_ && ready(send_wait_)) do_send();
+        if (interjecting_) {
+          if (ready(main_)) interject(s);
+        } else if (send_offset_ < send_goal_ && ready(send_wait_)) {
+          do_send();
+        }
         if (rx_.received() < recv_goal_ && ready(recv_wait_)) do_recv(false);
         if (send_offset_ >= send_goal_ && rx_.received() >= recv_goal_ && !failed_) advance();
         break;
@@ -158,6 +164,7 @@ class SideRunner {
     main_ = send_wait_ = recv_wait_ = Wait{};
     event_phase_ = EventPhase::kInitiate;
     corked_ = false;
+    interjecting_ = interjected_ = false;
     // A GnuTLS client renegotiates by calling gnutls_handshake; nothing comes before it.
     if (!done() && steps_[step_].kind == StepKind::kRehandshake && ep_.library() == "gnutls" &&
         role_ == Role::kClient)
@@ -217,6 +224,15 @@ class SideRunner {
       case Api::kRecvEarly:
         rec.out = ep_.recv_early(recv_buf_.data(), recv_buf_.size());
         break;
+      case Api::kAlert:
+        rec.out = ep_.alert();
+        break;
+      case Api::kPing:
+        rec.out = ep_.ping();
+        break;
+      case Api::kPong:
+        rec.out = ep_.pong();
+        break;
       case Api::kSend:
         if (null_retry)
           rec.out = ep_.send(nullptr, 0);
@@ -241,11 +257,16 @@ class SideRunner {
     if (rec.out.status == Status::kOk && !empty_send) ++successes_;
     // A peer's request that recv reports (a new handshake, a certificate) is a call to answer,
     // not an error: the side repeats the answering call until it completes, then resumes.
-    bool request = rec.out.status == Status::kRehandshake || rec.out.status == Status::kReauth;
+    bool request = rec.out.status == Status::kRehandshake || rec.out.status == Status::kReauth ||
+                   rec.out.status == Status::kPing;
     if (request && api == Api::kRecv) {
-      answering_ = rec.out.status == Status::kRehandshake ? Api::kHandshake : Api::kReauth;
+      answering_ = rec.out.status == Status::kRehandshake ? Api::kHandshake
+                   : rec.out.status == Status::kReauth    ? Api::kReauth
+                                                          : Api::kPong;
       ++successes_;
     }
+    // A warning alert or a pong: recv reports it and is called again.
+    if (rec.out.status == Status::kNotice) ++successes_;
     bool unexpected = (request && api != Api::kRecv) ||
                       (rec.out.status == Status::kGotData && api != Api::kHandshake);
     if (rec.out.status == Status::kFatal || unexpected) {
@@ -297,7 +318,17 @@ class SideRunner {
       mutated_ = false;
     } else {
       on_block(out, send_wait_);
+      interjecting_ = interjecting_ || (!interjected_ && !steps_[step_].interject.empty() &&
+                                        out.status == Status::kAgain);
     }
+  }
+
+  // The call a step makes while its send is pending (after E_AGAIN), until it completes.
+  void interject(const Step& s) {
+    CallOutcome out = call(s.interject == "alert" ? Api::kAlert : Api::kPing, 0, false);
+    if (out.status != Status::kOk) return on_block(out, main_);
+    interjecting_ = false;
+    interjected_ = true;
   }
 
   void do_recv(bool want_eof, Api api = Api::kRecv) {
@@ -401,6 +432,7 @@ class SideRunner {
   bool failed_ = false;
   std::optional<Api> answering_;  // the call that answers a request the peer made
   bool corked_ = false;
+  bool interjecting_ = false, interjected_ = false;  // the step's interjected call: due, made
   bool mutated_ = false;
   UniqueFd file_;          // send_file: the memory file of the current step
   long file_offset_ = 0;   // send_file: what GnuTLS reports sent from it  // the pending send's buffer was changed for a kDifferent retry
@@ -419,6 +451,7 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   c.post_handshake_auth = spec.subject.post_handshake_auth;
   c.early_data = spec.subject.early_data;
   c.resumption = spec.subject.resumption;
+  c.heartbeat = spec.subject.heartbeat;
   return c;
 }
 
@@ -481,8 +514,8 @@ void prime_resumption(const CaseSpec& spec) {
   first.policy = LoopPolicy::kOblivious;
   first.buffers = {};
   bool client = spec.subject.role == Role::kClient;
-  std::vector<Step> greet = {Step{}, Step{StepKind::kTransfer, 1, 0}};
-  std::vector<Step> read = {Step{}, Step{StepKind::kTransfer, 0, 1}};
+  std::vector<Step> greet = {Step{}, Step::transfer(1, 0)};
+  std::vector<Step> read = {Step{}, Step::transfer(0, 1)};
   first.subject_steps = client ? read : greet;
   first.peer_steps = client ? greet : read;
   // The first connection's server must enable early data too: its ticket then allows it.

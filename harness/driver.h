@@ -29,7 +29,10 @@ enum class Api : std::uint8_t {
   kReauth,
   kSendFile,
   kSendEarly,
-  kRecvEarly
+  kRecvEarly,
+  kAlert,
+  kPing,
+  kPong
 };
 
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...

@@ -45,6 +45,8 @@ enum class Status {
   kRehandshake,  // GNUTLS_E_REHANDSHAKE: the peer asks for (or starts) a new handshake
   kGotData,      // GNUTLS_E_GOT_APPLICATION_DATA: a renegotiation met application data
   kReauth,       // GNUTLS_E_REAUTH_REQUEST: the server asks for post-handshake auth
+  kNotice,       // recv: a warning alert or a heartbeat pong arrived; call again
+  kPing,         // recv: GNUTLS_E_HEARTBEAT_PING_RECEIVED: answer with pong(), then call again
   kFatal,        // anything else
 };
 
@@ -78,6 +80,8 @@ struct EndpointConfig {
   std::shared_ptr<ResumptionState> resumption;
   // TLS 1.3 0-RTT: GNUTLS_ENABLE_EARLY_DATA (GnuTLS only; the server also enables anti-replay).
   bool early_data = false;
+  // TLS 1.2 heartbeat (GnuTLS only): gnutls_heartbeat_enable(GNUTLS_HB_PEER_ALLOWED_TO_SEND).
+  bool heartbeat = false;
 };
 
 // DTLS retransmission timers of both libraries: the first retransmission after this long
@@ -122,6 +126,12 @@ class Endpoint {
   // gnutls_record_recv_early_data on the server after it. OpenSSL: SkipCase (not probed).
   virtual CallOutcome send_early(const std::uint8_t* data, std::size_t size) = 0;
   virtual CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) = 0;
+  // A warning alert (gnutls_alert_send(GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED)), a heartbeat
+  // ping (gnutls_heartbeat_ping, not waiting for the pong; SkipCase when heartbeat was not
+  // negotiated) and the answer to a received ping (gnutls_heartbeat_pong). OpenSSL: SkipCase.
+  virtual CallOutcome alert() = 0;
+  virtual CallOutcome ping() = 0;
+  virtual CallOutcome pong() = 0;
   // Resumption: a client stores its session in the shared state (after the priming
   // connection); resumed() says whether this connection's handshake resumed one.
   virtual void save_session() = 0;

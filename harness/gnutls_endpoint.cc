@@ -46,6 +46,7 @@ class GnutlsEndpoint final : public Endpoint {
     check_gnutls(gnutls_init(&raw, flags), "gnutls_init");
     session_.reset(raw);
     if (config.resumption) set_up_resumption(config);
+    if (config.heartbeat) gnutls_heartbeat_enable(raw, GNUTLS_HB_PEER_ALLOWED_TO_SEND);
     if (dtls_) {
       gnutls_dtls_set_timeouts(raw, kDtlsRetransmitMs, kDtlsTotalMs);
       gnutls_dtls_set_mtu(raw, kDtlsLinkMtu);
@@ -122,6 +123,16 @@ class GnutlsEndpoint final : public Endpoint {
   CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) override {
     return outcome(static_cast<int>(gnutls_record_recv_early_data(session_.get(), buffer, size)));
   }
+  CallOutcome alert() override {
+    return outcome(gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED));
+  }
+  CallOutcome ping() override {
+    if (gnutls_heartbeat_allowed(session_.get(), GNUTLS_HB_LOCAL_ALLOWED_TO_SEND) == 0)
+      throw SkipCase("heartbeat was not negotiated (GnuTLS " + gnutls_runtime_version() +
+                     " may be built without heartbeat support)");
+    return outcome(gnutls_heartbeat_ping(session_.get(), kPingSize, 0, 0));
+  }
+  CallOutcome pong() override { return outcome(gnutls_heartbeat_pong(session_.get(), 0)); }
   void save_session() override {
     gnutls_datum_t data{nullptr, 0};
     check_gnutls(gnutls_session_get_data2(session_.get(), &data), "gnutls_session_get_data2");
@@ -155,6 +166,10 @@ class GnutlsEndpoint final : public Endpoint {
       out.status = Status::kGotData;
     } else if (rc == GNUTLS_E_REAUTH_REQUEST) {
       out.status = Status::kReauth;
+    } else if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED || rc == GNUTLS_E_HEARTBEAT_PONG_RECEIVED) {
+      out.status = Status::kNotice;
+    } else if (rc == GNUTLS_E_HEARTBEAT_PING_RECEIVED) {
+      out.status = Status::kPing;
     } else {
       out.status = Status::kFatal;
     }
@@ -228,6 +243,7 @@ class GnutlsEndpoint final : public Endpoint {
   }
 
   static constexpr std::size_t kMaxEarlyData = 16384;
+  static constexpr std::size_t kPingSize = 64;
   GnutlsPtr<gnutls_session_t> session_;
   std::shared_ptr<ResumptionState> resumption_;
   bool socket_io_;

@@ -106,6 +106,17 @@ TEST(Catalog, DatagramCombinationsAreRejected) {
   EXPECT_EQ(error_of(dtls), "(accepted)");
 }
 
+// A heartbeat is TLS 1.2 between GnuTLS peers; interjected calls belong to the subject.
+TEST(Catalog, InterjectionsAreChecked) {
+  EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",
+                          "subject = [\"handshake\", \"send 1k ping\"]")).substr(0, 40),
+            "bad.toml:8: 'send N ping' needs protocol");
+  std::string text = with("peer = [\"handshake\", \"recv 1k\"]",
+                          "peer = [\"handshake\", \"recv 1k\", \"send 1 alert\"]");
+  text.replace(text.find("\"send 1k\"]"), 10, "\"send 1k\", \"recv 1\"]");
+  EXPECT_EQ(error_of(text), "bad.toml:9: 'send N alert' is probed on the subject only");
+}
+
 // 0-RTT needs a resumed TLS 1.3 session between GnuTLS peers, early data first on the client.
 TEST(Catalog, EarlyDataNeedsResumption) {
   EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",

@@ -11,8 +11,8 @@ CaseSpec transfer_case(std::string plan, LoopPolicy policy = LoopPolicy::kOblivi
   CaseSpec c;
   c.scenario = "selftest";
   c.variant = "tls13-client-gnutls";
-  c.subject_steps = {{StepKind::kHandshake}, {StepKind::kTransfer, 4096, 0}};
-  c.peer_steps = {{StepKind::kHandshake}, {StepKind::kTransfer, 0, 4096}};
+  c.subject_steps = {Step{}, Step::transfer(4096, 0)};
+  c.peer_steps = {Step{}, Step::transfer(0, 4096)};
   c.fault_plan = std::move(plan);
   c.policy = policy;
   c.asserted = {Invariant::D1, Invariant::S1, Invariant::S2, Invariant::L1, Invariant::R1};
