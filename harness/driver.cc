@@ -27,8 +27,8 @@ std::string_view api_name(Api api, std::string_view library) {
                                                   "SSL_renegotiate",  "SSL_key_update",
                                                   "SSL_new_session_ticket", "(no uncork)",
                                                   "SSL_verify_client_post_handshake",
-                                                  "(no send_file)", "(early data not probed)",
-                                                  "(early data not probed)", "(no alert)",
+                                                  "(no send_file)", "SSL_write_early_data",
+                                                  "SSL_read_early_data", "(no alert)",
                                                   "(no heartbeat)", "(no heartbeat)"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }

@@ -78,7 +78,8 @@ struct EndpointConfig {
   // Session resumption: both connections of a case share this (null: a full handshake). The
   // client resumes the session saved in it; the server accepts tickets made with its keys.
   std::shared_ptr<ResumptionState> resumption;
-  // TLS 1.3 0-RTT: GNUTLS_ENABLE_EARLY_DATA (GnuTLS only; the server also enables anti-replay).
+  // TLS 1.3 0-RTT: GNUTLS_ENABLE_EARLY_DATA (the server also enables anti-replay); OpenSSL:
+  // SSL_CTX_set_max_early_data (its replay cache off: each connection has its own SSL_CTX).
   bool early_data = false;
   // TLS 1.2 heartbeat (GnuTLS only): gnutls_heartbeat_enable(GNUTLS_HB_PEER_ALLOWED_TO_SEND).
   bool heartbeat = false;
@@ -122,8 +123,9 @@ class Endpoint {
   // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
   virtual void cork() = 0;
   virtual CallOutcome uncork(bool wait) = 0;
-  // TLS 1.3 0-RTT (GnuTLS): gnutls_record_send_early_data before the handshake, and
-  // gnutls_record_recv_early_data on the server after it. OpenSSL: SkipCase (not probed).
+  // TLS 1.3 0-RTT: gnutls_record_send_early_data before the handshake, and
+  // gnutls_record_recv_early_data on the server after it. OpenSSL: SSL_write_early_data
+  // (which does I/O); a server reads early data inside handshake() and hands it out here.
   virtual CallOutcome send_early(const std::uint8_t* data, std::size_t size) = 0;
   virtual CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) = 0;
   // A warning alert (gnutls_alert_send(GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED)), a heartbeat

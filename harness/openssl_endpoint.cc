@@ -4,7 +4,9 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <vector>
 #include <stdexcept>
 
 #include "harness/endpoint.h"
@@ -92,6 +94,9 @@ void load_credentials(SSL_CTX* ctx, const EndpointConfig& config) {
   check_ssl(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca.get()), "X509_STORE_add_cert");
 }
 
+constexpr std::uint32_t kMaxEarlyData = 16384;
+constexpr int kNoEarlyData = -1000;  // recv_early found nothing left (not an SSL_get_error code)
+
 class OpensslEndpoint final : public Endpoint {
  public:
   OpensslEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
@@ -109,6 +114,13 @@ class OpensslEndpoint final : public Endpoint {
     // renegotiation scenarios probe GnuTLS as the client that starts one.
     SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     if (config.resumption) share_ticket_keys(config);
+    if (config.early_data) {
+      // Each connection has its own SSL_CTX, so OpenSSL's replay cache (kept in the context)
+      // would refuse every resumed early data; the suite probes I/O, not replay protection.
+      SSL_CTX_set_max_early_data(ctx_.get(), kMaxEarlyData);
+      SSL_CTX_set_options(ctx_.get(), SSL_OP_NO_ANTI_REPLAY);
+      read_early_ = config.role == Role::kServer;
+    }
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_) throw_openssl("SSL_new");
     if (config.resumption && config.role == Role::kClient && config.resumption->openssl_session)
@@ -140,7 +152,10 @@ class OpensslEndpoint final : public Endpoint {
     SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns the BIO from here on
   }
 
-  CallOutcome handshake() override { return outcome(SSL_do_handshake(ssl_.get()), 0); }
+  CallOutcome handshake() override {
+    if (read_early_) return read_early_data();
+    return outcome(SSL_do_handshake(ssl_.get()), 0);
+  }
   CallOutcome send(const std::uint8_t* data, std::size_t size) override {
     std::size_t written = 0;
     int rc = SSL_write_ex(ssl_.get(), data, size, &written);
@@ -181,11 +196,20 @@ class OpensslEndpoint final : public Endpoint {
   CallOutcome reauth() override {
     return outcome(SSL_verify_client_post_handshake(ssl_.get()), 0);
   }
-  CallOutcome send_early(const std::uint8_t*, std::size_t) override {
-    throw SkipCase("0-RTT is probed with a GnuTLS peer only");
+  // Client: SSL_write_early_data does the I/O itself (ClientHello and the early record).
+  CallOutcome send_early(const std::uint8_t* data, std::size_t size) override {
+    std::size_t written = 0;
+    int rc = SSL_write_early_data(ssl_.get(), data, size, &written);
+    return outcome(rc, static_cast<long>(written));
   }
-  CallOutcome recv_early(std::uint8_t*, std::size_t) override {
-    throw SkipCase("0-RTT is probed with a GnuTLS peer only");
+  // Server: the early data was read by handshake() (OpenSSL reads it before the handshake);
+  // this hands it out.
+  CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) override {
+    if (early_taken_ == early_.size()) return {Status::kFatal, kNoEarlyData, 0, -1};
+    std::size_t n = std::min(size, early_.size() - early_taken_);
+    std::copy_n(early_.begin() + static_cast<long>(early_taken_), n, buffer);
+    early_taken_ += n;
+    return {Status::kOk, SSL_ERROR_NONE, static_cast<long>(n), -1};
   }
   CallOutcome alert() override { throw SkipCase("alerts are sent by the GnuTLS subject only"); }
   CallOutcome ping() override { throw SkipCase("OpenSSL 3 has no heartbeat"); }
@@ -199,7 +223,9 @@ class OpensslEndpoint final : public Endpoint {
   bool resumed() const override { return SSL_session_reused(ssl_.get()) == 1; }
   void cork() override {}
   CallOutcome uncork(bool) override { return {Status::kOk, SSL_ERROR_NONE, 0, -1}; }
-  std::string code_name(int code) const override { return ssl_error_name(code); }
+  std::string code_name(int code) const override {
+    return code == kNoEarlyData ? "no early data (none accepted, or all read)" : ssl_error_name(code);
+  }
   std::size_t pending() const override { return static_cast<std::size_t>(SSL_pending(ssl_.get())); }
   std::string_view library() const override { return "openssl"; }
 
@@ -220,6 +246,21 @@ class OpensslEndpoint final : public Endpoint {
     }
   }
 
+  // An OpenSSL server with early data enabled must read it with SSL_read_early_data before
+  // the handshake proper; handshake() does so until OpenSSL reports the end of early data.
+  CallOutcome read_early_data() {
+    std::uint8_t buf[4096];
+    std::size_t got = 0;
+    int rc = SSL_read_early_data(ssl_.get(), buf, sizeof buf, &got);
+    early_.insert(early_.end(), buf, buf + got);
+    if (rc == SSL_READ_EARLY_DATA_FINISH) {
+      read_early_ = false;
+      return outcome(SSL_do_handshake(ssl_.get()), 0);
+    }
+    if (rc == SSL_READ_EARLY_DATA_SUCCESS) return {Status::kAgain, SSL_ERROR_WANT_READ, 0, 0};
+    return outcome(0, 0);
+  }
+
   // A server's tickets are sealed with its SSL_CTX's keys: the second connection gets the
   // first one's, so that it can open the ticket it issued.
   void share_ticket_keys(const EndpointConfig& config) {
@@ -238,6 +279,9 @@ class OpensslEndpoint final : public Endpoint {
   UniquePtr<SSL_CTX> ctx_;
   UniquePtr<SSL> ssl_;
   std::shared_ptr<ResumptionState> resumption_;
+  bool read_early_ = false;  // server: early data still to be read before the handshake
+  std::vector<std::uint8_t> early_;
+  std::size_t early_taken_ = 0;
 };
 
 }  // namespace
