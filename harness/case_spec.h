@@ -15,10 +15,10 @@
 namespace dirprobe {
 
 enum class StepKind {
-  kHandshake,  // call the handshake until it completes
-  kTransfer,   // send `send_bytes` and receive `recv_bytes`, interleaved, until both are done
-  kBye,        // call bye(`how`) until it completes
-  kExpectEof,  // call recv until it reports the peer's close
+  kHandshake,    // call the handshake until it completes
+  kTransfer,     // send `send_bytes` and receive `recv_bytes`, interleaved, until both are done
+  kBye,          // call bye(`how`) until it completes
+  kExpectEof,    // call recv until it reports the peer's close
   kRehandshake,  // TLS 1.2: start a renegotiation and drive it to completion
   kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
   kTicket,       // TLS 1.3 server: send a NewSessionTicket
@@ -58,8 +58,8 @@ enum class LoopPolicy {
   kTrusting,   // after E_AGAIN wait (poll) only for the direction the library reported
 };
 enum class RetryMode {
-  kSame,  // retry a send with the same buffer and size
-  kNull,  // retry a send with NULL and 0 (GnuTLS documents this as equivalent)
+  kSame,       // retry a send with the same buffer and size
+  kNull,       // retry a send with NULL and 0 (GnuTLS documents this as equivalent)
   kDifferent,  // misuse: retry with other bytes of the same size (what does GnuTLS send?)
 };
 

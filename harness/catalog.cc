@@ -8,8 +8,8 @@
 #include <fstream>
 #include <map>
 #include <set>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 
 #include "harness/driver.h"
 #include "harness/fault_plan.h"
@@ -21,11 +21,12 @@ namespace {
 using Ctx = TomlCtx;
 
 const std::set<std::string, std::less<>> kKnownKeys = {
-    "name",     "family", "claim", "protocols",    "roles",      "peers",      "transports",
-    "policies", "retry",  "io",    "sndbuf",       "rcvbuf",     "subject",    "peer",
-    "faults",   "seeds",  "sweep", "assert",       "record",     "send_chunk", "recv_buffer",
-    "priority", "flags",  "key",   "buffer_bound", "tick_budget", "sweep_ops", "timeout_ms", "callback", "post_handshake_auth",
-    "nonblock", "sweep_phase", "resume", "early_data"};
+    "name",         "family",      "claim",       "protocols",  "roles",    "peers",
+    "transports",   "policies",    "retry",       "io",         "sndbuf",   "rcvbuf",
+    "subject",      "peer",        "faults",      "seeds",      "sweep",    "assert",
+    "record",       "send_chunk",  "recv_buffer", "priority",   "flags",    "key",
+    "buffer_bound", "tick_budget", "sweep_ops",   "timeout_ms", "callback", "post_handshake_auth",
+    "nonblock",     "sweep_phase", "resume",      "early_data"};
 
 const std::map<std::string, unsigned, std::less<>> kFlags = {
     {"GNUTLS_NO_TICKETS", GNUTLS_NO_TICKETS},
@@ -122,11 +123,12 @@ Step parse_step(const std::string& text) {
     s.kind = StepKind::kKeyUpdate;
     s.request_peer = a == "peer";
   } else {
-    throw std::invalid_argument("unknown step '" + text +
-                                "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
-                                "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
-                                "send N pad P, send N alert, send N ping, send_file N, send_empty, early N, early_once N, "
-                                "recv_early N)");
+    throw std::invalid_argument(
+        "unknown step '" + text +
+        "' (expected handshake, send N, recv N, duplex S R, bye rdwr|wr, "
+        "eof, rehandshake, key_update [peer], ticket, cork N, cork_wait N, "
+        "send N pad P, send N alert, send N ping, send_file N, send_empty, early N, early_once N, "
+        "recv_early N)");
   }
   return s;
 }
@@ -167,18 +169,22 @@ void check_early_data(const Ctx& ctx, const Scenario& sc, const toml::table& t) 
   for (bool subject_side : {true, false}) {
     const auto& steps = subject_side ? b.subject_steps : b.peer_steps;
     const char* key = subject_side ? "subject" : "peer";
-    for (auto [kind, role, verb] : {std::tuple{StepKind::kEarlyData, Role::kClient, "early"},
-                                    std::tuple{StepKind::kRecvEarly, Role::kServer, "recv_early"}}) {
+    for (auto [kind, role, verb] :
+         {std::tuple{StepKind::kEarlyData, Role::kClient, "early"},
+          std::tuple{StepKind::kRecvEarly, Role::kServer, "recv_early"}}) {
       if (!uses(steps, kind)) continue;
       if (kind == StepKind::kEarlyData && steps.front().kind != StepKind::kEarlyData)
         ctx.fail(*t.get(key), "'early N' comes first, before 'handshake'");
-      Role side_role = subject_side ? role : (role == Role::kClient ? Role::kServer : Role::kClient);
+      Role side_role =
+          subject_side ? role : (role == Role::kClient ? Role::kServer : Role::kClient);
       bool ok = b.resume && b.subject.early_data && sc.protocols == std::vector{Protocol::kTls13} &&
                 sc.roles == std::vector{side_role};
       if (!ok)
-        ctx.fail(*t.get(key), std::string("'") + verb + "' needs resume = true, early_data = "
-                              "true, protocols = [\"tls13\"] and this side to be the " +
-                              (role == Role::kClient ? "client" : "server") + " in every variant");
+        ctx.fail(*t.get(key), std::string("'") + verb +
+                                  "' needs resume = true, early_data = "
+                                  "true, protocols = [\"tls13\"] and this side to be the " +
+                                  (role == Role::kClient ? "client" : "server") +
+                                  " in every variant");
     }
   }
   if (b.subject.early_data && !b.resume)
@@ -194,14 +200,15 @@ void check_interjections(const Ctx& ctx, const Scenario& sc, const toml::table& 
   for (const auto& step : sc.base.subject_steps)
     if (step.interject == "ping" && (sc.protocols != std::vector{Protocol::kTls12} ||
                                      sc.peers != std::vector{PeerLibrary::kGnutls}))
-      ctx.fail(*t.get("subject"), "'send N ping' needs protocols = [\"tls12\"] and peers = "
-                                  "[\"gnutls\"] (heartbeat is TLS 1.2; OpenSSL 3 has none)");
+      ctx.fail(*t.get("subject"),
+               "'send N ping' needs protocols = [\"tls12\"] and peers = "
+               "[\"gnutls\"] (heartbeat is TLS 1.2; OpenSSL 3 has none)");
 }
 
 // DTLS runs over datagrams and only there; a datagram moves whole or not at all.
 void check_datagram(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
-  bool dtls = std::find(sc.protocols.begin(), sc.protocols.end(), Protocol::kDtls12) !=
-              sc.protocols.end();
+  bool dtls =
+      std::find(sc.protocols.begin(), sc.protocols.end(), Protocol::kDtls12) != sc.protocols.end();
   bool dgram = std::find(sc.transports.begin(), sc.transports.end(), TransportKind::kDgram) !=
                sc.transports.end();
   if (dtls && (sc.protocols.size() > 1 || !dgram || sc.transports.size() > 1))
@@ -220,12 +227,12 @@ void check_datagram(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
     bool partial = a.find("short") != std::string::npos || a.find("allow") != std::string::npos ||
                    a.find("async") != std::string::npos;
     bool drop = a.find("drop") != std::string::npos;
-    const char* key = std::find(sc.faults.begin(), sc.faults.end(), a) != sc.faults.end()
-                          ? "faults"
-                          : "sweep";
+    const char* key =
+        std::find(sc.faults.begin(), sc.faults.end(), a) != sc.faults.end() ? "faults" : "sweep";
     if (dgram && partial)
-      ctx.fail(*t.get(key), "'" + a + "' moves part of a datagram, which a datagram socket "
-                            "cannot do");
+      ctx.fail(*t.get(key), "'" + a +
+                                "' moves part of a datagram, which a datagram socket "
+                                "cannot do");
     if (!dgram && drop)
       ctx.fail(*t.get(key), "'" + a + "' loses a datagram: it needs transports = [\"dgram\"]");
   }
@@ -235,8 +242,9 @@ void check_datagram(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
       if (step.kind != StepKind::kHandshake && step.kind != StepKind::kTransfer &&
           step.kind != StepKind::kBye && step.kind != StepKind::kExpectEof)
         ctx.fail(*t.get(steps == &sc.base.subject_steps ? "subject" : "peer"),
-                 "step '" + step.text() + "' is not probed over DTLS (handshake, send, recv, "
-                 "duplex, bye and eof are)");
+                 "step '" + step.text() +
+                     "' is not probed over DTLS (handshake, send, recv, "
+                     "duplex, bye and eof are)");
 }
 
 void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
@@ -276,17 +284,20 @@ void check_consistency(const Ctx& ctx, const Scenario& sc, const toml::table& t)
     for (const auto& step : subject_side ? b.subject_steps : b.peer_steps) {
       std::string what = step.text();
       if (step.kind == StepKind::kRehandshake && has13)
-        ctx.fail(*t.get(key), "'rehandshake' needs protocols = [\"tls12\"]: TLS 1.3 has no "
-                              "renegotiation");
+        ctx.fail(*t.get(key),
+                 "'rehandshake' needs protocols = [\"tls12\"]: TLS 1.3 has no "
+                 "renegotiation");
       if (step.kind == StepKind::kKeyUpdate && has12)
-        ctx.fail(*t.get(key), "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no "
-                              "KeyUpdate");
+        ctx.fail(*t.get(key),
+                 "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no "
+                 "KeyUpdate");
       if (step.kind == StepKind::kSendFile && !subject_side)
         ctx.fail(*t.get(key), "'send_file' is a GnuTLS call: only the subject's script has it");
       if ((step.kind == StepKind::kReauth || step.kind == StepKind::kTicket) &&
           (has12 || ever_client))
-        ctx.fail(*t.get(key), "'" + what + "' needs TLS 1.3 and this side to be the server in "
-                              "every variant");
+        ctx.fail(*t.get(key), "'" + what +
+                                  "' needs TLS 1.3 and this side to be the server in "
+                                  "every variant");
     }
   }
   check_datagram(ctx, sc, t);
@@ -383,11 +394,13 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
     // "<where>:<rc>": where = post-client-hello | hook-post-client-hello, rc = again | interrupted.
     std::string text = need_string(ctx, *n, "callback");
     auto colon = text.find(':');
-    std::string where = text.substr(0, colon), rc = colon == std::string::npos ? "" : text.substr(colon + 1);
+    std::string where = text.substr(0, colon),
+                rc = colon == std::string::npos ? "" : text.substr(colon + 1);
     if ((where != "post-client-hello" && where != "hook-post-client-hello") ||
         (rc != "again" && rc != "interrupted"))
-      ctx.fail(*n, "callback '" + text + "' must be <post-client-hello|hook-post-client-hello>:"
-                   "<again|interrupted>");
+      ctx.fail(*n, "callback '" + text +
+                       "' must be <post-client-hello|hook-post-client-hello>:"
+                       "<again|interrupted>");
     b.subject.callback = where;
     b.subject.callback_rc = rc == "again" ? GNUTLS_E_AGAIN : GNUTLS_E_INTERRUPTED;
   }
@@ -538,8 +551,8 @@ std::vector<CaseSpec> sweep_points(const CaseSpec& clean, const SweepSpec& sweep
     if (!run.subject_trace[i].poll) ++(run.subject_trace[i].op == IoOp::kPush ? pushes : pulls);
   std::vector<CaseSpec> out;
   for (const auto& action : sweep.actions)
-    for (auto [op, count] : {std::pair{"push", sweep.push ? pushes : 0},
-                             std::pair{"pull", sweep.pull ? pulls : 0}})
+    for (auto [op, count] :
+         {std::pair{"push", sweep.push ? pushes : 0}, std::pair{"pull", sweep.pull ? pulls : 0}})
       for (std::size_t i = 1; i <= count; ++i) {
         CaseSpec c = clean;
         c.fault_plan = std::string(op) + "@" + std::to_string(i) + "=" + action;

@@ -14,7 +14,6 @@
 
 namespace dirprobe {
 
-
 struct SweepSpec {
   std::vector<std::string> actions;  // e.g. "eagain", "eintr", "short:1"
   bool push = true, pull = true;     // which operations become sweep points

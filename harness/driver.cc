@@ -5,8 +5,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -16,20 +16,36 @@
 namespace dirprobe {
 
 std::string_view api_name(Api api, std::string_view library) {
-  static constexpr std::string_view kGnutls[] = {
-      "gnutls_handshake", "gnutls_record_send", "gnutls_record_recv",
-      "gnutls_bye",       "gnutls_rehandshake", "gnutls_session_key_update",
-      "gnutls_session_ticket_send", "gnutls_record_uncork", "gnutls_reauth",
-      "gnutls_record_send_file", "gnutls_record_send_early_data", "gnutls_record_recv_early_data",
-      "gnutls_alert_send", "gnutls_heartbeat_ping", "gnutls_heartbeat_pong"};
-  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake", "SSL_write_ex",
-                                                  "SSL_read_ex",      "SSL_shutdown",
-                                                  "SSL_renegotiate",  "SSL_key_update",
-                                                  "SSL_new_session_ticket", "(no uncork)",
+  static constexpr std::string_view kGnutls[] = {"gnutls_handshake",
+                                                 "gnutls_record_send",
+                                                 "gnutls_record_recv",
+                                                 "gnutls_bye",
+                                                 "gnutls_rehandshake",
+                                                 "gnutls_session_key_update",
+                                                 "gnutls_session_ticket_send",
+                                                 "gnutls_record_uncork",
+                                                 "gnutls_reauth",
+                                                 "gnutls_record_send_file",
+                                                 "gnutls_record_send_early_data",
+                                                 "gnutls_record_recv_early_data",
+                                                 "gnutls_alert_send",
+                                                 "gnutls_heartbeat_ping",
+                                                 "gnutls_heartbeat_pong"};
+  static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake",
+                                                  "SSL_write_ex",
+                                                  "SSL_read_ex",
+                                                  "SSL_shutdown",
+                                                  "SSL_renegotiate",
+                                                  "SSL_key_update",
+                                                  "SSL_new_session_ticket",
+                                                  "(no uncork)",
                                                   "SSL_verify_client_post_handshake",
-                                                  "(no send_file)", "SSL_write_early_data",
-                                                  "SSL_read_early_data", "(no alert)",
-                                                  "(no heartbeat)", "(no heartbeat)"};
+                                                  "(no send_file)",
+                                                  "SSL_write_early_data",
+                                                  "SSL_read_early_data",
+                                                  "(no alert)",
+                                                  "(no heartbeat)",
+                                                  "(no heartbeat)"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -377,7 +393,7 @@ class SideRunner {
   void do_event(const Step& s) {
     bool reneg = s.kind == StepKind::kRehandshake;
     if (event_phase_ == EventPhase::kInitiate) {
-      Api api = reneg                              ? Api::kRehandshake
+      Api api = reneg                         ? Api::kRehandshake
                 : s.kind == StepKind::kTicket ? Api::kTicket
                 : s.kind == StepKind::kReauth ? Api::kReauth
                                               : Api::kKeyUpdate;
@@ -434,8 +450,9 @@ class SideRunner {
   bool corked_ = false;
   bool interjecting_ = false, interjected_ = false;  // the step's interjected call: due, made
   bool mutated_ = false;
-  UniqueFd file_;          // send_file: the memory file of the current step
-  long file_offset_ = 0;   // send_file: what GnuTLS reports sent from it  // the pending send's buffer was changed for a kDifferent retry
+  UniqueFd file_;         // send_file: the memory file of the current step
+  long file_offset_ = 0;  // send_file: what GnuTLS reports sent from it  // the pending send's
+                          // buffer was changed for a kDifferent retry
   EventPhase event_phase_ = EventPhase::kInitiate;
   std::string failure_;
   std::uint64_t successes_ = 0;
@@ -551,8 +568,7 @@ CaseRun run_case(const CaseSpec& spec) {
   SideRunner s(Side::kSubject, spec.subject.role, *subject, spec.subject_steps, spec,
                spec.policy == LoopPolicy::kTrusting, run.calls);
   if (spec.buffer_bound) s.measure_heap(subject->channel());
-  SideRunner p(Side::kPeer, peer_config(spec).role, *peer, spec.peer_steps, spec, false,
-               run.calls);
+  SideRunner p(Side::kPeer, peer_config(spec).role, *peer, spec.peer_steps, spec, false, run.calls);
 
   auto progress = [&] {
     return subject->channel().bytes_pushed() + subject->channel().bytes_pulled() +

@@ -14,8 +14,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string, std::less<>> kKeys = {"cases",  "invariant", "cause", "outcome",
-                                                  "error",  "gnutls",    "reason"};
+const std::set<std::string, std::less<>> kKeys = {"cases", "invariant", "cause", "outcome",
+                                                  "error", "gnutls",    "reason"};
 const std::set<std::string, std::less<>> kOutcomes = {"stalled", "crash", "fail"};
 
 Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
@@ -102,8 +102,8 @@ VersionRange VersionRange::parse(std::string_view text) {
 
 bool VersionRange::contains(const Version& v) const {
   for (const auto& b : bounds_) {
-    bool ok = b.op == ">="  ? v >= b.version
-              : b.op == ">" ? v > b.version
+    bool ok = b.op == ">="   ? v >= b.version
+              : b.op == ">"  ? v > b.version
               : b.op == "<=" ? v <= b.version
               : b.op == "<"  ? v < b.version
                              : v == b.version;
@@ -161,17 +161,16 @@ Expectations load_expectations(const std::filesystem::path& dir) {
   // so that reports do not carry the build machine's directories.
   auto base = std::filesystem::absolute(dir).lexically_normal().parent_path().parent_path();
   for (const auto& file : files_in(dir, ".toml"))
-    for (auto& e : load_expectations_text(
-                       read_text_file(file),
-                       std::filesystem::absolute(file).lexically_normal().lexically_relative(base).string())
-                       .entries)
+    for (auto& e :
+         load_expectations_text(
+             read_text_file(file),
+             std::filesystem::absolute(file).lexically_normal().lexically_relative(base).string())
+             .entries)
       all.entries.push_back(std::move(e));
   return all;
 }
 
-std::filesystem::path default_expectations_dir() {
-  return default_scenario_dir() / "expectations";
-}
+std::filesystem::path default_expectations_dir() { return default_scenario_dir() / "expectations"; }
 
 std::vector<std::string> deviations_of(const json& record) {
   std::vector<std::string> out;
@@ -237,8 +236,8 @@ std::vector<std::string> ExpectationLedger::stale() const {
     if (t.observed > 0) continue;
     const Expectation& e = expectations_.entries[key.first];
     out.push_back(e.where + ": known deviation " + e.deviation() + " (" + e.reason +
-                  ") no longer occurs in " + key.second + " with GnuTLS " + version_text_ +
-                  ": " + std::to_string(t.matched) + " case(s) matched, none deviated");
+                  ") no longer occurs in " + key.second + " with GnuTLS " + version_text_ + ": " +
+                  std::to_string(t.matched) + " case(s) matched, none deviated");
   }
   return out;
 }

@@ -1,10 +1,9 @@
 // The GnuTLS endpoint: a gnutls_session_t whose push, vec_push, pull, pull_timeout and errno
 // go through the Channel (so the fault plan applies and the trace sees every operation), or,
 // in socket_io mode, through GnuTLS's own socket calls on the fd.
+#include <dlfcn.h>
 #include <gnutls/dtls.h>
 #include <gnutls/gnutls.h>
-
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <utility>
@@ -56,9 +55,10 @@ class GnutlsEndpoint final : public Endpoint {
     const char* err_pos = nullptr;
     check_gnutls(gnutls_priority_set_direct(raw, priority.c_str(), &err_pos),
                  "gnutls_priority_set_direct");
-    check_gnutls(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
-                                        gnutls_test_credentials(config.key, config.role == Role::kServer)),
-                 "gnutls_credentials_set");
+    check_gnutls(
+        gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
+                               gnutls_test_credentials(config.key, config.role == Role::kServer)),
+        "gnutls_credentials_set");
     if (config.role == Role::kClient) {
       check_gnutls(gnutls_server_name_set(raw, GNUTLS_NAME_DNS, kServerName,
                                           std::char_traits<char>::length(kServerName)),
@@ -109,7 +109,8 @@ class GnutlsEndpoint final : public Endpoint {
   CallOutcome send_file(int fd, long* offset, std::size_t count) override {
     // Looked up at run time: the probes are built against one GnuTLS and run against others.
     using SendFile = ssize_t (*)(gnutls_session_t, int, off_t*, size_t);
-    static const auto fn = reinterpret_cast<SendFile>(dlsym(RTLD_DEFAULT, "gnutls_record_send_file"));
+    static const auto fn =
+        reinterpret_cast<SendFile>(dlsym(RTLD_DEFAULT, "gnutls_record_send_file"));
     if (fn == nullptr)
       throw SkipCase("GnuTLS " + gnutls_runtime_version() + " lacks gnutls_record_send_file");
     off_t off = *offset;

@@ -140,8 +140,7 @@ InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
       std::string cause = d2_cause(trace, c.io);
       d2_causes.insert(cause);
       d2.check(false, i, [&] {
-        return call_text(c) + " but no transport operation blocked during the call [" + cause +
-               "]";
+        return call_text(c) + " but no transport operation blocked during the call [" + cause + "]";
       });
       continue;
     }

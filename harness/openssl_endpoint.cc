@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <vector>
 #include <stdexcept>
+#include <vector>
 
 #include "harness/endpoint.h"
 #include "harness/handles.h"
@@ -104,7 +104,7 @@ class OpensslEndpoint final : public Endpoint {
     bool dtls = config.protocol == Protocol::kDtls12;
     ctx_.reset(SSL_CTX_new(dtls ? DTLS_method() : TLS_method()));
     if (!ctx_) throw_openssl("SSL_CTX_new");
-    int version = dtls                                    ? DTLS1_2_VERSION
+    int version = dtls                                  ? DTLS1_2_VERSION
                   : config.protocol == Protocol::kTls13 ? TLS1_3_VERSION
                                                         : TLS1_2_VERSION;
     check_ssl(SSL_CTX_set_min_proto_version(ctx_.get(), version), "set_min_proto_version");
@@ -193,9 +193,7 @@ class OpensslEndpoint final : public Endpoint {
   CallOutcome send_file(int, long*, std::size_t) override {
     throw SkipCase("OpenSSL has no gnutls_record_send_file");
   }
-  CallOutcome reauth() override {
-    return outcome(SSL_verify_client_post_handshake(ssl_.get()), 0);
-  }
+  CallOutcome reauth() override { return outcome(SSL_verify_client_post_handshake(ssl_.get()), 0); }
   // Client: SSL_write_early_data does the I/O itself (ClientHello and the early record).
   CallOutcome send_early(const std::uint8_t* data, std::size_t size) override {
     std::size_t written = 0;
@@ -224,7 +222,8 @@ class OpensslEndpoint final : public Endpoint {
   void cork() override {}
   CallOutcome uncork(bool) override { return {Status::kOk, SSL_ERROR_NONE, 0, -1}; }
   std::string code_name(int code) const override {
-    return code == kNoEarlyData ? "no early data (none accepted, or all read)" : ssl_error_name(code);
+    return code == kNoEarlyData ? "no early data (none accepted, or all read)"
+                                : ssl_error_name(code);
   }
   std::size_t pending() const override { return static_cast<std::size_t>(SSL_pending(ssl_.get())); }
   std::string_view library() const override { return "openssl"; }
@@ -268,11 +267,13 @@ class OpensslEndpoint final : public Endpoint {
     auto& keys = config.resumption->openssl_ticket_keys;
     if (keys.empty()) {
       keys.resize(80);
-      check_ssl(static_cast<int>(SSL_CTX_get_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
-                "SSL_CTX_get_tlsext_ticket_keys");
+      check_ssl(
+          static_cast<int>(SSL_CTX_get_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
+          "SSL_CTX_get_tlsext_ticket_keys");
     } else {
-      check_ssl(static_cast<int>(SSL_CTX_set_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
-                "SSL_CTX_set_tlsext_ticket_keys");
+      check_ssl(
+          static_cast<int>(SSL_CTX_set_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
+          "SSL_CTX_set_tlsext_ticket_keys");
     }
   }
 

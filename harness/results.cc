@@ -136,9 +136,8 @@ json case_to_json(const CaseResult& r) {
       {"ticks", r.run.ticks},
       {"timer_waits", r.run.timer_waits},
       {"calls_total", r.run.calls.size()},
-      {"calls",
-       call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit,
-                counterexample_calls(r))},
+      {"calls", call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit,
+                         counterexample_calls(r))},
       {"replay", replay_command(s)},
   };
 }

@@ -126,8 +126,8 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
       json j = json::parse(line);
       if (j.contains("start")) {
         current = j["start"].get<std::size_t>();
-        limit_ms = specs[current].timeout_ms > 0 ? specs[current].timeout_ms
-                                                 : options.case_timeout_ms;
+        limit_ms =
+            specs[current].timeout_ms > 0 ? specs[current].timeout_ms : options.case_timeout_ms;
       } else if (current != kIdle) {
         deliver(current, std::move(j));
         next = current + 1;

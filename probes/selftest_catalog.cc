@@ -84,8 +84,9 @@ TEST(Catalog, ImpossibleCombinationsAreRejected) {
 TEST(Catalog, DatagramCombinationsAreRejected) {
   EXPECT_EQ(error_of(with("protocols = [\"tls12\", \"tls13\"]", "protocols = [\"dtls12\"]")),
             "bad.toml:5: 'dtls12' runs alone, over transports = [\"dgram\"]");
-  EXPECT_EQ(error_of(with("roles = [\"client\"]", "roles = [\"client\"]\ntransports = [\"dgram\"]")),
-            "bad.toml:7: transport 'dgram' carries only protocols = [\"dtls12\"]");
+  EXPECT_EQ(
+      error_of(with("roles = [\"client\"]", "roles = [\"client\"]\ntransports = [\"dgram\"]")),
+      "bad.toml:7: transport 'dgram' carries only protocols = [\"dtls12\"]");
   EXPECT_EQ(error_of(with("faults = [\"none\", \"push@1=eagain\"]", "faults = [\"push@1=drop\"]")),
             "bad.toml:10: 'push@1=drop' loses a datagram: it needs transports = [\"dgram\"]");
   std::string dtls = with("protocols = [\"tls12\", \"tls13\"]",
@@ -109,7 +110,8 @@ TEST(Catalog, DatagramCombinationsAreRejected) {
 // A heartbeat is TLS 1.2 between GnuTLS peers; interjected calls belong to the subject.
 TEST(Catalog, InterjectionsAreChecked) {
   EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",
-                          "subject = [\"handshake\", \"send 1k ping\"]")).substr(0, 40),
+                          "subject = [\"handshake\", \"send 1k ping\"]"))
+                .substr(0, 40),
             "bad.toml:8: 'send N ping' needs protocol");
   std::string text = with("peer = [\"handshake\", \"recv 1k\"]",
                           "peer = [\"handshake\", \"recv 1k\", \"send 1 alert\"]");
@@ -120,7 +122,8 @@ TEST(Catalog, InterjectionsAreChecked) {
 // 0-RTT needs a resumed TLS 1.3 session between GnuTLS peers, early data first on the client.
 TEST(Catalog, EarlyDataNeedsResumption) {
   EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",
-                          "subject = [\"early 1k\", \"handshake\"]")).substr(0, 60),
+                          "subject = [\"early 1k\", \"handshake\"]"))
+                .substr(0, 60),
             "bad.toml:8: 'early' needs resume = true, early_data = true, ");
   EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nearly_data = true")),
             "bad.toml:12: 'early_data = true' needs resume = true (0-RTT resumes)");

@@ -32,15 +32,20 @@ json record(const std::string& id, const std::string& outcome, std::vector<std::
   json inv = json::object();
   for (auto i : kAllInvariants)
     inv[std::string(invariant_name(i))] = {{"verdict", "held"}, {"asserted", true}};
-  if (!causes.empty()) inv["D2"] = {{"verdict", "violated"}, {"asserted", true}, {"causes", causes}};
-  return {{"id", id},         {"scenario", id.substr(0, id.find('/'))},
-          {"protocol", "tls13"}, {"peer", "gnutls"},
-          {"outcome", outcome}, {"invariants", inv}};
+  if (!causes.empty())
+    inv["D2"] = {{"verdict", "violated"}, {"asserted", true}, {"causes", causes}};
+  return {{"id", id},
+          {"scenario", id.substr(0, id.find('/'))},
+          {"protocol", "tls13"},
+          {"peer", "gnutls"},
+          {"outcome", outcome},
+          {"invariants", inv}};
 }
 
 TEST(Expectations, RejectsBrokenEntries) {
   std::string entry = kEntry;
-  EXPECT_EQ(error_of(entry + "colour = \"red\"\n"), "exp.toml:7: unknown key 'colour' in deviation");
+  EXPECT_EQ(error_of(entry + "colour = \"red\"\n"),
+            "exp.toml:7: unknown key 'colour' in deviation");
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\ninvariant = \"D2\"\n"),
             "exp.toml:1: deviation lacks required key 'reason'");
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\n"),
@@ -49,10 +54,9 @@ TEST(Expectations, RejectsBrokenEntries) {
             "exp.toml:4: unknown invariant 'Z9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\noutcome = \"hung\"\n"),
             "exp.toml:4: unknown outcome 'hung' (expected stalled, crash or fail)");
-  EXPECT_EQ(
-      error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\ninvariant = \"D1\"\ngnutls = "
-               "\"~3.7\"\n"),
-      "exp.toml:5: in 'gnutls': '~3.7' is not a version bound (e.g. >=3.7.0)");
+  EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\ninvariant = \"D1\"\ngnutls = "
+                     "\"~3.7\"\n"),
+            "exp.toml:5: in 'gnutls': '~3.7' is not a version bound (e.g. >=3.7.0)");
   EXPECT_EQ(error_of("deviations = 1\n"),
             "exp.toml:1: unknown top-level key 'deviations' (entries are [[deviation]] tables)");
 }

@@ -27,8 +27,7 @@ void validate_case(const json& c, const std::string& file, std::size_t index) {
   require(c.is_object(), file, where + " is not an object");
   for (const char* key : {"id", "family", "scenario", "claim", "protocol", "role", "peer",
                           "outcome", "reason", "replay"})
-    require(c.contains(key) && c[key].is_string(), file,
-            where + " lacks string '" + key + "'");
+    require(c.contains(key) && c[key].is_string(), file, where + " lacks string '" + key + "'");
   require(severity(c["outcome"]) < static_cast<int>(kSeverity.size()), file,
           where + ": unknown outcome '" + c["outcome"].get<std::string>() + "'");
   require(c.contains("invariants") && c["invariants"].is_object(), file,
@@ -140,7 +139,8 @@ Model build_model(std::vector<Run> runs) {
     }
   std::stable_sort(m.rows.begin(), m.rows.end(),
                    [](const Row& a, const Row& b) { return a.family < b.family; });
-  for (std::size_t i = 0; i < m.rows.size(); ++i) row_of[{m.rows[i].family, m.rows[i].scenario}] = i;
+  for (std::size_t i = 0; i < m.rows.size(); ++i)
+    row_of[{m.rows[i].family, m.rows[i].scenario}] = i;
   for (const auto& peer : peers)
     for (std::size_t r = 0; r < m.runs.size(); ++r) m.columns.push_back({r, peer});
   for (auto& row : m.rows) row.cells.resize(m.columns.size());
@@ -234,19 +234,27 @@ json merged_results(const Model& m) {
     for (const auto& c : run.cases) {
       json inv = json::object();
       for (const char* i : kInvariants) inv[i] = c["invariants"][i]["verdict"];
-      json rec = {{"id", c["id"]},         {"family", c["family"]},
-                  {"scenario", c["scenario"]}, {"protocol", c["protocol"]},
-                  {"role", c["role"]},     {"peer", c["peer"]},
-                  {"runtime", run.runtime}, {"gnutls_version", run.gnutls_version},
+      json rec = {{"id", c["id"]},
+                  {"family", c["family"]},
+                  {"scenario", c["scenario"]},
+                  {"protocol", c["protocol"]},
+                  {"role", c["role"]},
+                  {"peer", c["peer"]},
+                  {"runtime", run.runtime},
+                  {"gnutls_version", run.gnutls_version},
                   {"openssl_version", run.openssl_version},
-                  {"outcome", c["outcome"]}, {"reason", c["reason"]},
-                  {"invariants", std::move(inv)}, {"replay", replay_on(run, c)}};
+                  {"outcome", c["outcome"]},
+                  {"reason", c["reason"]},
+                  {"invariants", std::move(inv)},
+                  {"replay", replay_on(run, c)}};
       if (c.contains("raw_outcome")) rec["raw_outcome"] = c["raw_outcome"];
       cases.push_back(std::move(rec));
     }
   }
-  return {{"schema", kMatrixSchema}, {"schema_version", kMatrixVersion},
-          {"runs", std::move(runs)}, {"case_count", cases.size()},
+  return {{"schema", kMatrixSchema},
+          {"schema_version", kMatrixVersion},
+          {"runs", std::move(runs)},
+          {"case_count", cases.size()},
           {"cases", std::move(cases)}};
 }
 

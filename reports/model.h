@@ -27,7 +27,7 @@ struct Run {
   nlohmann::json cases;  // the run's case records
   std::vector<std::string> stale;
   nlohmann::json expectations;  // per entry: where, deviation, reason, matched, observed
-  std::string label() const;  // "GnuTLS 3.8.9 (trixie)"
+  std::string label() const;    // "GnuTLS 3.8.9 (trixie)"
 };
 
 // One column of the matrix: a runtime with one peer library.

@@ -14,12 +14,23 @@ std::string html(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   return out;
 }
@@ -27,12 +38,23 @@ std::string html(std::string_view s) {
 std::string md(std::string_view s) {
   std::string out;
   for (char c : s) switch (c) {
-      case '|': out += "\\|"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '`': out += "'"; break;
-      case '\n': out += " "; break;
-      default: out += c;
+      case '|':
+        out += "\\|";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '`':
+        out += "'";
+        break;
+      case '\n':
+        out += " ";
+        break;
+      default:
+        out += c;
     }
   return out;
 }
@@ -40,7 +62,6 @@ std::string md(std::string_view s) {
 std::string column_label(const Model& m, const Column& c) {
   return m.runs[c.run].label() + " × " + c.peer;
 }
-
 
 // The evidence behind a verdict: "840 cases checked" or "1088 of 3272 cases violate it".
 std::string evidence(const Answer& a) {
@@ -102,7 +123,8 @@ void known_deviations(const Model& m, Emit emit) {
 std::map<const json*, std::string> anchors(const Model& m) {
   std::map<const json*, std::string> out;
   std::map<std::pair<std::string, std::string>, std::size_t> row_of;
-  for (std::size_t r = 0; r < m.rows.size(); ++r) row_of[{m.rows[r].family, m.rows[r].scenario}] = r;
+  for (std::size_t r = 0; r < m.rows.size(); ++r)
+    row_of[{m.rows[r].family, m.rows[r].scenario}] = r;
   for (std::size_t col = 0; col < m.columns.size(); ++col) {
     const Run& run = m.runs[m.columns[col].run];
     for (const auto& c : run.cases)
@@ -118,8 +140,7 @@ void md_runs(std::ostringstream& o, const Model& m) {
   for (const auto& run : m.runs) {
     o << "| " << md(run.runtime) << " | " << md(run.gnutls_version) << " | "
       << md(run.openssl_version) << " | " << run.cases.size() << " | " << md(outcome_counts(run))
-      << " | "
-      << static_cast<int>(run.wall_seconds + 0.5) << " s |\n";
+      << " | " << static_cast<int>(run.wall_seconds + 0.5) << " s |\n";
   }
 }
 
@@ -138,7 +159,8 @@ std::string render_markdown(const Model& m) {
     o << "| " << md(m.questions[q].text) << " | " << m.questions[q].invariant << " |";
     for (const auto& a : m.answers[q]) {
       o << " " << md(answer_text(a));
-      if (!a.deciding.empty()) o << " (e.g. `" << md((*a.deciding.front())["id"].get<std::string>()) << "`)";
+      if (!a.deciding.empty())
+        o << " (e.g. `" << md((*a.deciding.front())["id"].get<std::string>()) << "`)";
       o << " |";
     }
     o << "\n";
@@ -152,12 +174,13 @@ std::string render_markdown(const Model& m) {
   o << "\n|---|---|---|";
   for (std::size_t i = 0; i < m.runs.size(); ++i) o << "---|";
   o << "\n";
-  known_deviations(m, [&](const std::string& where, const json& e, const std::vector<std::string>& seen) {
-    o << "| " << md(where) << " | " << md(e.value("deviation", "")) << " | " << md(e.value("reason", ""))
-      << " |";
-    for (const auto& s : seen) o << " " << md(s) << " |";
-    o << "\n";
-  });
+  known_deviations(
+      m, [&](const std::string& where, const json& e, const std::vector<std::string>& seen) {
+        o << "| " << md(where) << " | " << md(e.value("deviation", "")) << " | "
+          << md(e.value("reason", "")) << " |";
+        for (const auto& s : seen) o << " " << md(s) << " |";
+        o << "\n";
+      });
   o << "\n## Differences between versions\n\n";
   bool any = false;
   for (const auto& row : m.rows)
@@ -189,7 +212,9 @@ std::string render_markdown(const Model& m) {
       stale = true;
       o << "- " << md(run.label()) << ": " << md(s) << "\n";
     }
-  o << "\n" << m.case_count << " cases in all. Replay any case with the command in the HTML "
+  o << "\n"
+    << m.case_count
+    << " cases in all. Replay any case with the command in the HTML "
        "report's drill-down or in results.json.\n";
   return o.str();
 }
@@ -276,8 +301,8 @@ void html_case(std::ostringstream& o, const Run& run, const json& c) {
       break;
     }
   }
-  o << "<p>Replay: <code>" << html(replay_on(run, c)) << "</code></p><pre>"
-    << call_excerpt(c, cx) << "</pre></div>";
+  o << "<p>Replay: <code>" << html(replay_on(run, c)) << "</code></p><pre>" << call_excerpt(c, cx)
+    << "</pre></div>";
 }
 
 }  // namespace
@@ -307,8 +332,8 @@ std::string render_html(const Model& m) {
     o << "<tr><td>" << html(m.questions[q].text) << "</td><td>" << m.questions[q].invariant
       << "</td>";
     for (const auto& a : m.answers[q]) {
-      o << "<td class=\"" << verdict_class(a.verdict) << "\"><span class=status>"
-        << html(a.verdict) << "</span>" << html(evidence(a));
+      o << "<td class=\"" << verdict_class(a.verdict) << "\"><span class=status>" << html(a.verdict)
+        << "</span>" << html(evidence(a));
       for (const auto* c : a.deciding)
         o << "<br><a href=\"#" << where[c] << "\">" << html((*c)["id"].get<std::string>())
           << "</a>";
@@ -326,13 +351,13 @@ std::string render_html(const Model& m) {
        "<th>deviation</th><th>reason</th>";
   for (const auto& run : m.runs) o << "<th>" << html(run.label()) << "</th>";
   o << "</tr></thead><tbody>";
-  known_deviations(m, [&](const std::string& entry, const json& e,
-                          const std::vector<std::string>& seen) {
-    o << "<tr><td><code>" << html(entry) << "</code></td><td>" << html(e.value("deviation", ""))
-      << "</td><td>" << html(e.value("reason", "")) << "</td>";
-    for (const auto& s : seen) o << "<td>" << html(s) << "</td>";
-    o << "</tr>";
-  });
+  known_deviations(
+      m, [&](const std::string& entry, const json& e, const std::vector<std::string>& seen) {
+        o << "<tr><td><code>" << html(entry) << "</code></td><td>" << html(e.value("deviation", ""))
+          << "</td><td>" << html(e.value("reason", "")) << "</td>";
+        for (const auto& s : seen) o << "<td>" << html(s) << "</td>";
+        o << "</tr>";
+      });
   o << "</tbody></table></div>";
   o << "<h2>Matrix</h2><p>Rows: scenarios by family. Columns: GnuTLS runtime × peer library. "
        "A cell gives the worst outcome, the outcome counts and the asserted invariants violated; "
@@ -378,7 +403,8 @@ std::string render_html(const Model& m) {
   for (const auto& run : m.runs)
     for (const auto& s : run.stale)
       o << "<p class=v-no>Stale expectation on " << html(run.label()) << ": " << html(s) << "</p>";
-  o << "<p>" << m.case_count << " cases. Generated by <code>dirprobe-report</code>; the merged "
+  o << "<p>" << m.case_count
+    << " cases. Generated by <code>dirprobe-report</code>; the merged "
        "machine-readable results are in <code>results.json</code> (schema "
     << kMatrixSchema << " v" << kMatrixVersion << ").</p><script>" << kScript
     << "</script></body></html>\n";

@@ -48,8 +48,9 @@ std::filesystem::path scenario_dir(const Selection& sel) {
 
 Expectations load_selected_expectations(const Selection& sel) {
   if (sel.no_expectations) return {};
-  return load_expectations(sel.expectations_dir.empty() ? default_expectations_dir()
-                                                        : std::filesystem::path(sel.expectations_dir));
+  return load_expectations(sel.expectations_dir.empty()
+                               ? default_expectations_dir()
+                               : std::filesystem::path(sel.expectations_dir));
 }
 
 std::vector<CaseSpec> select_cases(const Selection& sel) {
@@ -135,11 +136,11 @@ int cmd_run(const Selection& sel, const std::string& out, const std::string& run
                 << "\n      replay: " << j["replay"].get<std::string>() << "\n";
     std::size_t step = std::max<std::size_t>(specs.size() / 10, 1);  // ten progress lines
     if (!quiet && ((i + 1) % step == 0 || i + 1 == specs.size()))
-      std::cerr << "[" << i + 1 << "/" << specs.size() << " cases, "
-                << static_cast<int>(std::chrono::duration<double>(
-                                        std::chrono::steady_clock::now() - started)
-                                        .count())
-                << " s]\n";
+      std::cerr
+          << "[" << i + 1 << "/" << specs.size() << " cases, "
+          << static_cast<int>(
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count())
+          << " s]\n";
   };
   auto records = run_cases(specs, options);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
