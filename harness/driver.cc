@@ -186,8 +186,10 @@ class SideRunner {
         role_ == Role::kClient)
       event_phase_ = EventPhase::kHandshake;
     if (done()) return;
-    send_goal_ = send_offset_ + steps_[step_].send_bytes;
-    recv_goal_ = rx_.received() + steps_[step_].recv_bytes;
+    // Goals count from the start of the script, so bytes read ahead (a recv that returned the
+    // next step's data, or data read during a renegotiation) count for the step they belong to.
+    send_goal_ += steps_[step_].send_bytes;
+    recv_goal_ += steps_[step_].recv_bytes;
   }
 
   void advance() {

@@ -28,6 +28,17 @@ TEST(Driver, CleanCasePasses) {
 }
 
 // A transport that always says EAGAIN makes no progress: the case ends stalled, not hung.
+// Bytes a recv returns ahead of its step (the peer's data for the next step, read in one call)
+// count for the step they belong to: the script completes instead of waiting for more.
+TEST(Driver, ReadAheadCountsForLaterSteps) {
+  CaseSpec c = transfer_case("none");
+  c.subject_steps = {Step{}, Step::transfer(0, 1024), Step::transfer(0, 1024)};
+  c.peer_steps = {Step{}, Step::transfer(2048, 0)};
+  CaseResult r = run_and_judge(c);
+  EXPECT_EQ(r.outcome, Outcome::kPass) << r.reason;
+  EXPECT_EQ(r.run.subject_rx.received(), 2048u);
+}
+
 TEST(Driver, StallEndsTheCase) {
   CaseResult r = run_and_judge(transfer_case("io%1=eagain"));
   EXPECT_EQ(r.outcome, Outcome::kStalled);
