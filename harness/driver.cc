@@ -486,9 +486,12 @@ void settle(const SocketPair& pair) {
 // recovered by a retransmission timer. Each side's loop wakes when its own timer is due, as an
 // application polling with gnutls_dtls_get_timeout() would: first every side whose timer is
 // already due (0), without waiting; if that changed nothing, the driver waits for the earliest
-// running timer and wakes the sides it belongs to. This is the one wall-clock wait of a DTLS
-// case, bounded in length and number.
+// running timer and wakes the sides it belongs to. Timers less than kTimerSlackMs apart were
+// started by flights of the same round, so they fire together: which of two timers a few
+// microseconds apart expires first is the wall clock's choice, and must not decide a case.
+// This is the one wall-clock wait of a DTLS case, bounded in length and number.
 constexpr int kMaxTimerWaitMs = 1000;
+constexpr int kTimerSlackMs = static_cast<int>(kDtlsRetransmitMs / 2);
 constexpr std::size_t kMaxTimerWaits = 24;
 
 class TimerWaker {
@@ -504,12 +507,15 @@ class TimerWaker {
     }
     // A timer at 0 that was woken last time without effect is not running (GnuTLS reports 0
     // before its first flight); the next wake waits for a running one.
-    int target = due && !woke_due_ ? 0 : earliest;
-    woke_due_ = target == 0;
-    if (target < 0) return false;
-    if (target > 0) ::poll(nullptr, 0, std::min(target, kMaxTimerWaitMs) + 1);
+    int limit = due && !woke_due_ ? 0 : earliest + kTimerSlackMs;
+    woke_due_ = limit == 0;
+    if (earliest < 0 && !woke_due_) return false;
+    int wait = 0;
     for (int i = 0; i < 2; ++i)
-      if (left[i] >= 0 && left[i] <= target) {
+      if (left[i] >= 0 && left[i] <= limit) wait = std::max(wait, left[i]);
+    if (wait > 0) ::poll(nullptr, 0, std::min(wait, kMaxTimerWaitMs) + 1);
+    for (int i = 0; i < 2; ++i)
+      if (left[i] >= 0 && left[i] <= limit) {
         sides[i].second->on_timer();
         sides[i].first->timer_fired();
       }
