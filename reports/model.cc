@@ -111,6 +111,13 @@ std::string Cell::summary() const {
   return out.str();
 }
 
+std::string Cell::endings() const {
+  std::string out;
+  for (const auto& [reason, n] : ends)
+    out += (out.empty() ? "ended: " : "; ") + reason + " ×" + std::to_string(n);
+  return out;
+}
+
 std::string cell_anchor(std::size_t row, std::size_t column) {
   return "cell-" + std::to_string(row) + "-" + std::to_string(column);
 }
@@ -154,6 +161,7 @@ Model build_model(std::vector<Run> runs) {
       ++m.case_count;
       Cell& cell = m.rows[row_of[{c["family"], c["scenario"]}]].cells[column_of(r, c["peer"])];
       ++cell.outcomes[c["outcome"]];
+      if (c.value("end", "completed") != "completed") ++cell.ends[c.value("end_reason", "?")];
       if (c["outcome"] != "pass" && cell.examples.size() < kExamples) cell.examples.push_back(&c);
       for (std::size_t i = 0; i < kInvariants.size(); ++i) {
         std::string v = verdict(c, kInvariants[i]);
@@ -169,7 +177,7 @@ Model build_model(std::vector<Run> runs) {
       std::set<std::string> seen;
       for (std::size_t i = 0; i < m.columns.size(); ++i)
         if (m.columns[i].peer == peer && !row.cells[i].outcomes.empty())
-          seen.insert(row.cells[i].summary());
+          seen.insert(row.cells[i].summary() + row.cells[i].endings());
       row.differs = row.differs || seen.size() > 1;
     }
   m.questions = {

@@ -43,8 +43,12 @@ struct Cell {
   std::array<int, 9> violated_asserted{};
   std::vector<const nlohmann::json*> examples;  // non-passing records (first few)
   std::array<const nlohmann::json*, 9> first_violation{};
+  // How the cases that did not complete ended ("subject: gnutls_handshake returned X") -> count:
+  // two versions can fail the same cases in different ways.
+  std::map<std::string, int> ends;
   std::string status() const;   // "pass", "known", "fail", ... (worst outcome)
   std::string summary() const;  // "pass 60 · known 4: D2" (text, not colour)
+  std::string endings() const;  // "ended: <reason> ×4; ..." or ""
 };
 
 struct Row {

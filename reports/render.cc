@@ -188,10 +188,13 @@ std::string render_markdown(const Model& m) {
       any = true;
       o << "- **" << md(row.scenario) << "**:";
       for (std::size_t i = 0; i < m.columns.size(); ++i)
-        o << " " << md(column_label(m, m.columns[i])) << ": " << md(row.cells[i].summary()) << ";";
+        if (!row.cells[i].outcomes.empty())
+          o << " " << md(column_label(m, m.columns[i])) << ": " << md(row.cells[i].summary())
+            << (row.cells[i].ends.empty() ? "" : " (" + md(row.cells[i].endings()) + ")") << ";";
       o << "\n";
     }
-  if (!any) o << "None: every scenario gives the same outcomes and verdicts on every runtime.\n";
+  if (!any)
+    o << "None: every scenario gives the same outcomes, verdicts and errors on every runtime.\n";
   o << "\n## Matrix\n\nCells: worst outcome, outcome counts, and asserted invariants violated "
        "(with the number of cases).\n\n| family | scenario |";
   for (const auto& c : m.columns) o << " " << md(column_label(m, c)) << " |";
@@ -397,6 +400,7 @@ std::string render_html(const Model& m) {
       o << "<details id=\"" << cell_anchor(r, c) << "\"><summary>" << html(m.rows[r].scenario)
         << " — " << html(column_label(m, m.columns[c])) << ": " << html(cell.summary())
         << "</summary><p>" << html(m.rows[r].claim) << "</p>";
+      if (!cell.ends.empty()) o << "<p>" << html(cell.endings()) << "</p>";
       for (const auto* ex : cell.examples) html_case(o, run, *ex);
       o << "</details>";
     }
