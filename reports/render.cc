@@ -1,6 +1,7 @@
 // Renders the model as Markdown (summary and matrix) and as one self-contained HTML page
 // (summary, matrix, drill-downs with counterexample traces). Every string that comes from a
 // results file is escaped.
+#include <algorithm>
 #include <sstream>
 
 #include "reports/model.h"
@@ -10,53 +11,29 @@ namespace {
 
 using nlohmann::json;
 
-std::string html(std::string_view s) {
+// Replaces each character that has an entry in `table`; every other character is kept.
+using Escapes = std::initializer_list<std::pair<char, std::string_view>>;
+std::string escape(std::string_view s, Escapes table) {
   std::string out;
   out.reserve(s.size());
-  for (char c : s) switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
+  for (char c : s) {
+    auto it = std::find_if(table.begin(), table.end(), [c](const auto& e) { return e.first == c; });
+    if (it == table.end())
+      out += c;
+    else
+      out += it->second;
+  }
   return out;
 }
 
+std::string html(std::string_view s) {
+  return escape(s,
+                {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}});
+}
+
+// Markdown table cells: no pipes, no raw HTML, no code spans, one line.
 std::string md(std::string_view s) {
-  std::string out;
-  for (char c : s) switch (c) {
-      case '|':
-        out += "\\|";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '`':
-        out += "'";
-        break;
-      case '\n':
-        out += " ";
-        break;
-      default:
-        out += c;
-    }
-  return out;
+  return escape(s, {{'|', "\\|"}, {'<', "&lt;"}, {'>', "&gt;"}, {'`', "'"}, {'\n', " "}});
 }
 
 std::string column_label(const Model& m, const Column& c) {
