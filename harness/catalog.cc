@@ -221,21 +221,19 @@ void check_datagram(const Ctx& ctx, const Scenario& sc, const toml::table& t) {
     ctx.fail(t.get("send_chunk") ? *t.get("send_chunk") : *t.get("protocols"),
              "DTLS sends at most one record per call: 'send_chunk' must be <= " +
                  std::to_string(kMaxDatagramChunk) + " (the data MTU)");
-  std::vector<std::string> actions = sc.faults;
-  actions.insert(actions.end(), sc.sweep.actions.begin(), sc.sweep.actions.end());
-  for (const auto& a : actions) {
-    bool partial = a.find("short") != std::string::npos || a.find("allow") != std::string::npos ||
-                   a.find("async") != std::string::npos;
-    bool drop = a.find("drop") != std::string::npos;
-    const char* key =
-        std::find(sc.faults.begin(), sc.faults.end(), a) != sc.faults.end() ? "faults" : "sweep";
-    if (dgram && partial)
-      ctx.fail(*t.get(key), "'" + a +
-                                "' moves part of a datagram, which a datagram socket "
-                                "cannot do");
-    if (!dgram && drop)
-      ctx.fail(*t.get(key), "'" + a + "' loses a datagram: it needs transports = [\"dgram\"]");
-  }
+  // Sweep actions are checked as the single-fault plans they become.
+  auto check_plans = [&](const std::vector<std::string>& plans, const char* key, bool sweep) {
+    for (const auto& text : plans) {
+      FaultPlan plan = FaultPlan::parse(sweep ? "io@1=" + text : text);
+      if (dgram && plan.moves_part())
+        ctx.fail(*t.get(key),
+                 "'" + text + "' moves part of a datagram, which a datagram socket cannot do");
+      if (!dgram && plan.drops())
+        ctx.fail(*t.get(key), "'" + text + "' loses a datagram: it needs transports = [\"dgram\"]");
+    }
+  };
+  check_plans(sc.faults, "faults", false);
+  check_plans(sc.sweep.actions, "sweep", true);
   if (!dtls) return;
   for (const auto* steps : {&sc.base.subject_steps, &sc.base.peer_steps})
     for (const auto& step : *steps)

@@ -206,63 +206,52 @@ class SideRunner {
     return true;
   }
 
+  // The one library call behind `api`, with this side's buffers and the step's arguments.
+  CallOutcome invoke(Api api, std::size_t size, bool null_retry) {
+    const Step& step = steps_[step_];
+    switch (api) {
+      case Api::kHandshake:
+        return ep_.handshake();
+      case Api::kBye:
+        return ep_.bye(step.how);
+      case Api::kRehandshake:
+        return ep_.rehandshake();
+      case Api::kKeyUpdate:
+        return ep_.key_update(step.request_peer);
+      case Api::kTicket:
+        return ep_.ticket();
+      case Api::kUncork:
+        return ep_.uncork(step.wait);
+      case Api::kReauth:
+        return ep_.reauth();
+      case Api::kSendFile:
+        return ep_.send_file(file_.get(), &file_offset_, size);
+      case Api::kSendEarly:
+        return ep_.send_early(send_buf_.data(), size);
+      case Api::kRecvEarly:
+        return ep_.recv_early(recv_buf_.data(), recv_buf_.size());
+      case Api::kAlert:
+        return ep_.alert();
+      case Api::kPing:
+        return ep_.ping();
+      case Api::kPong:
+        return ep_.pong();
+      case Api::kRecv:
+        return ep_.recv(recv_buf_.data(), recv_buf_.size());
+      case Api::kSend:
+        if (null_retry) return ep_.send(nullptr, 0);
+        if (step.pad > 0) return ep_.send_padded(send_buf_.data(), size, step.pad);
+        return ep_.send(send_buf_.data(), size);
+    }
+    return {};
+  }
+
   CallOutcome call(Api api, std::size_t size, bool null_retry) {
     CallRecord rec{side_, api, size, null_retry, 0, {}, {ep_.channel().trace_size(), 0}, now_};
     if (api == Api::kSend && !null_retry) rec.pad = steps_[step_].pad;
     bool sample = measure_heap_ && step_ > 0;
     long long heap_before = sample ? heap_in_use() : 0;
-    switch (api) {
-      case Api::kHandshake:
-        rec.out = ep_.handshake();
-        break;
-      case Api::kBye:
-        rec.out = ep_.bye(steps_[step_].how);
-        break;
-      case Api::kRehandshake:
-        rec.out = ep_.rehandshake();
-        break;
-      case Api::kKeyUpdate:
-        rec.out = ep_.key_update(steps_[step_].request_peer);
-        break;
-      case Api::kTicket:
-        rec.out = ep_.ticket();
-        break;
-      case Api::kUncork:
-        rec.out = ep_.uncork(steps_[step_].wait);
-        break;
-      case Api::kReauth:
-        rec.out = ep_.reauth();
-        break;
-      case Api::kSendFile:
-        rec.out = ep_.send_file(file_.get(), &file_offset_, size);
-        break;
-      case Api::kSendEarly:
-        rec.out = ep_.send_early(send_buf_.data(), size);
-        break;
-      case Api::kRecvEarly:
-        rec.out = ep_.recv_early(recv_buf_.data(), recv_buf_.size());
-        break;
-      case Api::kAlert:
-        rec.out = ep_.alert();
-        break;
-      case Api::kPing:
-        rec.out = ep_.ping();
-        break;
-      case Api::kPong:
-        rec.out = ep_.pong();
-        break;
-      case Api::kSend:
-        if (null_retry)
-          rec.out = ep_.send(nullptr, 0);
-        else if (steps_[step_].pad > 0)
-          rec.out = ep_.send_padded(send_buf_.data(), size, steps_[step_].pad);
-        else
-          rec.out = ep_.send(send_buf_.data(), size);
-        break;
-      case Api::kRecv:
-        rec.out = ep_.recv(recv_buf_.data(), recv_buf_.size());
-        break;
-    }
+    rec.out = invoke(api, size, null_retry);
     if (sample) {
       held_ += heap_in_use() - heap_before;
       max_held_ = std::max(max_held_, held_);

@@ -201,6 +201,22 @@ FaultPlan FaultPlan::single(IoOp op, std::size_t index, FaultAction action) {
   return plan;
 }
 
+bool FaultPlan::moves_part() const {
+  for (const auto& r : rules_) {
+    if (r.kind == RuleKind::kAllow || r.kind == RuleKind::kAsync) return true;
+    for (const auto& a : r.actions)
+      if (a.kind == FaultKind::kShort) return true;
+  }
+  return false;
+}
+
+bool FaultPlan::drops() const {
+  for (const auto& r : rules_)
+    for (const auto& a : r.actions)
+      if (a.kind == FaultKind::kDrop) return true;
+  return false;
+}
+
 std::string FaultPlan::text() const {
   if (rules_.empty()) return "none";
   std::string out;

@@ -61,6 +61,10 @@ class FaultPlan {
   FaultAction next(IoOp op);
 
   std::string text() const;
+  // True when some push or pull may move only part of its bytes (short:N, allow:N, async:N),
+  // or some datagram may be lost (drop): what a datagram transport can and cannot carry.
+  bool moves_part() const;
+  bool drops() const;
   std::size_t pushes() const { return pushes_; }
   std::size_t pulls() const { return pulls_; }
   std::size_t injected() const { return injected_; }

@@ -95,5 +95,16 @@ TEST(FaultPlan, RejectsBadText) {
   }
 }
 
+// A plan says whether it can split a transfer or lose a datagram (the catalog checks both
+// against the transport).
+TEST(FaultPlan, KnowsPartialTransfersAndDrops) {
+  EXPECT_TRUE(FaultPlan::parse("push@2=short:3").moves_part());
+  EXPECT_TRUE(FaultPlan::parse("allow:1").moves_part());
+  EXPECT_TRUE(FaultPlan::parse("async:4").moves_part());
+  EXPECT_FALSE(FaultPlan::parse("pull%3=eagain").moves_part());
+  EXPECT_TRUE(FaultPlan::parse("pull@1=drop").drops());
+  EXPECT_FALSE(FaultPlan::parse("push@1=eintr").drops());
+}
+
 }  // namespace
 }  // namespace dirprobe
