@@ -90,6 +90,8 @@ struct EndpointConfig {
 constexpr unsigned kDtlsRetransmitMs = 100;
 constexpr unsigned kDtlsTotalMs = 2000;
 constexpr unsigned kDtlsLinkMtu = 1200;
+// TLS 1.3 0-RTT: the most early data a server accepts (both libraries).
+constexpr std::uint32_t kMaxEarlyData = 16384;
 // Application bytes per DTLS send that fit one record within that MTU (with every cipher).
 constexpr std::size_t kMaxDatagramChunk = 1024;
 

@@ -243,7 +243,6 @@ class GnutlsEndpoint final : public Endpoint {
     return rc;
   }
 
-  static constexpr std::size_t kMaxEarlyData = 16384;
   static constexpr std::size_t kPingSize = 64;
   GnutlsPtr<gnutls_session_t> session_;
   std::shared_ptr<ResumptionState> resumption_;

@@ -94,7 +94,6 @@ void load_credentials(SSL_CTX* ctx, const EndpointConfig& config) {
   check_ssl(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca.get()), "X509_STORE_add_cert");
 }
 
-constexpr std::uint32_t kMaxEarlyData = 16384;
 constexpr int kNoEarlyData = -1000;  // recv_early found nothing left (not an SSL_get_error code)
 
 class OpensslEndpoint final : public Endpoint {
