@@ -1,0 +1,98 @@
+// The words dirprobe's results are written in, spelled once for the harness and the report:
+// invariants, verdicts, outcomes, directions and libraries. Header-only and free of any TLS
+// library, so that the report generator (which reads only JSON) shares it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace dirprobe {
+
+// Invariant ids are fixed: reports and expectations refer to them.
+enum class Invariant : std::uint8_t { D1, D2, S1, S2, Q1, Q2, B1, L1, R1 };
+inline constexpr std::array<Invariant, 9> kAllInvariants = {
+    Invariant::D1, Invariant::D2, Invariant::S1, Invariant::S2, Invariant::Q1,
+    Invariant::Q2, Invariant::B1, Invariant::L1, Invariant::R1};
+
+constexpr std::string_view invariant_name(Invariant inv) {
+  constexpr std::array<std::string_view, 9> kNames = {"D1", "D2", "S1", "S2", "Q1",
+                                                      "Q2", "B1", "L1", "R1"};
+  return kNames[static_cast<unsigned>(inv)];
+}
+
+// One line: what the invariant states.
+constexpr std::string_view invariant_statement(Invariant inv) {
+  constexpr std::array<std::string_view, 9> kStatements = {
+      "after E_AGAIN/E_INTERRUPTED the reported direction is that of the last transport "
+      "operation that blocked during the call (pull 0, push 1)",
+      "E_AGAIN/E_INTERRUPTED is returned only when a transport operation blocked during the call",
+      "after gnutls_record_send returns E_AGAIN/E_INTERRUPTED, direction is 1",
+      "after gnutls_record_recv returns E_AGAIN/E_INTERRUPTED, direction is 0",
+      "gnutls_record_send never calls pull",
+      "gnutls_record_recv never calls push",
+      "buffering stays bounded while one side is quenched",
+      "a loop that waits only for the reported direction completes the case",
+      "with the documented retry the peer receives every byte exactly once, in order"};
+  return kStatements[static_cast<unsigned>(inv)];
+}
+
+constexpr std::optional<Invariant> parse_invariant(std::string_view text) {
+  for (auto inv : kAllInvariants)
+    if (invariant_name(inv) == text) return inv;
+  return std::nullopt;
+}
+
+// An invariant's verdict in one case.
+enum class Verdict : std::uint8_t { kNa, kHeld, kViolated };
+constexpr std::string_view verdict_name(Verdict v) {
+  constexpr std::array<std::string_view, 3> kNames = {"n/a", "held", "violated"};
+  return kNames[static_cast<unsigned>(v)];
+}
+constexpr std::optional<Verdict> parse_verdict(std::string_view text) {
+  for (auto v : {Verdict::kNa, Verdict::kHeld, Verdict::kViolated})
+    if (verdict_name(v) == text) return v;
+  return std::nullopt;
+}
+
+// How a case ended, as the judge decides it. kKnown: it deviated, and an entry of the
+// expectations explains every deviation. The order is the order of severity (the worst
+// outcome of a group of cases is the one with the highest value).
+enum class Outcome : std::uint8_t { kPass, kSkip, kKnown, kFail, kStalled, kCrash };
+inline constexpr std::array<Outcome, 6> kAllOutcomes = {Outcome::kPass,  Outcome::kSkip,
+                                                        Outcome::kKnown, Outcome::kFail,
+                                                        Outcome::kStalled, Outcome::kCrash};
+constexpr std::string_view outcome_name(Outcome outcome) {
+  constexpr std::array<std::string_view, 6> kNames = {"pass", "skip",    "known",
+                                                      "fail", "stalled", "crash"};
+  return kNames[static_cast<unsigned>(outcome)];
+}
+constexpr std::optional<Outcome> parse_outcome(std::string_view text) {
+  for (auto o : kAllOutcomes)
+    if (outcome_name(o) == text) return o;
+  return std::nullopt;
+}
+// Fail, stalled and crash are deviations; pass, skip and known are not failures of a run.
+constexpr bool is_failure(Outcome outcome) {
+  return outcome == Outcome::kFail || outcome == Outcome::kStalled || outcome == Outcome::kCrash;
+}
+
+// gnutls_record_get_direction(): what the application should wait for.
+enum class Direction : std::int8_t { kNone = -1, kRead = 0, kWrite = 1 };
+constexpr std::string_view direction_word(int direction) {
+  return direction == 0 ? "read" : direction == 1 ? "write" : "none";
+}
+
+// The two TLS libraries; the subject is always GnuTLS.
+enum class Library : std::uint8_t { kGnutls, kOpenssl };
+constexpr std::string_view library_name(Library library) {
+  return library == Library::kGnutls ? "gnutls" : "openssl";
+}
+constexpr std::optional<Library> parse_library(std::string_view text) {
+  if (text == "gnutls") return Library::kGnutls;
+  if (text == "openssl") return Library::kOpenssl;
+  return std::nullopt;
+}
+
+}  // namespace dirprobe
