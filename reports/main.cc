@@ -4,7 +4,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "reports/merged.h"
 #include "reports/model.h"
+#include "reports/sections.h"
+#include "reports/writers.h"
 
 namespace {
 
@@ -37,11 +40,12 @@ int main(int argc, char** argv) {
     std::vector<Run> runs;
     for (const auto& f : inputs) runs.push_back(load_run(f));
     Model model = build_model(std::move(runs));
+    Document doc = build_document(model);
     std::filesystem::create_directories(out);
-    std::string markdown = render_markdown(model);
+    std::string markdown = write_markdown(doc);
     write_file(std::filesystem::path(out) / "report.md", markdown);
-    write_file(std::filesystem::path(out) / "report.html", render_html(model));
-    write_file(std::filesystem::path(out) / "results.json", merged_results(model).dump(1) + "\n");
+    write_file(std::filesystem::path(out) / "report.html", write_html(doc));
+    write_file(std::filesystem::path(out) / "results.json", merged_results(model));
     if (print_summary) std::cout << markdown.substr(0, markdown.find("\n## Matrix")) << "\n";
     std::cout << "report: " << (std::filesystem::path(out) / "report.html").string() << " ("
               << model.case_count << " cases, " << model.runs.size() << " runtime(s), "

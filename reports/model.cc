@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <sstream>
 
 namespace dirprobe::report {
@@ -10,40 +12,368 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kExamples = 3;
-const std::vector<std::string> kSeverity = {"pass", "skip", "known", "fail", "stalled", "crash"};
+constexpr int kResultsVersion = 2;
+constexpr std::size_t kOtherExamples = 2;  // non-passing cases named besides the counterexample
+constexpr std::size_t kDeciding = 3;       // example cases behind a question's answer
+constexpr std::string_view kCompleted = "completed";
 
-int severity(const std::string& outcome) {
-  auto it = std::find(kSeverity.begin(), kSeverity.end(), outcome);
-  return it == kSeverity.end() ? static_cast<int>(kSeverity.size()) : int(it - kSeverity.begin());
+// The schema of a results file, one table per kind of object (docs/results-format.md).
+enum class Kind : std::uint8_t { kString, kInteger, kNumber, kBool, kObject, kArray, kStrings };
+struct Key {
+  std::string_view name;
+  Kind kind;
+  bool required;
+};
+
+constexpr Key kDocumentKeys[] = {{"schema", Kind::kString, true},
+                                 {"schema_version", Kind::kInteger, true},
+                                 {"runtime", Kind::kString, true},
+                                 {"gnutls_version", Kind::kString, true},
+                                 {"openssl_version", Kind::kString, true},
+                                 {"host", Kind::kObject, true},
+                                 {"scenarios", Kind::kObject, true},
+                                 {"expectations", Kind::kArray, false},
+                                 {"stale_expectations", Kind::kStrings, false},
+                                 {"case_count", Kind::kInteger, true},
+                                 {"cases", Kind::kArray, true}};
+constexpr Key kHostKeys[] = {{"wall_seconds", Kind::kNumber, true}, {"jobs", Kind::kInteger, true}};
+constexpr Key kScenarioKeys[] = {{"family", Kind::kString, true},
+                                 {"claim", Kind::kString, true},
+                                 {"asserted", Kind::kString, true}};
+constexpr Key kExpectationKeys[] = {
+    {"where", Kind::kString, true},      {"deviation", Kind::kString, true},
+    {"gnutls", Kind::kString, false},    {"reason", Kind::kString, false},
+    {"in_range", Kind::kBool, false},    {"matched", Kind::kInteger, false},
+    {"observed", Kind::kInteger, false}, {"stale_groups", Kind::kStrings, false},
+    {"cases", Kind::kStrings, false}};
+constexpr Key kCaseKeys[] = {{"id", Kind::kString, true},
+                             {"scenario", Kind::kString, true},
+                             {"protocol", Kind::kString, true},
+                             {"peer", Kind::kString, true},
+                             {"outcome", Kind::kString, true},
+                             {"raw_outcome", Kind::kString, false},
+                             {"reason", Kind::kString, false},
+                             {"end", Kind::kString, true},
+                             {"end_reason", Kind::kString, false},
+                             {"invariants", Kind::kObject, true},
+                             {"expected", Kind::kStrings, false},
+                             {"faults", Kind::kObject, true},
+                             {"transfer", Kind::kArray, true},
+                             {"buffers", Kind::kObject, false},
+                             {"ticks", Kind::kInteger, true},
+                             {"calls_total", Kind::kInteger, true},
+                             {"timer_waits", Kind::kInteger, false},
+                             {"calls", Kind::kStrings, false}};
+constexpr Key kViolationKeys[] = {{"verdict", Kind::kString, true},
+                                  {"note", Kind::kString, true},
+                                  {"what", Kind::kString, false},
+                                  {"call", Kind::kInteger, false},
+                                  {"causes", Kind::kStrings, false}};
+
+std::string_view kind_name(Kind kind) {
+  constexpr std::array<std::string_view, 7> kNames = {
+      "a string",  "an integer", "a number",           "true or false",
+      "an object", "an array",   "an array of strings"};
+  return kNames[static_cast<unsigned>(kind)];
+}
+
+bool has_kind(const json& value, Kind kind) {
+  switch (kind) {
+    case Kind::kString:
+      return value.is_string();
+    case Kind::kInteger:
+      return value.is_number_integer();
+    case Kind::kNumber:
+      return value.is_number();
+    case Kind::kBool:
+      return value.is_boolean();
+    case Kind::kObject:
+      return value.is_object();
+    case Kind::kArray:
+      return value.is_array();
+    case Kind::kStrings:
+      return value.is_array() &&
+             std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); });
+  }
+  return false;
+}
+
+// Where in which file a value is, for error messages: "r.json: cases[12]".
+struct Place {
+  const std::string& file;
+  std::string path;
+  [[noreturn]] void fail(const std::string& what) const {
+    throw InputError(file + ": " + (path.empty() ? "" : path + ": ") + what);
+  }
+  void require(bool ok, const std::string& what) const {
+    if (!ok) fail(what);
+  }
+  Place at(const std::string& key) const { return {file, path.empty() ? key : path + "." + key}; }
+};
+
+// The object has every required key of `keys`, each key with its kind, and no other key.
+void check_keys(const json& object, std::span<const Key> keys, const Place& place) {
+  place.require(object.is_object(), "is not an object");
+  for (const Key& key : keys) {
+    auto it = object.find(key.name);
+    if (it == object.end()) {
+      place.require(!key.required, "lacks '" + std::string(key.name) + "' (" +
+                                       std::string(kind_name(key.kind)) + ")");
+      continue;
+    }
+    place.require(has_kind(*it, key.kind),
+                  "'" + std::string(key.name) + "' is not " + std::string(kind_name(key.kind)));
+  }
+  for (const auto& [name, value] : object.items()) {
+    bool known =
+        std::any_of(std::begin(keys), std::end(keys), [&](const Key& k) { return k.name == name; });
+    place.require(known, "unknown key '" + name + "'");
+  }
+}
+
+std::string text(const json& object, std::string_view key) {
+  auto it = object.find(key);
+  return it == object.end() ? std::string() : it->get<std::string>();
+}
+
+std::vector<std::string> texts(const json& object, std::string_view key) {
+  auto it = object.find(key);
+  return it == object.end() ? std::vector<std::string>() : it->get<std::vector<std::string>>();
+}
+
+Outcome outcome_of(const json& record, std::string_view key, const Place& place) {
+  std::string name = text(record, key);
+  auto outcome = parse_outcome(name);
+  place.require(outcome.has_value(), "unknown " + std::string(key) + " '" + name + "'");
+  return *outcome;
+}
+
+Scenario read_scenario(const json& s, const Place& place) {
+  check_keys(s, kScenarioKeys, place);
+  Scenario scenario{text(s, "family"), text(s, "claim"), {}, text(s, "asserted")};
+  std::istringstream list(scenario.asserted_text);
+  for (std::string name; std::getline(list, name, ',');) {
+    auto inv = parse_invariant(name);
+    place.require(inv.has_value(), "asserted: unknown invariant '" + name + "'");
+    scenario.asserted[static_cast<unsigned>(*inv)] = true;
+  }
+  return scenario;
+}
+
+Expectation read_expectation(const json& e, const Place& place) {
+  check_keys(e, kExpectationKeys, place);
+  return {text(e, "where"),          text(e, "deviation"),   text(e, "reason"),
+          e.value("in_range", true), e.value("matched", 0L), e.value("observed", 0L)};
+}
+
+// An invariant's verdict: "held", or an object for a violation.
+void read_verdict(CaseRecord& record, const std::string& name, const json& v, const Place& place) {
+  auto inv = parse_invariant(name);
+  place.require(inv.has_value(), "unknown invariant '" + name + "'");
+  auto& verdict = record.verdicts[static_cast<unsigned>(*inv)];
+  if (v.is_string()) {
+    place.require(v == verdict_name(Verdict::kHeld),
+                  name + ": a verdict given as text must be \"held\"");
+    verdict = Verdict::kHeld;
+    return;
+  }
+  Place at = place.at(name);
+  check_keys(v, kViolationKeys, at);
+  at.require(v["verdict"] == verdict_name(Verdict::kViolated), "verdict must be \"violated\"");
+  verdict = Verdict::kViolated;
+  Violation violation{*inv, text(v, "note"), text(v, "what"), std::nullopt};
+  if (v.contains("call")) {
+    at.require(v["call"].get<long long>() >= 0, "'call' is negative");
+    violation.call = v["call"].get<std::size_t>();
+  }
+  record.violations.push_back(std::move(violation));
+}
+
+CaseRecord read_case(const json& c, const Place& place, const Run& run) {
+  check_keys(c, kCaseKeys, place);
+  CaseRecord r;
+  r.id = text(c, "id");
+  r.scenario = text(c, "scenario");
+  place.require(run.scenarios.contains(r.scenario),
+                "scenario '" + r.scenario + "' is not in the scenarios table");
+  r.protocol = text(c, "protocol");
+  auto peer = parse_library(text(c, "peer"));
+  place.require(peer.has_value(), "unknown peer '" + text(c, "peer") + "'");
+  r.peer = *peer;
+  r.outcome = outcome_of(c, "outcome", place);
+  if (c.contains("raw_outcome")) r.raw_outcome = outcome_of(c, "raw_outcome", place);
+  r.reason = text(c, "reason");
+  r.end = text(c, "end");
+  r.end_reason = text(c, "end_reason");
+  for (const auto& [name, v] : c["invariants"].items())
+    read_verdict(r, name, v, place.at("invariants"));
+  std::sort(r.violations.begin(), r.violations.end(),
+            [](const Violation& a, const Violation& b) { return a.invariant < b.invariant; });
+  r.expected = texts(c, "expected");
+  r.calls = texts(c, "calls");
+  place.require(c["calls_total"].get<long long>() >= 0, "'calls_total' is negative");
+  r.calls_total = c["calls_total"].get<std::size_t>();
+  place.require(c["transfer"].size() == 4, "'transfer' does not hold 4 numbers");
+  return r;
+}
+
+// Checks the document against the schema and reads it; errors name `file`.
+Run read_results(json& doc, const std::string& file) {
+  Place top{file, ""};
+  top.require(doc.is_object() && doc.value("schema", "") == "dirprobe-results",
+              "not a dirprobe results file (schema must be \"dirprobe-results\")");
+  const json& version = doc.value("schema_version", json());
+  top.require(version != 1, "schema_version 1 is not supported; re-run dirprobe run");
+  top.require(version == kResultsVersion, "schema_version " + version.dump() +
+                                              " is not supported (this generator reads version " +
+                                              std::to_string(kResultsVersion) + ")");
+  check_keys(doc, kDocumentKeys, top);
+  top.require(doc["case_count"] == doc["cases"].size(),
+              "case_count does not match the number of case records (truncated file?)");
+  Run run;
+  run.file = file;
+  run.runtime = text(doc, "runtime");
+  run.gnutls_version = text(doc, "gnutls_version");
+  run.openssl_version = text(doc, "openssl_version");
+  check_keys(doc["host"], kHostKeys, top.at("host"));
+  run.host = {doc["host"]["wall_seconds"].get<double>(), doc["host"]["jobs"].get<long>()};
+  for (const auto& [name, s] : doc["scenarios"].items())
+    run.scenarios[name] = read_scenario(s, top.at("scenarios." + name));
+  run.stale = texts(doc, "stale_expectations");
+  const json& entries = doc.value("expectations", json::array());
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    run.expectations.push_back(
+        read_expectation(entries[i], top.at("expectations[" + std::to_string(i) + "]")));
+  const json& cases = doc["cases"];
+  run.cases.reserve(cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i)
+    run.cases.push_back(read_case(cases[i], top.at("cases[" + std::to_string(i) + "]"), run));
+  return run;
 }
 
 void require(bool ok, const std::string& file, const std::string& what) {
   if (!ok) throw InputError(file + ": " + what);
 }
 
-void validate_case(const json& c, const std::string& file, std::size_t index) {
-  std::string where = "cases[" + std::to_string(index) + "]";
-  require(c.is_object(), file, where + " is not an object");
-  for (const char* key : {"id", "family", "scenario", "claim", "protocol", "role", "peer",
-                          "outcome", "reason", "replay"})
-    require(c.contains(key) && c[key].is_string(), file, where + " lacks string '" + key + "'");
-  require(severity(c["outcome"]) < static_cast<int>(kSeverity.size()), file,
-          where + ": unknown outcome '" + c["outcome"].get<std::string>() + "'");
-  require(c.contains("invariants") && c["invariants"].is_object(), file,
-          where + " lacks 'invariants'");
-  for (const char* inv : kInvariants) {
-    const json& v = c["invariants"].value(inv, json());
-    require(v.is_object() && v.contains("verdict") && v["verdict"].is_string(), file,
-            where + ": invariant " + inv + " lacks a verdict");
+unsigned slot(Invariant inv) { return static_cast<unsigned>(inv); }
+unsigned slot(Outcome outcome) { return static_cast<unsigned>(outcome); }
+
+// The text as one shell word.
+std::string shell_quoted(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Whether `c` makes a better counterexample for a cell than `current`: a worse outcome, or the
+// same outcome with an invariant violated.
+bool better_example(const CaseRecord& c, const CaseRecord* current) {
+  if (current == nullptr || c.outcome > current->outcome) return true;
+  return c.outcome == current->outcome && current->violations.empty() && !c.violations.empty();
+}
+
+void add_case(Cell& cell, const CaseRecord& c, const Scenario& scenario) {
+  ++cell.outcomes[slot(c.outcome)];
+  if (!c.completed()) ++cell.ends[c.end_reason.empty() ? c.end : c.end_reason];
+  for (auto inv : kAllInvariants) {
+    Verdict v = c.verdicts[slot(inv)];
+    if (v == Verdict::kHeld) ++cell.held[slot(inv)];
+    if (v != Verdict::kViolated) continue;
+    ++cell.violated[slot(inv)];
+    if (scenario.asserted[slot(inv)]) ++cell.violated_asserted[slot(inv)];
+    if (cell.first_violation[slot(inv)] == nullptr) cell.first_violation[slot(inv)] = &c;
+  }
+  if (c.outcome == Outcome::kPass) return;
+  const CaseRecord* other = &c;
+  if (better_example(c, cell.example)) std::swap(other, cell.example);
+  if (other != nullptr && cell.others.size() < kOtherExamples) cell.others.push_back(other);
+}
+
+// Rows in the catalog order of their first case, then grouped by family.
+void add_rows(Model& m) {
+  std::set<std::string> seen;
+  for (const auto& run : m.runs)
+    for (const auto& c : run.cases)
+      if (seen.insert(c.scenario).second) {
+        const Scenario& s = run.scenarios.at(c.scenario);
+        m.rows.push_back({s.family, c.scenario, s.claim, {}, false});
+      }
+  std::stable_sort(m.rows.begin(), m.rows.end(),
+                   [](const Row& a, const Row& b) { return a.family < b.family; });
+  for (std::size_t i = 0; i < m.rows.size(); ++i) m.row_index[m.rows[i].scenario] = i;
+}
+
+void add_columns(Model& m) {
+  std::vector<Library> peers;
+  for (const auto& run : m.runs)
+    for (const auto& c : run.cases)
+      if (std::find(peers.begin(), peers.end(), c.peer) == peers.end()) peers.push_back(c.peer);
+  for (auto peer : peers)
+    for (std::size_t r = 0; r < m.runs.size(); ++r) m.columns.push_back({r, peer});
+  for (auto& row : m.rows) row.cells.resize(m.columns.size());
+}
+
+// A row differs when one peer's non-empty cells are not all alike across runtimes.
+void mark_differences(Model& m) {
+  for (auto& row : m.rows) {
+    std::map<Library, std::set<std::string>> seen;
+    for (std::size_t i = 0; i < m.columns.size(); ++i)
+      if (!row.cells[i].empty())
+        seen[m.columns[i].peer].insert(row.cells[i].summary() + row.cells[i].endings());
+    row.differs = std::any_of(seen.begin(), seen.end(),
+                              [](const auto& peer) { return peer.second.size() > 1; });
   }
 }
 
-std::string verdict(const json& record, const char* inv) {
-  return record["invariants"][inv]["verdict"].get<std::string>();
+// A violation is explained when the judge ended its case known; it is not promised when the
+// scenario only records the invariant.
+Answer answer(const Run& run, Invariant inv) {
+  Answer a;
+  bool unexplained = false, known = false;
+  for (const auto& c : run.cases) {
+    Verdict v = c.verdicts[slot(inv)];
+    if (v == Verdict::kNa) continue;
+    ++a.checked;
+    if (v != Verdict::kViolated) continue;
+    ++a.violated;
+    bool asserted = run.scenarios.at(c.scenario).asserted[slot(inv)];
+    known = known || (asserted && c.outcome == Outcome::kKnown);
+    unexplained = unexplained || (asserted && c.outcome != Outcome::kKnown);
+    // Examples from different scenarios say more than three of one.
+    bool fresh = std::none_of(a.deciding.begin(), a.deciding.end(),
+                              [&](const CaseRecord* d) { return d->scenario == c.scenario; });
+    if (fresh && a.deciding.size() < kDeciding) a.deciding.push_back(&c);
+  }
+  a.finding = a.checked == 0    ? Finding::kUntested
+              : a.violated == 0 ? Finding::kYes
+              : unexplained     ? Finding::kNo
+              : known           ? Finding::kNoKnown
+                                : Finding::kNoNotPromised;
+  return a;
+}
+
+void answer_questions(Model& m) {
+  m.questions = {
+      {"Can I trust the direction after gnutls_record_send returns E_AGAIN?", Invariant::S1},
+      {"Can I trust the direction after gnutls_record_recv returns E_AGAIN?", Invariant::S2},
+      {"Does the direction name the operation that blocked?", Invariant::D1},
+      {"Is E_AGAIN returned only when the transport blocked?", Invariant::D2},
+      {"Can a read-quenched side keep writing (send never reads)?", Invariant::Q1},
+      {"Can a write-quenched side keep reading (recv never writes)?", Invariant::Q2},
+      {"Is buffering bounded while a side is quenched?", Invariant::B1},
+      {"Does a loop that waits only for the reported direction always complete?", Invariant::L1},
+      {"Do documented retries deliver every byte exactly once?", Invariant::R1},
+  };
+  for (const auto& q : m.questions) {
+    std::vector<Answer> per_run;
+    for (const auto& run : m.runs) per_run.push_back(answer(run, q.invariant));
+    m.answers.push_back(std::move(per_run));
+  }
 }
 
 }  // namespace
+
+bool CaseRecord::completed() const { return end == kCompleted; }
 
 std::string Run::label() const {
   return "GnuTLS " + gnutls_version + (runtime.empty() ? "" : " (" + runtime + ")");
@@ -59,56 +389,39 @@ Run load_run(const std::filesystem::path& path) {
   } catch (const json::parse_error& e) {
     throw InputError(file + ": not valid JSON: " + e.what());
   }
-  require(doc.is_object() && doc.value("schema", "") == "dirprobe-results", file,
-          "not a dirprobe results file (schema must be \"dirprobe-results\")");
-  require(doc.value("schema_version", 0) == 1, file,
-          "unsupported schema_version (this generator reads version 1)");
-  for (const char* key : {"gnutls_version", "openssl_version"})
-    require(doc.contains(key) && doc[key].is_string(), file, std::string("lacks '") + key + "'");
-  require(doc.contains("cases") && doc["cases"].is_array(), file, "lacks the 'cases' array");
-  require(doc.value("case_count", json()) == doc["cases"].size(), file,
-          "case_count does not match the number of case records (truncated file?)");
-  Run run;
-  run.file = file;
-  run.runtime = doc.value("runtime", "installed");
-  run.gnutls_version = doc["gnutls_version"];
-  run.openssl_version = doc["openssl_version"];
-  run.wall_seconds = doc.value("wall_seconds", 0.0);
-  for (const auto& s : doc.value("stale_expectations", json::array()))
-    run.stale.push_back(s.get<std::string>());
-  run.expectations = doc.value("expectations", json::array());
-  run.cases = std::move(doc["cases"]);
-  for (std::size_t i = 0; i < run.cases.size(); ++i) validate_case(run.cases[i], file, i);
-  return run;
+  return read_results(doc, file);
 }
 
-std::string Cell::status() const {
-  std::string worst = "n/a";
-  int w = -1;
-  for (const auto& [outcome, n] : outcomes)
-    if (n > 0 && severity(outcome) > w) {
-      w = severity(outcome);
-      worst = outcome;
-    }
+std::string_view finding_name(Finding finding) {
+  constexpr std::array<std::string_view, 5> kNames = {"yes", "no", "no (known)",
+                                                      "no (not promised)", "untested"};
+  return kNames[static_cast<unsigned>(finding)];
+}
+
+bool Cell::empty() const {
+  return std::all_of(outcomes.begin(), outcomes.end(), [](int n) { return n == 0; });
+}
+
+Outcome Cell::status() const {
+  Outcome worst = Outcome::kPass;
+  for (auto o : kAllOutcomes)
+    if (outcomes[slot(o)] > 0) worst = o;
   return worst;
 }
 
 std::string Cell::summary() const {
-  std::ostringstream out;
-  bool first = true;
-  for (const auto& o : kSeverity) {
-    auto it = outcomes.find(o);
-    if (it == outcomes.end()) continue;
-    out << (first ? "" : " · ") << o << " " << it->second;
-    first = false;
-  }
+  std::string out;
+  for (auto o : kAllOutcomes)
+    if (outcomes[slot(o)] > 0)
+      out += (out.empty() ? "" : " · ") + std::string(outcome_name(o)) + " " +
+             std::to_string(outcomes[slot(o)]);
   std::string names;
-  for (std::size_t i = 0; i < kInvariants.size(); ++i)
-    if (violated_asserted[i] > 0)
-      names += std::string(names.empty() ? "" : " ") + kInvariants[i] + "×" +
-               std::to_string(violated_asserted[i]);
-  if (!names.empty()) out << " — violated: " << names;
-  return out.str();
+  for (auto inv : kAllInvariants)
+    if (violated_asserted[slot(inv)] > 0)
+      names += (names.empty() ? "" : " ") + std::string(invariant_name(inv)) + "×" +
+               std::to_string(violated_asserted[slot(inv)]);
+  if (!names.empty()) out += " — violated: " + names;
+  return out;
 }
 
 std::string Cell::endings() const {
@@ -118,152 +431,49 @@ std::string Cell::endings() const {
   return out;
 }
 
+std::size_t Model::row_of(const std::string& scenario) const { return row_index.at(scenario); }
+
+std::size_t Model::column_of(std::size_t run, Library peer) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].run == run && columns[i].peer == peer) return i;
+  return 0;
+}
+
+std::string column_label(const Model& m, const Column& c) {
+  return m.runs[c.run].label() + " × " + std::string(library_name(c.peer));
+}
+
 std::string cell_anchor(std::size_t row, std::size_t column) {
   return "cell-" + std::to_string(row) + "-" + std::to_string(column);
 }
 
-std::string replay_on(const Run& run, const json& record) {
-  std::string cmd = "build/harness/" + record["replay"].get<std::string>();
+std::string replay_template(const Run& run) {
+  std::string cmd = "build/harness/dirprobe run --case '{id}' --trace";
   if (run.runtime.empty() || run.runtime == "installed") return cmd;
-  return "scripts/runtimes.sh exec \"$(scripts/runtimes.sh fetch " + run.runtime + ")\" " + cmd;
+  return "scripts/runtimes.sh exec \"$(scripts/runtimes.sh fetch " + shell_quoted(run.runtime) +
+         ")\" " + cmd;
+}
+
+std::string replay_on(const Run& run, const std::string& case_id) {
+  std::string cmd = replay_template(run);
+  return cmd.replace(cmd.find("'{id}'"), 6, shell_quoted(case_id));
 }
 
 Model build_model(std::vector<Run> runs) {
-  require(!runs.empty(), "dirprobe-report", "no results files given");
+  if (runs.empty()) throw InputError("dirprobe-report: no results files given");
   Model m;
   m.runs = std::move(runs);
-  std::vector<std::string> peers;
-  std::map<std::pair<std::string, std::string>, std::size_t> row_of;  // (family, scenario)
-  for (const auto& run : m.runs)
-    for (const auto& c : run.cases) {
-      std::string peer = c["peer"];
-      if (std::find(peers.begin(), peers.end(), peer) == peers.end()) peers.push_back(peer);
-      auto key = std::pair{c["family"].get<std::string>(), c["scenario"].get<std::string>()};
-      if (!row_of.contains(key)) {
-        row_of[key] = m.rows.size();
-        m.rows.push_back({key.first, key.second, c["claim"], {}, false});
-      }
-    }
-  std::stable_sort(m.rows.begin(), m.rows.end(),
-                   [](const Row& a, const Row& b) { return a.family < b.family; });
-  for (std::size_t i = 0; i < m.rows.size(); ++i)
-    row_of[{m.rows[i].family, m.rows[i].scenario}] = i;
-  for (const auto& peer : peers)
-    for (std::size_t r = 0; r < m.runs.size(); ++r) m.columns.push_back({r, peer});
-  for (auto& row : m.rows) row.cells.resize(m.columns.size());
-  auto column_of = [&](std::size_t run, const std::string& peer) {
-    for (std::size_t i = 0; i < m.columns.size(); ++i)
-      if (m.columns[i].run == run && m.columns[i].peer == peer) return i;
-    return std::size_t{0};
-  };
+  add_rows(m);
+  add_columns(m);
   for (std::size_t r = 0; r < m.runs.size(); ++r)
     for (const auto& c : m.runs[r].cases) {
       ++m.case_count;
-      Cell& cell = m.rows[row_of[{c["family"], c["scenario"]}]].cells[column_of(r, c["peer"])];
-      ++cell.outcomes[c["outcome"]];
-      if (c.value("end", "completed") != "completed") ++cell.ends[c.value("end_reason", "?")];
-      if (c["outcome"] != "pass" && cell.examples.size() < kExamples) cell.examples.push_back(&c);
-      for (std::size_t i = 0; i < kInvariants.size(); ++i) {
-        std::string v = verdict(c, kInvariants[i]);
-        if (v == "held") ++cell.held[i];
-        if (v != "violated") continue;
-        ++cell.violated[i];
-        if (c["invariants"][kInvariants[i]].value("asserted", false)) ++cell.violated_asserted[i];
-        if (cell.first_violation[i] == nullptr) cell.first_violation[i] = &c;
-      }
+      Cell& cell = m.rows[m.row_of(c.scenario)].cells[m.column_of(r, c.peer)];
+      add_case(cell, c, m.runs[r].scenarios.at(c.scenario));
     }
-  for (auto& row : m.rows)
-    for (const auto& peer : peers) {
-      std::set<std::string> seen;
-      for (std::size_t i = 0; i < m.columns.size(); ++i)
-        if (m.columns[i].peer == peer && !row.cells[i].outcomes.empty())
-          seen.insert(row.cells[i].summary() + row.cells[i].endings());
-      row.differs = row.differs || seen.size() > 1;
-    }
-  m.questions = {
-      {"Can I trust the direction after gnutls_record_send returns E_AGAIN?", "S1", ""},
-      {"Can I trust the direction after gnutls_record_recv returns E_AGAIN?", "S2", ""},
-      {"Does the direction name the operation that blocked?", "D1", ""},
-      {"Is E_AGAIN returned only when the transport blocked?", "D2", ""},
-      {"Can a read-quenched side keep writing (send never reads)?", "Q1", ""},
-      {"Can a write-quenched side keep reading (recv never writes)?", "Q2", ""},
-      {"Is buffering bounded while a side is quenched?", "B1", ""},
-      {"Does a loop that waits only for the reported direction always complete?", "L1", ""},
-      {"Do documented retries deliver every byte exactly once?", "R1", ""},
-  };
-  for (const auto& q : m.questions) {
-    std::vector<Answer> per_run;
-    for (const auto& run : m.runs) {
-      Answer a;
-      int unexplained = 0, known = 0;
-      for (const auto& c : run.cases) {
-        std::string v = verdict(c, q.invariant.c_str());
-        if (v == "n/a") continue;
-        ++a.checked;
-        if (v == "violated") {
-          ++a.violated;
-          // Known: an expectation names this invariant for the case. Only recorded: the
-          // scenario does not assert it (the manual does not promise it there).
-          bool asserted = c["invariants"][q.invariant].value("asserted", false);
-          bool expected = false;
-          for (const auto& e : c.value("expected", json::array()))
-            expected = expected || e.value("deviation", "").rfind(q.invariant, 0) == 0;
-          known += expected;
-          unexplained += asserted && !expected;
-          // Examples from different scenarios say more than three of one.
-          bool fresh = std::none_of(a.deciding.begin(), a.deciding.end(), [&](const json* d) {
-            return (*d)["scenario"] == c["scenario"];
-          });
-          if (fresh && a.deciding.size() < kExamples) a.deciding.push_back(&c);
-        }
-      }
-      a.verdict = a.checked == 0    ? "untested"
-                  : a.violated == 0 ? "yes"
-                  : unexplained > 0 ? "no"
-                  : known > 0       ? "no (known)"
-                                    : "no (not promised)";
-      per_run.push_back(std::move(a));
-    }
-    m.answers.push_back(std::move(per_run));
-  }
+  mark_differences(m);
+  answer_questions(m);
   return m;
-}
-
-json merged_results(const Model& m) {
-  json runs = json::array(), cases = json::array();
-  for (const auto& run : m.runs) {
-    runs.push_back({{"runtime", run.runtime},
-                    {"gnutls_version", run.gnutls_version},
-                    {"openssl_version", run.openssl_version},
-                    {"wall_seconds", run.wall_seconds},
-                    {"case_count", run.cases.size()},
-                    {"source", run.file},
-                    {"stale_expectations", run.stale}});
-    for (const auto& c : run.cases) {
-      json inv = json::object();
-      for (const char* i : kInvariants) inv[i] = c["invariants"][i]["verdict"];
-      json rec = {{"id", c["id"]},
-                  {"family", c["family"]},
-                  {"scenario", c["scenario"]},
-                  {"protocol", c["protocol"]},
-                  {"role", c["role"]},
-                  {"peer", c["peer"]},
-                  {"runtime", run.runtime},
-                  {"gnutls_version", run.gnutls_version},
-                  {"openssl_version", run.openssl_version},
-                  {"outcome", c["outcome"]},
-                  {"reason", c["reason"]},
-                  {"invariants", std::move(inv)},
-                  {"replay", replay_on(run, c)}};
-      if (c.contains("raw_outcome")) rec["raw_outcome"] = c["raw_outcome"];
-      cases.push_back(std::move(rec));
-    }
-  }
-  return {{"schema", kMatrixSchema},
-          {"schema_version", kMatrixVersion},
-          {"runs", std::move(runs)},
-          {"case_count", cases.size()},
-          {"cases", std::move(cases)}};
 }
 
 }  // namespace dirprobe::report

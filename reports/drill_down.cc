@@ -1,0 +1,127 @@
+// The drill-down of a matrix cell (declared in sections.h).
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include "reports/sections.h"
+
+namespace dirprobe::report {
+namespace {
+
+constexpr std::size_t kLinesBefore = 10;  // call lines shown before the first counterexample call
+constexpr std::size_t kMaxLines = 16;     // call lines shown at most
+
+// The call index a call line starts with ("#12 t3 subject ..."), if it has one.
+std::optional<std::size_t> call_index(const std::string& line) {
+  if (line.size() < 2 || line[0] != '#') return std::nullopt;
+  std::size_t n = 0, i = 1;
+  for (; i < line.size() && i < 12 && std::isdigit(static_cast<unsigned char>(line[i])); ++i)
+    n = n * 10 + static_cast<std::size_t>(line[i] - '0');
+  if (i == 1) return std::nullopt;
+  return n;
+}
+
+// The kept call lines around the first counterexample call (the last ones when no call is
+// marked), with "…" where the harness left calls out.
+CodeLines call_lines(const CaseRecord& c) {
+  std::set<std::size_t> marks;
+  for (const auto& v : c.violations)
+    if (v.call) marks.insert(*v.call);
+  std::vector<std::optional<std::size_t>> index;
+  for (const auto& line : c.calls) index.push_back(call_index(line));
+  auto marked = [&](std::size_t i) { return index[i] && marks.contains(*index[i]); };
+  std::size_t n = c.calls.size(), first = 0;
+  while (first < n && !marked(first)) ++first;
+  std::size_t begin = first < n ? (first > kLinesBefore ? first - kLinesBefore : 0)
+                                : (n > kMaxLines ? n - kMaxLines : 0);
+  CodeLines out;
+  for (std::size_t i = begin; i < n && i < begin + kMaxLines; ++i) {
+    if (i > begin && index[i] && index[i - 1] && *index[i] > *index[i - 1] + 1) {
+      out.lines.push_back("…");
+      out.marked.push_back(false);
+    }
+    out.lines.push_back(c.calls[i]);
+    out.marked.push_back(marked(i));
+  }
+  return out;
+}
+
+const Violation* violation_of(const CaseRecord& c, Invariant inv) {
+  auto it = std::find_if(c.violations.begin(), c.violations.end(),
+                         [inv](const Violation& v) { return v.invariant == inv; });
+  return it == c.violations.end() ? nullptr : &*it;
+}
+
+// One item per invariant violated in the cell, with its first counterexample when that is not
+// the cell's counterexample.
+List violations(const Cell& cell) {
+  List list;
+  for (auto inv : kAllInvariants) {
+    auto i = static_cast<unsigned>(inv);
+    if (cell.violated[i] == 0) continue;
+    Inline item{strong(std::string(invariant_name(inv))),
+                text(" violated in " + std::to_string(cell.violated[i]) + " case(s)" +
+                     (cell.violated_asserted[i] > 0 ? "" : " (recorded, not asserted)"))};
+    const CaseRecord* first = cell.first_violation[i];
+    const Violation* v = first ? violation_of(*first, inv) : nullptr;
+    if (first != cell.example && v != nullptr) {
+      item.push_back(text("; first in "));
+      item.push_back(code(first->id));
+      item.push_back(text(": " + v->what));
+    }
+    list.items.push_back(std::move(item));
+  }
+  return list;
+}
+
+void add_counterexample(std::vector<Block>& body, const Run& run, const CaseRecord& c) {
+  Inline head{strong("Counterexample:"), text(" "), code(c.id), text(" — outcome "),
+              strong(std::string(outcome_name(c.outcome)))};
+  if (c.raw_outcome)
+    head.push_back(
+        text(" (before expectations: " + std::string(outcome_name(*c.raw_outcome)) + ")"));
+  body.push_back(Paragraph{std::move(head)});
+  if (!c.reason.empty()) body.push_back(Paragraph{{text(c.reason)}});
+  for (const auto& where : c.expected) {
+    auto e = std::find_if(run.expectations.begin(), run.expectations.end(),
+                          [&](const Expectation& x) { return x.where == where; });
+    // Its reason is in the Known deviations section, once.
+    Inline known{text("Known deviation "), code(where)};
+    if (e != run.expectations.end()) known.push_back(text(": " + e->deviation));
+    body.push_back(Paragraph{std::move(known), Tone::kKnown});
+  }
+  body.push_back(Paragraph{{text("Replay: "), code(replay_on(run, c.id))}});
+  CodeLines lines = call_lines(c);
+  std::string shown = std::to_string(lines.lines.size()) + " call lines shown of the " +
+                      std::to_string(c.calls_total) + " calls the case made";
+  if (!lines.lines.empty()) body.push_back(std::move(lines));
+  body.push_back(Paragraph{{small(shown + "; the replay prints them all.")}});
+}
+
+}  // namespace
+
+DrillDown cell_drill_down(const Model& m, std::size_t row, std::size_t column) {
+  const Row& r = m.rows[row];
+  const Cell& cell = r.cells[column];
+  const Run& run = m.runs[m.columns[column].run];
+  DrillDown d{
+      cell_anchor(row, column),
+      {text(r.scenario + " — " + column_label(m, m.columns[column]) + ": " + cell.summary())},
+      {}};
+  if (!cell.ends.empty()) d.body.push_back(Paragraph{{text(cell.endings())}});
+  List violated = violations(cell);
+  if (!violated.items.empty()) d.body.push_back(std::move(violated));
+  if (cell.example != nullptr) add_counterexample(d.body, run, *cell.example);
+  if (!cell.others.empty()) {
+    Inline more{text("Further cases:")};
+    for (const auto* c : cell.others) {
+      more.push_back(text(" "));
+      more.push_back(code(c->id));
+      more.push_back(text(" (" + std::string(outcome_name(c->outcome)) + ");"));
+    }
+    d.body.push_back(Paragraph{std::move(more)});
+  }
+  return d;
+}
+
+}  // namespace dirprobe::report

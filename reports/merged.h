@@ -1,0 +1,17 @@
+// The merged machine-readable results that dirprobe-report writes as results.json (schema
+// dirprobe-matrix, docs/results-format.md): per run its facts and one line per case with only
+// the case's outcome and invariant verdicts. Call logs stay in the runs' own results files.
+#pragma once
+
+#include <string>
+
+#include "reports/model.h"
+
+namespace dirprobe::report {
+
+inline constexpr std::string_view kMatrixSchema = "dirprobe-matrix";
+inline constexpr int kMatrixVersion = 2;
+
+std::string merged_results(const Model& model);
+
+}  // namespace dirprobe::report

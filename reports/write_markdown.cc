@@ -1,0 +1,105 @@
+// The Markdown writer: GitHub-flavoured tables, a sign for each status (Markdown has no
+// colours), drill-downs as anchored subsections, call lines in fenced code blocks.
+#include <string>
+#include <variant>
+
+#include "reports/escape.h"
+#include "reports/writers.h"
+
+namespace dirprobe::report {
+namespace {
+
+std::string sign(Tone tone) {
+  switch (tone) {
+    case Tone::kPass:
+      return "✅ ";
+    case Tone::kSkip:
+      return "⏭ ";
+    case Tone::kKnown:
+      return "⚠️ ";
+    case Tone::kBad:
+      return "❌ ";
+    case Tone::kNone:
+      break;
+  }
+  return "";
+}
+
+std::string inline_markdown(const Inline& content) {
+  std::string out;
+  for (const auto& span : content) {
+    std::string t = escape(span.text, Syntax::kMarkdown);
+    switch (span.kind) {
+      case Span::Kind::kText:
+      case Span::Kind::kSmall:
+        out += t;
+        break;
+      case Span::Kind::kStrong:
+        out += t.empty() ? t : "**" + t + "**";
+        break;
+      case Span::Kind::kCode:
+        out += "`" + escape(span.text, Syntax::kMarkdownCodeSpan) + "`";
+        break;
+      case Span::Kind::kLink:
+        out += "[" + t + "](#" + escape(span.target, Syntax::kMarkdown) + ")";
+        break;
+      case Span::Kind::kBreak:
+        out += "<br>";
+        break;
+    }
+  }
+  return out;
+}
+
+struct BlockWriter {
+  std::string& out;
+
+  void operator()(const Paragraph& p) const {
+    out += sign(p.tone) + inline_markdown(p.content) + "\n\n";
+  }
+  void operator()(const List& list) const {
+    for (const auto& item : list.items) out += "- " + inline_markdown(item) + "\n";
+    out += "\n";
+  }
+  void operator()(const Table& table) const {
+    out += "|";
+    for (const auto& h : table.header) out += " " + escape(h, Syntax::kMarkdown) + " |";
+    out += "\n|";
+    for (std::size_t i = 0; i < table.header.size(); ++i) out += "---|";
+    out += "\n";
+    for (const auto& row : table.rows) {
+      out += "|";
+      for (const auto& cell : row.cells)
+        out += " " + sign(cell.tone) + inline_markdown(cell.content) + " |";
+      out += "\n";
+    }
+    out += "\n";
+  }
+  void operator()(const Filters&) const {}  // interactive only
+  void operator()(const CodeLines& code) const {
+    out += "```text\n";
+    for (std::size_t i = 0; i < code.lines.size(); ++i)
+      out +=
+          (code.marked[i] ? "▶ " : "  ") + escape(code.lines[i], Syntax::kMarkdownCodeBlock) + "\n";
+    out += "```\n\n";
+  }
+};
+
+}  // namespace
+
+std::string write_markdown(const Document& doc) {
+  std::string out = "# " + escape(doc.title, Syntax::kMarkdown) + "\n\n";
+  BlockWriter write{out};
+  for (const auto& section : doc.sections) {
+    if (!section.title.empty()) out += "## " + escape(section.title, Syntax::kMarkdown) + "\n\n";
+    for (const auto& block : section.blocks) std::visit(write, block);
+    for (const auto& d : section.drill_downs) {
+      out += "<a id=\"" + escape(d.anchor, Syntax::kHtml) + "\"></a>\n\n### " +
+             inline_markdown(d.summary) + "\n\n";
+      for (const auto& block : d.body) std::visit(write, block);
+    }
+  }
+  return out;
+}
+
+}  // namespace dirprobe::report
