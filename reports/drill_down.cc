@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::size_t kLinesBefore = 10;  // call lines shown before the first counterexample call
 constexpr std::size_t kMaxLines = 16;     // call lines shown at most
+constexpr const char* kGap = "…";         // where the harness left calls out
 
 // The call index a call line starts with ("#12 t3 subject ..."), if it has one.
 std::optional<std::size_t> call_index(const std::string& line) {
@@ -37,7 +38,7 @@ CodeLines call_lines(const CaseRecord& c) {
   CodeLines out;
   for (std::size_t i = begin; i < n && i < begin + kMaxLines; ++i) {
     if (i > begin && index[i] && index[i - 1] && *index[i] > *index[i - 1] + 1) {
-      out.lines.push_back("…");
+      out.lines.push_back(kGap);
       out.marked.push_back(false);
     }
     out.lines.push_back(c.calls[i]);
@@ -75,8 +76,9 @@ List violations(const Cell& cell) {
 }
 
 void add_counterexample(std::vector<Block>& body, const Run& run, const CaseRecord& c) {
-  Inline head{strong("Counterexample:"), text(" "), code(c.id), text(" — outcome "),
-              strong(std::string(outcome_name(c.outcome)))};
+  bool counter = is_failure(c.outcome) || !c.violations.empty();
+  Inline head{strong(counter ? "Counterexample:" : "Example:"), text(" "), code(c.id),
+              text(" — outcome "), strong(std::string(outcome_name(c.outcome)))};
   if (c.raw_outcome)
     head.push_back(
         text(" (before expectations: " + std::string(outcome_name(*c.raw_outcome)) + ")"));
@@ -91,10 +93,13 @@ void add_counterexample(std::vector<Block>& body, const Run& run, const CaseReco
     body.push_back(Paragraph{std::move(known), Tone::kKnown});
   }
   body.push_back(Paragraph{{text("Replay: "), code(replay_on(run, c.id))}});
+  if (c.calls.empty()) return;
   CodeLines lines = call_lines(c);
-  std::string shown = std::to_string(lines.lines.size()) + " call lines shown of the " +
+  auto kept = std::count_if(lines.lines.begin(), lines.lines.end(),
+                            [](const std::string& l) { return l != kGap; });
+  std::string shown = std::to_string(kept) + " call lines shown of the " +
                       std::to_string(c.calls_total) + " calls the case made";
-  if (!lines.lines.empty()) body.push_back(std::move(lines));
+  body.push_back(std::move(lines));
   body.push_back(Paragraph{{small(shown + "; the replay prints them all.")}});
 }
 

@@ -64,6 +64,11 @@ constexpr Key kCaseKeys[] = {{"id", Kind::kString, true},
                              {"calls_total", Kind::kInteger, true},
                              {"timer_waits", Kind::kInteger, false},
                              {"calls", Kind::kStrings, false}};
+constexpr Key kFaultKeys[] = {{"injected", Kind::kInteger, true},
+                              {"hard", Kind::kInteger, true},
+                              {"unused_script_steps", Kind::kInteger, false}};
+constexpr Key kBufferKeys[] = {{"max_pending", Kind::kInteger, true},
+                               {"heap_growth", Kind::kInteger, true}};
 constexpr Key kViolationKeys[] = {{"verdict", Kind::kString, true},
                                   {"note", Kind::kString, true},
                                   {"what", Kind::kString, false},
@@ -171,13 +176,12 @@ void read_verdict(CaseRecord& record, const std::string& name, const json& v, co
   auto inv = parse_invariant(name);
   place.require(inv.has_value(), "unknown invariant '" + name + "'");
   auto& verdict = record.verdicts[static_cast<unsigned>(*inv)];
+  Place at = place.at(name);
   if (v.is_string()) {
-    place.require(v == verdict_name(Verdict::kHeld),
-                  name + ": a verdict given as text must be \"held\"");
+    at.require(v == verdict_name(Verdict::kHeld), "a verdict given as text must be \"held\"");
     verdict = Verdict::kHeld;
     return;
   }
-  Place at = place.at(name);
   check_keys(v, kViolationKeys, at);
   at.require(v["verdict"] == verdict_name(Verdict::kViolated), "verdict must be \"violated\"");
   verdict = Verdict::kViolated;
@@ -213,14 +217,19 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   r.calls = texts(c, "calls");
   place.require(c["calls_total"].get<long long>() >= 0, "'calls_total' is negative");
   r.calls_total = c["calls_total"].get<std::size_t>();
-  place.require(c["transfer"].size() == 4, "'transfer' does not hold 4 numbers");
+  const json& transfer = c["transfer"];
+  place.require(transfer.size() == 4 && std::all_of(transfer.begin(), transfer.end(),
+                                                    [](const json& n) { return n.is_number(); }),
+                "'transfer' does not hold 4 numbers");
+  check_keys(c["faults"], kFaultKeys, place.at("faults"));
+  if (c.contains("buffers")) check_keys(c["buffers"], kBufferKeys, place.at("buffers"));
   return r;
 }
 
 // Checks the document against the schema and reads it; errors name `file`.
 Run read_results(json& doc, const std::string& file) {
   Place top{file, ""};
-  top.require(doc.is_object() && doc.value("schema", "") == "dirprobe-results",
+  top.require(doc.is_object() && doc.value("schema", json()) == "dirprobe-results",
               "not a dirprobe results file (schema must be \"dirprobe-results\")");
   const json& version = doc.value("schema_version", json());
   top.require(version != 1, "schema_version 1 is not supported; re-run dirprobe run");
@@ -237,6 +246,8 @@ Run read_results(json& doc, const std::string& file) {
   run.openssl_version = text(doc, "openssl_version");
   check_keys(doc["host"], kHostKeys, top.at("host"));
   run.host = {doc["host"]["wall_seconds"].get<double>(), doc["host"]["jobs"].get<long>()};
+  top.require(run.host.wall_seconds >= 0 && run.host.jobs >= 1,
+              "host: wall_seconds must be at least 0 and jobs at least 1");
   for (const auto& [name, s] : doc["scenarios"].items())
     run.scenarios[name] = read_scenario(s, top.at("scenarios." + name));
   run.stale = texts(doc, "stale_expectations");
@@ -386,7 +397,8 @@ Run load_run(const std::filesystem::path& path) {
   json doc;
   try {
     doc = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number too large for a double (1e999).
     throw InputError(file + ": not valid JSON: " + e.what());
   }
   return read_results(doc, file);
