@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the report: real runs of a tiny catalog under two runtime names (one of
 # them markup), the generator, then headless Chromium renders report.html: the matrix is there,
-# a drill-down opens from its link, and no string from the results ran as markup. Screenshots
+# a drill-down opens from its link with its counterexample and replay command, and no string
+# from the results ran as markup. The page must be one file that fetches nothing. Screenshots
 # (wide and phone) are kept next to the report for people to look at.
 #   check_report.sh DIRPROBE REPORT_TOOL WORK_DIR
 set -euo pipefail
@@ -29,12 +30,22 @@ grep -q "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" "$html" ||
   fail "the escaped claim is missing from report.html"
 grep -q "<script>document.title" "$work/out/report.md" && fail "report.md carries raw markup"
 
-# Bad input is refused with the file named.
-echo '{"schema": "dirprobe-results", "schema_version": 1, "cases": [' >"$work/truncated.json"
-set +e
-msg="$("$report_tool" --out "$work/bad" "$work/truncated.json" 2>&1)"; rc=$?
-set -e
-[ $rc -eq 2 ] && [[ "$msg" == *truncated.json*"not valid JSON"* ]] || fail "truncated input: exit $rc: $msg"
+# One file: nothing is fetched (no external script, style, image or link), and the page is small.
+grep -Eiq '<(script|link|img|iframe)[^>]*(src|href)=' "$html" && fail "report.html loads a resource"
+grep -Eiq '(src|href)="?(https?:)?//' "$html" && fail "report.html points at the network"
+[ "$(stat -c %s "$html")" -le 1500000 ] || fail "report.html is larger than 1.5 MB"
+
+# Bad input is refused with the file named: truncated JSON (with its line), and version 1.
+refused() {  # refused FILE EXPECTED-MESSAGE-GLOB
+  set +e
+  msg="$("$report_tool" --out "$work/bad" "$1" 2>&1)"; rc=$?
+  set -e
+  [ $rc -eq 2 ] && [[ "$msg" == $2 ]] || fail "$(basename "$1"): exit $rc: $msg"
+}
+printf '{"schema": "dirprobe-results",\n"schema_version": 2,\n"cases": [' >"$work/truncated.json"
+refused "$work/truncated.json" "*truncated.json: not valid JSON: *line 3*"
+echo '{"schema": "dirprobe-results", "schema_version": 1, "case_count": 0, "cases": []}' >"$work/v1.json"
+refused "$work/v1.json" "*v1.json: schema_version 1 is not supported; re-run dirprobe run"
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
 if [ -z "$browser" ]; then
@@ -53,7 +64,10 @@ grep -q '<table id="matrix">' "$dom" || fail "the rendered page has no matrix ta
 rows="$(grep -o '<tr class="[^"]*bad[^"]*"' "$dom" | wc -l)"
 [ "$rows" -ge 1 ] || fail "the matrix shows no row with deviations"
 grep -q "<details id=\"$anchor\" open" "$dom" || fail "following the link did not open drill-down $anchor"
-grep -q "Replay: <code>" "$dom" || fail "the drill-down shows no replay command"
+grep -q "Replay: <code>[^<]*dirprobe run --case '[^<]*' --trace</code>" "$dom" ||
+  fail "the drill-down shows no replay command"
+grep -q "<b>Counterexample:</b>" "$dom" || fail "the drill-down shows no counterexample"
+grep -q "<pre>" "$dom" || fail "the drill-down shows no call lines"
 grep -q '<title>dirprobe: GnuTLS non-blocking I/O compatibility report</title>' "$dom" ||
   fail "the page title changed: injected markup ran"
 timeout 60 "$browser" "${flags[@]}" --window-size=1280,1600 --screenshot="$work/out/report-wide.png" \
