@@ -129,7 +129,8 @@ void check_keys(const json& object, std::span<const Key> keys, const Place& plac
     place.require(has_kind(*it, key.kind),
                   "'" + std::string(key.name) + "' is not " + std::string(kind_name(key.kind)));
   }
-  for (const auto& [name, value] : object.items()) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    const std::string& name = it.key();
     bool known =
         std::any_of(std::begin(keys), std::end(keys), [&](const Key& k) { return k.name == name; });
     place.require(known, "unknown key '" + name + "'");
