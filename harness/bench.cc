@@ -33,7 +33,7 @@ GnutlsPtr<gnutls_session_t> bare_session(bool server, int fd) {
   check_gnutls(gnutls_priority_set_direct(raw, "NORMAL:-VERS-ALL:+VERS-TLS1.3", nullptr),
                "gnutls_priority_set_direct");
   check_gnutls(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
-                                      gnutls_test_credentials(KeyType::kEcdsaP256, server)),
+                                      gnutls_test_credentials(KeyType::kEd25519, server)),
                "gnutls_credentials_set");
   if (!server) gnutls_session_set_verify_cert(raw, kServerName, 0);
   gnutls_transport_set_int(raw, fd);

@@ -432,9 +432,9 @@ Scenario parse_scenario(const Ctx& ctx, const toml::table& t) {
   if (auto* n = t.get("priority")) b.subject.priority = need_string(ctx, *n, "priority");
   if (auto* n = t.get("key")) {
     std::string k = need_string(ctx, *n, "key");
-    if (k != "ecdsa" && k != "rsa")
-      ctx.fail(*n, "unknown key type '" + k + "' (expected ecdsa or rsa)");
-    b.subject.key = k == "rsa" ? KeyType::kRsa2048 : KeyType::kEcdsaP256;
+    if (k != "ed25519" && k != "rsa")
+      ctx.fail(*n, "unknown key type '" + k + "' (expected ed25519 or rsa)");
+    b.subject.key = k == "rsa" ? KeyType::kRsa2048 : KeyType::kEd25519;
   }
   if (auto* n = t.get("flags"))
     for (const auto& f : need_list<std::string>(ctx, *n, "flags", ident)) {

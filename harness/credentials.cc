@@ -23,10 +23,9 @@ Key generate_key(KeyType type) {
   gnutls_x509_privkey_t raw;
   check_gnutls(gnutls_x509_privkey_init(&raw), "gnutls_x509_privkey_init");
   Key key(raw);
-  if (type == KeyType::kEcdsaP256)
-    check_gnutls(gnutls_x509_privkey_generate(raw, GNUTLS_PK_ECDSA,
-                                              GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
-                 "gnutls_x509_privkey_generate(ECDSA)");
+  if (type == KeyType::kEd25519)
+    check_gnutls(gnutls_x509_privkey_generate(raw, GNUTLS_PK_EDDSA_ED25519, 256, 0),
+                 "gnutls_x509_privkey_generate(Ed25519)");
   else
     check_gnutls(gnutls_x509_privkey_generate(raw, GNUTLS_PK_RSA, 2048, 0),
                  "gnutls_x509_privkey_generate(RSA)");
@@ -71,7 +70,7 @@ Cert make_cert(const CertSpec& spec, gnutls_x509_privkey_t key, gnutls_x509_crt_
   check_gnutls(gnutls_x509_crt_set_subject_key_id(raw, key_id, key_id_size), "set_subject_key_id");
   gnutls_x509_crt_t signer = issuer != nullptr ? issuer : raw;
   gnutls_x509_privkey_t signer_key = issuer_key != nullptr ? issuer_key : key;
-  check_gnutls(gnutls_x509_crt_sign2(raw, signer, signer_key, GNUTLS_DIG_SHA256, 0),
+  check_gnutls(gnutls_x509_crt_sign2(raw, signer, signer_key, GNUTLS_DIG_SHA512, 0),
                "gnutls_x509_crt_sign2");
   return cert;
 }

@@ -24,8 +24,9 @@ constexpr std::pair<std::string_view, Role> kRoles[] = {{"client", Role::kClient
                                                         {"server", Role::kServer}};
 constexpr std::pair<std::string_view, Protocol> kProtocols[] = {
     {"tls12", Protocol::kTls12}, {"tls13", Protocol::kTls13}, {"dtls12", Protocol::kDtls12}};
-constexpr std::pair<std::string_view, PeerLibrary> kPeers[] = {{"gnutls", PeerLibrary::kGnutls},
-                                                               {"openssl", PeerLibrary::kOpenssl}};
+constexpr std::pair<std::string_view, PeerLibrary> kPeers[] = {
+    {library_name(Library::kGnutls), Library::kGnutls},
+    {library_name(Library::kOpenssl), Library::kOpenssl}};
 constexpr std::pair<std::string_view, ByeHow> kByes[] = {{"rdwr", ByeHow::kRdwr},
                                                          {"wr", ByeHow::kWr}};
 
@@ -40,7 +41,7 @@ std::string_view enum_name(E value, const std::pair<std::string_view, E> (&table
 
 std::string_view role_name(Role role) { return enum_name(role, kRoles); }
 std::string_view protocol_name(Protocol protocol) { return enum_name(protocol, kProtocols); }
-std::string_view peer_name(PeerLibrary peer) { return enum_name(peer, kPeers); }
+std::string_view peer_name(PeerLibrary peer) { return library_name(peer); }
 std::string_view bye_name(ByeHow how) { return enum_name(how, kByes); }
 Role parse_role(std::string_view text) { return parse_enum(text, kRoles, "role"); }
 Protocol parse_protocol(std::string_view text) { return parse_enum(text, kProtocols, "protocol"); }

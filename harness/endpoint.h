@@ -13,12 +13,13 @@
 #include "harness/credentials.h"
 #include "harness/fault_plan.h"
 #include "harness/resumption.h"
+#include "harness/vocabulary.h"
 
 namespace dirprobe {
 
 enum class Role { kClient, kServer };
 enum class Protocol { kTls12, kTls13, kDtls12 };
-enum class PeerLibrary { kGnutls, kOpenssl };
+using PeerLibrary = Library;
 enum class ByeHow { kRdwr, kWr };
 
 std::string_view role_name(Role role);
@@ -61,7 +62,7 @@ struct CallOutcome {
 struct EndpointConfig {
   Role role = Role::kClient;
   Protocol protocol = Protocol::kTls13;
-  KeyType key = KeyType::kEcdsaP256;
+  KeyType key = KeyType::kEd25519;
   std::string priority;      // GnuTLS priority string; empty derives one from `protocol`
   unsigned extra_flags = 0;  // added to gnutls_init flags (GNUTLS_NONBLOCK is always set)
   bool socket_io = false;    // GnuTLS reads and writes the fd itself (no callbacks, no faults)
@@ -89,7 +90,9 @@ struct EndpointConfig {
 // (doubling after each), and the whole handshake given up after kDtlsTotalMs (GnuTLS).
 constexpr unsigned kDtlsRetransmitMs = 100;
 constexpr unsigned kDtlsTotalMs = 2000;
-constexpr unsigned kDtlsLinkMtu = 1200;
+// The DTLS link MTU of both libraries: large enough that each handshake flight with RSA-2048
+// keys fits one datagram (fragmented flights are not probed yet).
+constexpr unsigned kDtlsLinkMtu = 4000;
 // TLS 1.3 0-RTT: the most early data a server accepts (both libraries).
 constexpr std::uint32_t kMaxEarlyData = 16384;
 // Application bytes per DTLS send that fit one record within that MTU (with every cipher).

@@ -66,19 +66,16 @@ Expectations load_expectations(const std::filesystem::path& dir);
 // default_scenario_dir() / "expectations".
 std::filesystem::path default_expectations_dir();
 
-// The deviations of a judged case record (results JSON): each asserted invariant it violated
-// ("D2:<cause>" once per cause where the checker reports causes), and "outcome X" when it
-// stalled, crashed, or ended with an error no injected fault explains.
-std::vector<std::string> deviations_of(const nlohmann::json& record);
-
 // Tallies, per entry and group of cases ("<scenario>/<protocol>/<peer>"), how many cases the
 // entry applied to and how many of them showed its deviation.
 class ExpectationLedger {
  public:
   ExpectationLedger(const Expectations& expectations, std::string gnutls_version);
-  // Adds "expected" (the entries that explain the case) and, when every deviation is explained,
-  // turns a failing outcome into "known" (keeping the original as "raw_outcome").
-  void apply(nlohmann::json& record);
+  const Version& version() const { return version_; }
+  // Counts one judged case record (results JSON): every entry that applies to its id on this
+  // version matched it; those the judge listed under "expected" observed it. A skipped case
+  // gave no evidence either way and is not counted.
+  void count(const nlohmann::json& record);
   // One line per stale (entry, group): the entry matched cases there but none deviated.
   std::vector<std::string> stale() const;
   // Per entry: where, deviation, reason, cases matched and deviating.
@@ -91,6 +88,7 @@ class ExpectationLedger {
   const Expectations& expectations_;
   std::string version_text_;
   Version version_;
+  std::map<std::string, std::size_t, std::less<>> index_;  // entry by where
   std::map<std::pair<std::size_t, std::string>, Tally> tallies_;
 };
 

@@ -6,11 +6,6 @@
 
 namespace dirprobe {
 
-std::string_view verdict_name(Verdict v) {
-  static constexpr std::string_view kNames[] = {"n/a", "held", "violated"};
-  return kNames[static_cast<int>(v)];
-}
-
 namespace {
 
 bool interrupted(const CallOutcome& out) {

@@ -13,8 +13,6 @@
 
 namespace dirprobe {
 
-enum class Verdict : std::uint8_t { kNa, kHeld, kViolated };
-std::string_view verdict_name(Verdict v);  // "n/a", "held", "violated"
 
 struct Counterexample {
   std::size_t call_index = 0;  // into CaseRun::calls

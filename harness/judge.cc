@@ -1,54 +1,119 @@
 #include "harness/judge.h"
 
 #include <exception>
+#include <set>
 
 namespace dirprobe {
+namespace {
 
-std::string_view outcome_name(Outcome outcome) {
-  static constexpr std::string_view kNames[] = {"pass", "fail", "skip", "stalled", "crash"};
-  return kNames[static_cast<int>(outcome)];
+std::string violations(const CaseSpec& spec, const InvariantResults& invariants) {
+  std::string out;
+  for (auto inv : kAllInvariants) {
+    const auto& res = result_of(invariants, inv);
+    if (res.verdict != Verdict::kViolated || !spec.asserted.contains(inv)) continue;
+    out += std::string(out.empty() ? "" : "; ") + std::string(invariant_name(inv)) +
+           " violated: " + (res.counterexample ? res.counterexample->what : res.note);
+  }
+  return out;
 }
 
-CaseResult judge(const CaseSpec& spec, CaseRun run) {
-  CaseResult r{spec, std::move(run), {}, Outcome::kPass, ""};
-  r.invariants = evaluate_invariants(spec, r.run);
-  std::string violated;
+// The raw outcome and its reason, before the expectations are consulted.
+void decide(CaseResult& r) {
+  std::string violated = violations(r.spec, r.invariants);
+  r.outcome = raw_outcome_of(r.run.end, !violated.empty(), r.run.hard_faults);
+  if (r.outcome == Outcome::kStalled)
+    r.reason = r.run.end_reason + (violated.empty() ? "" : "; " + violated);
+  else if (!violated.empty())
+    r.reason = violated;
+  else if (r.run.end == RunEnd::kFatal)
+    r.reason = "unexpected error: " + r.run.end_reason;
+  else if (r.outcome == Outcome::kFail)
+    r.reason = "a hard transport fault was injected but the case completed without an error";
+}
+
+}  // namespace
+
+Outcome raw_outcome_of(RunEnd end, bool violated, std::size_t hard_faults) {
+  if (end == RunEnd::kStalled || end == RunEnd::kBudget) return Outcome::kStalled;
+  if (violated) return Outcome::kFail;
+  if (end == RunEnd::kFatal && hard_faults == 0) return Outcome::kFail;
+  if (end == RunEnd::kCompleted && hard_faults > 0) return Outcome::kFail;
+  return Outcome::kPass;
+}
+
+void apply_known(CaseResult& r, const KnownDeviations& known) {
+  r.raw_outcome = r.outcome;
+  if (known.expectations == nullptr || r.outcome == Outcome::kSkip) return;
+  auto deviations = deviations_of(r);
+  std::set<std::string> explained;
+  std::string id = r.spec.id();
+  for (const Expectation& e : known.expectations->entries) {
+    if (!e.applies(id, known.gnutls)) continue;
+    if (!e.error.empty() && r.run.end_reason.find(e.error) == std::string::npos) continue;
+    bool observed = false;
+    for (const auto& dev : deviations) {
+      if (!e.explains(dev)) continue;
+      explained.insert(dev);
+      observed = true;
+    }
+    if (observed) r.explained_by.push_back(&e);
+  }
+  if (is_failure(r.outcome) && explained.size() == deviations.size()) r.outcome = Outcome::kKnown;
+}
+
+std::vector<std::string> deviations_of(const CaseResult& r) {
+  std::vector<std::string> out;
   for (auto inv : kAllInvariants) {
     const auto& res = result_of(r.invariants, inv);
-    if (res.verdict != Verdict::kViolated || !spec.asserted.contains(inv)) continue;
-    violated += std::string(violated.empty() ? "" : "; ") + std::string(invariant_name(inv)) +
-                " violated: " + (res.counterexample ? res.counterexample->what : res.note);
+    if (!r.spec.asserted.contains(inv) || res.verdict != Verdict::kViolated) continue;
+    std::string name(invariant_name(inv));
+    if (res.causes.empty()) out.push_back(name);
+    for (const auto& cause : res.causes) out.push_back(name + ":" + cause);
   }
-  if (r.run.end == RunEnd::kStalled || r.run.end == RunEnd::kBudget) {
-    r.outcome = Outcome::kStalled;
-    r.reason = r.run.end_reason + (violated.empty() ? "" : "; " + violated);
-  } else if (!violated.empty()) {
-    r.outcome = Outcome::kFail;
-    r.reason = violated;
-  } else if (r.run.end == RunEnd::kFatal && r.run.hard_faults == 0) {
-    r.outcome = Outcome::kFail;
-    r.reason = "unexpected error: " + r.run.end_reason;
-  } else if (r.run.end == RunEnd::kCompleted && r.run.hard_faults > 0) {
-    r.outcome = Outcome::kFail;
-    r.reason = "a hard transport fault was injected but the case completed without an error";
-  }
+  // A failure that is not (only) an invariant: an error no fault explains, or a hard fault
+  // that went unnoticed.
+  bool error = (r.run.end == RunEnd::kFatal && r.run.hard_faults == 0) ||
+               (r.run.end == RunEnd::kCompleted && r.run.hard_faults > 0);
+  Outcome o = r.raw_outcome;
+  if (o == Outcome::kStalled || o == Outcome::kCrash || (o == Outcome::kFail && (error || out.empty())))
+    out.push_back("outcome " + std::string(outcome_name(o)));
+  return out;
+}
+
+CaseResult judge(const CaseSpec& spec, CaseRun run, const KnownDeviations& known) {
+  CaseResult r{spec, std::move(run), {}, Outcome::kPass, "", Outcome::kPass, {}};
+  r.invariants = evaluate_invariants(spec, r.run);
+  decide(r);
+  apply_known(r, known);
   return r;
 }
 
-CaseResult run_and_judge(const CaseSpec& spec) {
+CaseResult run_and_judge(const CaseSpec& spec, const KnownDeviations& known) {
   try {
-    return judge(spec, run_case(spec));
+    return judge(spec, run_case(spec), known);
   } catch (const SkipCase& e) {
-    CaseResult r{spec, {}, {}, Outcome::kSkip, e.what()};
+    CaseResult r{spec, {}, {}, Outcome::kSkip, e.what(), Outcome::kSkip, {}};
     r.run.end = RunEnd::kCompleted;
     r.run.end_reason = std::string("skipped: ") + e.what();
     return r;
   } catch (const std::exception& e) {
-    CaseResult r{spec, {}, {}, Outcome::kFail, std::string("setup failed: ") + e.what()};
+    CaseResult r{spec, {}, {}, Outcome::kFail, std::string("setup failed: ") + e.what(),
+                 Outcome::kFail, {}};
     r.run.end = RunEnd::kFatal;
     r.run.end_reason = r.reason;
+    apply_known(r, known);
     return r;
   }
+}
+
+CaseResult judge_lost(const CaseSpec& spec, Outcome outcome, const std::string& why,
+                      const KnownDeviations& known) {
+  CaseResult r{spec, {}, {}, outcome, why, outcome, {}};
+  r.run.end = RunEnd::kFatal;
+  r.run.end_reason = why;
+  r.invariants = evaluate_invariants(spec, r.run);
+  apply_known(r, known);
+  return r;
 }
 
 std::string replay_command(const CaseSpec& spec) {

@@ -1,17 +1,25 @@
-// The judgement of one case: its outcome, derived from how the run ended and the verdicts of
-// the invariants the case asserts.
+// The judgement of one case: its outcome, derived from how the run ended, the verdicts of the
+// invariants the case asserts and the known deviations of the GnuTLS version under test. The
+// judge is the only place an outcome is decided; results files and reports carry it as is.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "harness/case_spec.h"
 #include "harness/driver.h"
+#include "harness/expectations.h"
 #include "harness/invariants.h"
+#include "harness/vocabulary.h"
 
 namespace dirprobe {
 
-enum class Outcome : std::uint8_t { kPass, kFail, kSkip, kStalled, kCrash };
-std::string_view outcome_name(Outcome outcome);  // "pass", "fail", ...
+// The expectations a judge consults, read for one GnuTLS version. Without entries every
+// deviation fails its case.
+struct KnownDeviations {
+  const Expectations* expectations = nullptr;
+  Version gnutls;
+};
 
 struct CaseResult {
   CaseSpec spec;
@@ -19,15 +27,38 @@ struct CaseResult {
   InvariantResults invariants;
   Outcome outcome = Outcome::kPass;
   std::string reason;  // why it did not pass (empty on pass)
+  // The outcome before the expectations were consulted: differs from `outcome` only when the
+  // case is known.
+  Outcome raw_outcome = Outcome::kPass;
+  // The entries of the expectations that explain a deviation the case showed.
+  std::vector<const Expectation*> explained_by;
 };
+
+// The deviations of a judged case: each asserted invariant it violated ("D2:<cause>" once per
+// cause where the checker reports causes), and "outcome X" when it stalled, crashed, or ended
+// with an error no injected fault explains.
+std::vector<std::string> deviations_of(const CaseResult& result);
+
+// The judge's table: the outcome of a run that ended `end`, with or without a violated
+// asserted invariant, after `hard_faults` injected hard faults (before expectations).
+Outcome raw_outcome_of(RunEnd end, bool violated, std::size_t hard_faults);
+
+// Consults the expectations for a judged case: records the entries that explain a deviation
+// it showed, and makes a failing case whose every deviation is explained known.
+void apply_known(CaseResult& result, const KnownDeviations& known);
 
 // pass: completed (or ended by the error a hard fault must cause) with no asserted invariant
 // violated; stalled: no progress or budget exhausted; fail: an asserted invariant violated, or
-// an error no fault explains.
-CaseResult judge(const CaseSpec& spec, CaseRun run);
+// an error no fault explains; known: a failing outcome whose every deviation an entry of
+// `known` explains.
+CaseResult judge(const CaseSpec& spec, CaseRun run, const KnownDeviations& known = {});
 
 // Runs and judges; a case that cannot be set up is a fail with the setup error as reason.
-CaseResult run_and_judge(const CaseSpec& spec);
+CaseResult run_and_judge(const CaseSpec& spec, const KnownDeviations& known = {});
+
+// A case whose worker process died (crash) or never answered (stalled), judged like any other.
+CaseResult judge_lost(const CaseSpec& spec, Outcome outcome, const std::string& why,
+                      const KnownDeviations& known = {});
 
 // The command that replays one case.
 std::string replay_command(const CaseSpec& spec);

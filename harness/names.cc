@@ -1,5 +1,7 @@
 #include "harness/names.h"
 
+#include "harness/vocabulary.h"
+
 #include <gnutls/gnutls.h>
 #include <openssl/ssl.h>
 
@@ -57,14 +59,7 @@ std::string ssl_error_name(int code) {
 }
 
 std::string direction_name(int direction) {
-  switch (direction) {
-    case 0:
-      return "0 (read)";
-    case 1:
-      return "1 (write)";
-    default:
-      return std::to_string(direction) + " (none)";
-  }
+  return std::to_string(direction) + " (" + std::string(direction_word(direction)) + ")";
 }
 
 }  // namespace dirprobe

@@ -1,6 +1,7 @@
 #include "harness/results.h"
 
 #include <fstream>
+#include <map>
 
 #include "harness/names.h"
 
@@ -10,50 +11,70 @@ namespace {
 using nlohmann::json;
 
 std::string_view library_of(const CaseRun& run, Side side) {
-  return side == Side::kSubject ? std::string_view("gnutls") : std::string_view(run.library_peer);
+  return side == Side::kSubject ? library_name(Library::kGnutls)
+                                : std::string_view(run.library_peer);
 }
 
 std::string code_name(std::string_view library, int code) {
-  return library == "openssl" ? ssl_error_name(code) : gnutls_rc_name(code);
+  return library == library_name(Library::kOpenssl) ? ssl_error_name(code) : gnutls_rc_name(code);
 }
 
-json call_to_json(const CaseRun& run, std::size_t index) {
-  const CallRecord& c = run.calls[index];
-  auto lib = library_of(run, c.side);
-  const IoTrace& trace = c.side == Side::kSubject ? run.subject_trace : run.peer_trace;
-  json io = json::array();
-  for (std::size_t i = c.io.begin; i < c.io.end && i < trace.size(); ++i)
-    io.push_back(trace[i].text());
-  json j = {{"i", index},
-            {"tick", c.tick},
-            {"side", c.side == Side::kSubject ? "subject" : "peer"},
-            {"api", call_api_name(c, lib)},
-            {"rc", code_name(lib, c.out.code)},
-            {"direction", c.out.direction},
-            {"io", std::move(io)}};
-  if (c.api == Api::kSend || c.api == Api::kRecv) j["size"] = c.size;
-  if (c.null_retry) j["null_retry"] = true;
-  if (c.out.status == Status::kOk && (c.api == Api::kSend || c.api == Api::kRecv))
-    j["bytes"] = c.out.bytes;
+// The calls worth keeping: a window around each counterexample call, and for a case that did
+// not complete, the calls that led to its end. Passing cases keep none: `--trace` replays them.
+json call_window(const CaseResult& r) {
+  std::size_t n = r.run.calls.size();
+  std::vector<bool> keep(n, false);
+  bool known = r.outcome == Outcome::kKnown;
+  std::size_t before = known ? kKnownBefore : kFocusBefore, after = known ? 1 : kFocusAfter;
+  for (const auto& res : r.invariants) {
+    if (!res.counterexample || res.verdict != Verdict::kViolated) continue;
+    std::size_t f = res.counterexample->call_index;
+    for (std::size_t i = f >= before ? f - before : 0; i < n && i <= f + after; ++i) keep[i] = true;
+  }
+  if (is_failure(r.raw_outcome) && !known)
+    for (std::size_t i = n > kTailCalls ? n - kTailCalls : 0; i < n; ++i) keep[i] = true;
+  json log = json::array();
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) log.push_back(call_line(r.run, i));
+  return log;
+}
+
+json invariant_json(const CaseResult& r, Invariant id) {
+  const auto& res = result_of(r.invariants, id);
+  if (res.verdict != Verdict::kViolated) return verdict_name(res.verdict);
+  json j = {{"verdict", verdict_name(res.verdict)}, {"note", res.note}};
+  if (res.counterexample) {
+    j["what"] = res.counterexample->what;
+    j["call"] = res.counterexample->call_index;
+  }
+  if (!res.causes.empty()) j["causes"] = res.causes;
   return j;
 }
 
-// The calls worth keeping: all of a short log; else the first and last `limit / 2`, and a
-// window around each counterexample so that a drill-down can show what led to it.
-json call_log(const CaseRun& run, std::size_t limit, const std::vector<std::size_t>& focus) {
-  json log = json::array();
-  std::size_t n = run.calls.size(), half = limit / 2;
-  for (std::size_t i = 0; i < n; ++i) {
-    bool keep = n <= limit || i < half || i >= n - half;
-    for (std::size_t f : focus) keep = keep || (i + kFocusBefore >= f && i <= f + kFocusAfter);
-    if (keep) log.push_back(call_to_json(run, i));
+json invariants_json(const CaseResult& r) {
+  json inv = json::object();
+  for (auto id : kAllInvariants) {
+    if (result_of(r.invariants, id).verdict == Verdict::kNa) continue;
+    inv[std::string(invariant_name(id))] = invariant_json(r, id);
   }
-  return log;
+  return inv;
+}
+
+// What the run measured: faults, bytes, buffers, scheduler rounds.
+void add_measures(json& j, const CaseRun& run) {
+  j["faults"] = {{"injected", run.faults_injected}, {"hard", run.hard_faults}};
+  if (run.unused_script_steps > 0) j["faults"]["unused_script_steps"] = run.unused_script_steps;
+  j["transfer"] = {run.subject_tx, run.subject_rx.received(), run.peer_tx, run.peer_rx.received()};
+  if (run.max_pending > 0 || run.heap_growth != 0)
+    j["buffers"] = {{"max_pending", run.max_pending}, {"heap_growth", run.heap_growth}};
+  j["ticks"] = run.ticks;
+  if (run.timer_waits > 0) j["timer_waits"] = run.timer_waits;
+  j["calls_total"] = run.calls.size();
 }
 
 }  // namespace
 
-std::string call_line(const CaseRun& run, std::size_t index, const CaseSpec&) {
+std::string call_line(const CaseRun& run, std::size_t index) {
   const CallRecord& c = run.calls[index];
   auto lib = library_of(run, c.side);
   const IoTrace& trace = c.side == Side::kSubject ? run.subject_trace : run.peer_trace;
@@ -71,95 +92,72 @@ std::string call_line(const CaseRun& run, std::size_t index, const CaseSpec&) {
   return line;
 }
 
-std::vector<std::size_t> counterexample_calls(const CaseResult& r) {
-  std::vector<std::size_t> out;
-  for (const auto& res : r.invariants)
-    if (res.counterexample) out.push_back(res.counterexample->call_index);
-  return out;
-}
-
 json case_to_json(const CaseResult& r) {
   const CaseSpec& s = r.spec;
-  json inv = json::object();
-  for (auto id : kAllInvariants) {
-    const auto& res = result_of(r.invariants, id);
-    json j = {{"verdict", verdict_name(res.verdict)},
-              {"asserted", s.asserted.contains(id)},
-              {"note", res.note}};
-    if (res.counterexample) {
-      const auto& ce = *res.counterexample;
-      json cx = {{"what", ce.what}};
-      if (ce.call_index < r.run.calls.size()) {
-        cx["call"] = call_to_json(r.run, ce.call_index);
-        cx["text"] = call_line(r.run, ce.call_index, s);
-      }
-      j["counterexample"] = std::move(cx);
-    }
-    if (!res.causes.empty()) j["causes"] = res.causes;
-    inv[std::string(invariant_name(id))] = std::move(j);
+  json j = {{"id", s.id()},
+            {"scenario", s.scenario},
+            {"protocol", protocol_name(s.subject.protocol)},
+            {"peer", peer_name(s.peer)},
+            {"outcome", outcome_name(r.outcome)}};
+  if (r.outcome != r.raw_outcome) j["raw_outcome"] = outcome_name(r.raw_outcome);
+  if (!r.reason.empty()) j["reason"] = r.reason;
+  j["end"] = run_end_name(r.run.end);
+  if (r.run.end != RunEnd::kCompleted || r.outcome != Outcome::kPass)
+    j["end_reason"] = r.run.end_reason;
+  j["invariants"] = invariants_json(r);
+  if (!r.explained_by.empty()) {
+    json expected = json::array();
+    for (const Expectation* e : r.explained_by) expected.push_back(e->where);
+    j["expected"] = std::move(expected);
   }
-  return {
-      {"id", s.id()},
-      {"scenario", s.scenario},
-      {"family", s.family},
-      {"claim", s.claim},
-      {"variant", s.variant},
-      {"protocol", protocol_name(s.subject.protocol)},
-      {"role", role_name(s.subject.role)},
-      {"peer", peer_name(s.peer)},
-      {"transport", transport_name(s.transport)},
-      {"io", s.subject.socket_io ? "socket" : "callbacks"},
-      {"policy", policy_name(s.policy)},
-      {"retry", retry_name(s.retry)},
-      {"fault_plan", s.fault_plan},
-      {"seed", s.seed},
-      {"outcome", outcome_name(r.outcome)},
-      {"reason", r.reason},
-      {"end", run_end_name(r.run.end)},
-      {"end_reason", r.run.end_reason},
-      {"invariants", std::move(inv)},
-      {"faults",
-       {{"injected", r.run.faults_injected},
-        {"hard", r.run.hard_faults},
-        {"unused_script_steps", r.run.unused_script_steps}}},
-      {"transfer",
-       {{"subject_sent", r.run.subject_tx},
-        {"subject_received", r.run.subject_rx.received()},
-        {"peer_sent", r.run.peer_tx},
-        {"peer_received", r.run.peer_rx.received()}}},
-      {"buffers",
-       {{"requested", {{"sndbuf", s.buffers.sndbuf}, {"rcvbuf", s.buffers.rcvbuf}}},
-        {"subject",
-         {{"sndbuf", r.run.subject_buffers.sndbuf}, {"rcvbuf", r.run.subject_buffers.rcvbuf}}},
-        {"max_pending", r.run.max_pending},
-        {"heap_growth", r.run.heap_growth}}},
-      {"ticks", r.run.ticks},
-      {"timer_waits", r.run.timer_waits},
-      {"calls_total", r.run.calls.size()},
-      {"calls", call_log(r.run, r.outcome == Outcome::kPass ? kPassingCallLogLimit : kCallLogLimit,
-                         counterexample_calls(r))},
-      {"replay", replay_command(s)},
-  };
+  add_measures(j, r.run);
+  json calls = call_window(r);
+  if (!calls.empty()) j["calls"] = std::move(calls);
+  return j;
 }
 
-json results_document(const std::vector<json>& cases, double wall_seconds) {
+json scenario_table(const std::vector<CaseSpec>& specs) {
+  json table = json::object();
+  for (const auto& s : specs) {
+    if (table.contains(s.scenario)) continue;
+    table[s.scenario] = {{"family", s.family}, {"claim", s.claim}, {"asserted", s.asserted.text()}};
+  }
+  return table;
+}
+
+json results_document(const std::vector<CaseSpec>& specs, const std::vector<json>& cases,
+                      const RunFacts& facts) {
   return {{"schema", kResultsSchema},
           {"schema_version", kResultsVersion},
+          {"runtime", facts.runtime},
           {"gnutls_version", gnutls_runtime_version()},
           {"openssl_version", openssl_runtime_version()},
-          {"wall_seconds", wall_seconds},
+          {"host", {{"wall_seconds", facts.wall_seconds}, {"jobs", facts.jobs}}},
+          {"scenarios", scenario_table(specs)},
           {"case_count", cases.size()},
           {"cases", cases}};
 }
 
-void write_json_file(const std::filesystem::path& path, const json& doc) {
+// One case per line: the file is large, and a line per case keeps it greppable and diffable.
+void write_results_file(const std::filesystem::path& path, const json& doc) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
   auto tmp = path;
   tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error(tmp.string() + ": cannot be written");
-    out << doc.dump(1) << '\n';
+    out << "{\n";
+    bool first = true;
+    for (const auto& [key, value] : doc.items()) {
+      if (key == "cases") continue;
+      out << (first ? "" : ",\n") << json(key).dump() << ": " << value.dump();
+      first = false;
+    }
+    out << (first ? "" : ",\n") << "\"cases\": [";
+    const json& cases = doc.contains("cases") ? doc["cases"] : json::array();
+    for (std::size_t i = 0; i < cases.size(); ++i)
+      out << (i == 0 ? "\n" : ",\n") << cases[i].dump();
+    out << "\n]\n}\n";
     if (!out) throw std::runtime_error(tmp.string() + ": write failed");
   }
   std::filesystem::rename(tmp, path);

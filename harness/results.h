@@ -1,9 +1,12 @@
-// The results file: one JSON document per run with the runtime versions and one record per
-// case. Schema "dirprobe-results", documented in docs/results-format.md.
+// The results file: one JSON document per run with the runtime versions, the scenarios' claims
+// and one compact record per case. Schema "dirprobe-results", documented in
+// docs/results-format.md. Wall times and host facts sit apart (under "host") so that two runs
+// of the same build on the same runtime give the same file once they are removed.
 #pragma once
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "harness/judge.h"
@@ -11,22 +14,31 @@
 namespace dirprobe {
 
 inline constexpr const char* kResultsSchema = "dirprobe-results";
-inline constexpr int kResultsVersion = 1;
-// Call logs longer than this keep their first and last halves (with a count of what was cut).
-// Passing cases keep a shorter excerpt: their log is rarely read and dominates the file size.
-inline constexpr std::size_t kCallLogLimit = 60;
-inline constexpr std::size_t kPassingCallLogLimit = 40;
-// Calls kept before and after each counterexample call, wherever it is in the log.
-inline constexpr std::size_t kFocusBefore = 12, kFocusAfter = 4;
+inline constexpr int kResultsVersion = 2;
+// Calls kept before and after each counterexample call of a failing case, and the last calls
+// of a case that did not complete. A known case keeps a short window: its deviation is
+// already explained, and `dirprobe run --case ID --trace` prints the whole log.
+inline constexpr std::size_t kFocusBefore = 12, kFocusAfter = 4, kTailCalls = 12;
+inline constexpr std::size_t kKnownBefore = 2;
 
 nlohmann::json case_to_json(const CaseResult& result);
-// Runtime versions, host facts and the case records.
-nlohmann::json results_document(const std::vector<nlohmann::json>& cases, double wall_seconds);
-// Writes atomically (temporary file, then rename). Throws std::runtime_error naming the path.
-void write_json_file(const std::filesystem::path& path, const nlohmann::json& doc);
 
-// One call as a line of text: "#12 subject gnutls_record_send(16384) -> GNUTLS_E_AGAIN dir=1
-// (write) | push 16406 -> EAGAIN".
-std::string call_line(const CaseRun& run, std::size_t index, const CaseSpec& spec);
+// What the results file records about the run itself.
+struct RunFacts {
+  std::string runtime = "installed";  // the GnuTLS runtime's name (a Debian suite)
+  double wall_seconds = 0;
+  int jobs = 1;
+};
+// Runtime versions, the scenario table (family, claim, asserted invariants), host facts and
+// the case records.
+nlohmann::json results_document(const std::vector<CaseSpec>& specs,
+                                const std::vector<nlohmann::json>& cases, const RunFacts& facts);
+// Writes atomically (temporary file, then rename), one case record per line. Throws
+// std::runtime_error naming the path.
+void write_results_file(const std::filesystem::path& path, const nlohmann::json& doc);
+
+// One call as a line of text: "#12 t3 subject gnutls_record_send(16384) -> GNUTLS_E_AGAIN
+// dir=1 (write)  | push 16406 -> EAGAIN".
+std::string call_line(const CaseRun& run, std::size_t index);
 
 }  // namespace dirprobe

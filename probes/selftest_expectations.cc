@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "harness/expectations.h"
+#include "harness/judge.h"
+#include "harness/results.h"
 
 namespace dirprobe {
 namespace {
@@ -27,19 +29,21 @@ std::string error_of(const std::string& text) {
   return "(accepted)";
 }
 
-// A judged case record as the results writer makes it, with D2 violated for `causes`.
-json record(const std::string& id, const std::string& outcome, std::vector<std::string> causes) {
-  json inv = json::object();
-  for (auto i : kAllInvariants)
-    inv[std::string(invariant_name(i))] = {{"verdict", "held"}, {"asserted", true}};
-  if (!causes.empty())
-    inv["D2"] = {{"verdict", "violated"}, {"asserted", true}, {"causes", causes}};
-  return {{"id", id},
-          {"scenario", id.substr(0, id.find('/'))},
-          {"protocol", "tls13"},
-          {"peer", "gnutls"},
-          {"outcome", outcome},
-          {"invariants", inv}};
+// A judged case that violated its asserted D2 for `causes` (passing when there are none),
+// consulted with `exp` read for GnuTLS `version`.
+CaseResult judged(const std::string& scenario, std::vector<std::string> causes,
+                  const Expectations& exp, const std::string& version) {
+  CaseResult r;
+  r.spec.scenario = scenario;
+  r.spec.variant = "tls13-client-gnutls";
+  r.spec.asserted = {Invariant::D2};
+  auto& d2 = r.invariants[static_cast<std::size_t>(Invariant::D2)];
+  d2 = causes.empty() ? InvariantResult(Verdict::kHeld, "")
+                      : InvariantResult(Verdict::kViolated, "", Counterexample{0, "x"});
+  d2.causes = std::move(causes);
+  r.outcome = raw_outcome_of(RunEnd::kCompleted, d2.verdict == Verdict::kViolated, 0);
+  apply_known(r, {&exp, *Version::parse(version)});
+  return r;
 }
 
 TEST(Expectations, RejectsBrokenEntries) {
@@ -75,45 +79,47 @@ TEST(Expectations, VersionRanges) {
 // A case whose only deviation an entry names is "known"; the raw outcome stays visible.
 TEST(Expectations, CoveredDeviationIsKnown) {
   auto exp = load_expectations_text(kEntry, "exp.toml");
+  CaseResult r = judged("send-1m", {"after-short-push"}, exp, "3.7.9");
+  EXPECT_EQ(r.outcome, Outcome::kKnown);
+  EXPECT_EQ(r.raw_outcome, Outcome::kFail);
+  ASSERT_EQ(r.explained_by.size(), 1u);
+  EXPECT_EQ(r.explained_by[0]->where, "exp.toml:1");
+  json j = case_to_json(r);
+  EXPECT_EQ(j["outcome"], "known");
+  EXPECT_EQ(j["raw_outcome"], "fail");
   ExpectationLedger ledger(exp, "3.7.9");
-  json r = record("send-1m/tls13-client-gnutls/none/s0", "fail", {"after-short-push"});
-  ledger.apply(r);
-  EXPECT_EQ(r["outcome"], "known");
-  EXPECT_EQ(r["raw_outcome"], "fail");
-  EXPECT_EQ(r["expected"][0]["where"], "exp.toml:1");
+  ledger.count(j);
   EXPECT_TRUE(ledger.stale().empty());
 }
 
 // A second cause the entry does not name keeps the case failing.
 TEST(Expectations, NewCauseStillFails) {
   auto exp = load_expectations_text(kEntry, "exp.toml");
-  ExpectationLedger ledger(exp, "3.7.9");
-  json r = record("send-1m/tls13-client-gnutls/none/s0", "fail", {"after-short-push", "other"});
-  ledger.apply(r);
-  EXPECT_EQ(r["outcome"], "fail");
+  CaseResult r = judged("send-1m", {"after-short-push", "other"}, exp, "3.7.9");
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  EXPECT_EQ(r.explained_by.size(), 1u);  // it still explains what it names
 }
 
 // Outside the version range or the case globs, the entry does not apply at all.
 TEST(Expectations, RangeAndGlobLimitTheEntry) {
   auto exp = load_expectations_text(kEntry, "exp.toml");
-  ExpectationLedger old(exp, "3.6.16");
-  json r = record("send-1m/tls13-client-gnutls/none/s0", "fail", {"after-short-push"});
-  old.apply(r);
-  EXPECT_EQ(r["outcome"], "fail");
-  EXPECT_TRUE(old.stale().empty());
-  ExpectationLedger ledger(exp, "3.7.9");
-  json other = record("recv-1m/tls13-client-gnutls/none/s0", "fail", {"after-short-push"});
-  ledger.apply(other);
-  EXPECT_EQ(other["outcome"], "fail");
+  CaseResult old = judged("send-1m", {"after-short-push"}, exp, "3.6.16");
+  EXPECT_EQ(old.outcome, Outcome::kFail);
+  ExpectationLedger old_ledger(exp, "3.6.16");
+  old_ledger.count(case_to_json(old));
+  EXPECT_TRUE(old_ledger.stale().empty());
+  CaseResult other = judged("recv-1m", {"after-short-push"}, exp, "3.7.9");
+  EXPECT_EQ(other.outcome, Outcome::kFail);
+  EXPECT_TRUE(other.explained_by.empty());
 }
 
 // An entry that matched cases of a group, none of which deviated, is stale.
 TEST(Expectations, DisappearedDeviationIsStale) {
   auto exp = load_expectations_text(kEntry, "exp.toml");
+  CaseResult r = judged("send-1m", {}, exp, "3.7.9");
+  EXPECT_EQ(r.outcome, Outcome::kPass);
   ExpectationLedger ledger(exp, "3.7.9");
-  json r = record("send-1m/tls13-client-gnutls/none/s0", "pass", {});
-  ledger.apply(r);
-  EXPECT_EQ(r["outcome"], "pass");
+  ledger.count(case_to_json(r));
   auto stale = ledger.stale();
   ASSERT_EQ(stale.size(), 1u);
   EXPECT_NE(stale[0].find("exp.toml:1: known deviation D2:after-short-push"), std::string::npos)
@@ -124,11 +130,32 @@ TEST(Expectations, DisappearedDeviationIsStale) {
 // A skipped case (the runtime lacks what it needs) is no evidence: the entry is not stale.
 TEST(Expectations, SkippedCaseCountsForNothing) {
   auto exp = load_expectations_text(kEntry, "exp.toml");
+  CaseResult r = judged("send-1m", {}, exp, "3.7.1");
+  r.outcome = r.raw_outcome = Outcome::kSkip;
   ExpectationLedger ledger(exp, "3.7.1");
-  json r = record("send-1m/tls13-client-gnutls/none/s0", "skip", {});
-  ledger.apply(r);
-  EXPECT_EQ(r["outcome"], "skip");
+  ledger.count(case_to_json(r));
   EXPECT_TRUE(ledger.stale().empty());
+}
+
+// The judge's table: how a run's end, a violated asserted invariant and injected hard faults
+// decide the raw outcome.
+TEST(Judge, OutcomeTable) {
+  struct Row {
+    RunEnd end;
+    bool violated;
+    std::size_t hard;
+    Outcome want;
+  };
+  const Row rows[] = {
+      {RunEnd::kCompleted, false, 0, Outcome::kPass},  {RunEnd::kCompleted, true, 0, Outcome::kFail},
+      {RunEnd::kCompleted, false, 1, Outcome::kFail},  {RunEnd::kFatal, false, 0, Outcome::kFail},
+      {RunEnd::kFatal, false, 1, Outcome::kPass},      {RunEnd::kFatal, true, 1, Outcome::kFail},
+      {RunEnd::kStalled, false, 0, Outcome::kStalled}, {RunEnd::kStalled, true, 0, Outcome::kStalled},
+      {RunEnd::kBudget, false, 0, Outcome::kStalled},  {RunEnd::kBudget, false, 2, Outcome::kStalled},
+  };
+  for (const auto& row : rows)
+    EXPECT_EQ(raw_outcome_of(row.end, row.violated, row.hard), row.want)
+        << run_end_name(row.end) << " violated=" << row.violated << " hard=" << row.hard;
 }
 
 }  // namespace

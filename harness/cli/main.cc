@@ -73,11 +73,11 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
   return out;
 }
 
-void print_trace(const CaseSpec& spec, ExpectationLedger& ledger) {
-  CaseResult r = run_and_judge(spec);
+void print_trace(const CaseSpec& spec, const KnownDeviations& known) {
+  CaseResult r = run_and_judge(spec, known);
   std::cout << "case " << spec.id() << "\n  claim: " << spec.claim << "\n";
   for (std::size_t i = 0; i < r.run.calls.size(); ++i)
-    std::cout << "  " << call_line(r.run, i, spec) << "\n";
+    std::cout << "  " << call_line(r.run, i) << "\n";
   std::cout << "  end: " << run_end_name(r.run.end) << " (" << r.run.end_reason << ")\n";
   for (auto inv : kAllInvariants) {
     const auto& res = result_of(r.invariants, inv);
@@ -90,14 +90,12 @@ void print_trace(const CaseSpec& spec, ExpectationLedger& ledger) {
       std::cout << " (" << res.note << ")";
     std::cout << "\n";
   }
-  std::cout << "outcome: " << outcome_name(r.outcome) << (r.reason.empty() ? "" : " - " + r.reason)
-            << "\n";
-  json record = case_to_json(r);
-  ledger.apply(record);
-  for (const auto& e : record.value("expected", json::array()))
-    std::cout << "  known deviation " << e["deviation"].get<std::string>() << " ("
-              << e["where"].get<std::string>() << "): " << e["reason"].get<std::string>() << "\n";
-  if (record["outcome"] == "known") std::cout << "judged with expectations: known\n";
+  for (const Expectation* e : r.explained_by)
+    std::cout << "  known deviation " << e->deviation() << " (" << e->where << "): " << e->reason
+              << "\n";
+  std::cout << "outcome: " << outcome_name(r.outcome);
+  if (r.outcome != r.raw_outcome) std::cout << " (raw: " << outcome_name(r.raw_outcome) << ")";
+  std::cout << (r.reason.empty() ? "" : " - " + r.reason) << "\n";
 }
 
 int cmd_list(const Selection& sel, bool scenarios_only) {
@@ -112,28 +110,39 @@ int cmd_list(const Selection& sel, bool scenarios_only) {
   return 0;
 }
 
-int cmd_run(const Selection& sel, const std::string& out, const std::string& runtime, bool trace,
-            bool no_isolate, int timeout_ms, bool quiet) {
+struct RunArgs {
+  std::string out, runtime = "installed";
+  bool trace = false, no_isolate = false, quiet = false;
+  int timeout_ms = 20000;
+  int jobs = 0;  // 0: every available core
+};
+
+int cmd_run(const Selection& sel, const RunArgs& args) {
   auto specs = select_cases(sel);
   Expectations expectations = load_selected_expectations(sel);
   ExpectationLedger ledger(expectations, gnutls_runtime_version());
-  if (trace) {
-    for (const auto& s : specs) print_trace(s, ledger);
+  KnownDeviations known{sel.no_expectations ? nullptr : &expectations, ledger.version()};
+  if (args.trace) {
+    for (const auto& s : specs) print_trace(s, known);
     return 0;
   }
+  const std::string& out = args.out;
+  bool quiet = args.quiet;
   auto started = std::chrono::steady_clock::now();
   std::map<std::string, int> counts;
   RunnerOptions options;
-  options.isolate = !no_isolate;
-  options.case_timeout_ms = timeout_ms;
-  options.on_case = [&](std::size_t i, json& j) {
-    ledger.apply(j);
+  options.isolate = !args.no_isolate;
+  options.jobs = args.no_isolate ? 1 : args.jobs > 0 ? args.jobs : available_cores();
+  options.case_timeout_ms = args.timeout_ms;
+  options.known = known;
+  options.on_case = [&](std::size_t i, const json& j) {
+    ledger.count(j);
     std::string outcome = j["outcome"];
     ++counts[outcome];
     if (outcome != "pass" && outcome != "known" && !quiet)
       std::cout << "  " << outcome << "  " << j["id"].get<std::string>() << "\n      "
-                << j["reason"].get<std::string>()
-                << "\n      replay: " << j["replay"].get<std::string>() << "\n";
+                << j.value("reason", "") << "\n      replay: " << replay_command(specs[i])
+                << "\n";
     std::size_t step = std::max<std::size_t>(specs.size() / 10, 1);  // ten progress lines
     if (!quiet && ((i + 1) % step == 0 || i + 1 == specs.size()))
       std::cerr
@@ -146,15 +155,14 @@ int cmd_run(const Selection& sel, const std::string& out, const std::string& run
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   auto stale = ledger.stale();
   if (!out.empty()) {
-    json doc = results_document(records, secs);
-    doc["runtime"] = runtime;
+    json doc = results_document(specs, records, {args.runtime, secs, options.jobs});
     doc["expectations"] = ledger.summary();
     doc["stale_expectations"] = stale;
-    write_json_file(out, doc);
+    write_results_file(out, doc);
   }
   for (const auto& line : stale) std::cout << "  stale  " << line << "\n";
-  std::printf("%zu cases in %.2f s (%.3f ms/case):", specs.size(), secs,
-              1000 * secs / specs.size());
+  std::printf("%zu cases in %.2f s (%.3f ms/case, %d jobs):", specs.size(), secs,
+              1000 * secs / specs.size(), options.jobs);
   for (const auto& [k, v] : counts) std::printf(" %d %s", v, k.c_str());
   if (!stale.empty()) std::printf(" (%zu stale expectations)", stale.size());
   std::printf("\n");
@@ -186,25 +194,25 @@ int main(int argc, char** argv) {
   CLI::App app{"dirprobe: empirical conformance probes of GnuTLS's non-blocking I/O contract"};
   app.require_subcommand(1);
   Selection sel;
-  bool scenarios_only = false, trace = false, no_isolate = false, quiet = false;
-  std::string out;
-  int timeout_ms = 20000;
+  bool scenarios_only = false;
+  RunArgs args;
   auto* list = app.add_subcommand("list", "list scenarios or case ids");
   add_selection(list, sel);
   list->add_flag("--scenarios-only", scenarios_only, "one line per scenario instead of case ids");
   auto* run = app.add_subcommand("run", "run cases and write the results file");
   add_selection(run, sel);
-  run->add_option("--out", out, "results JSON file to write");
-  std::string runtime = "installed";
-  run->add_option("--runtime", runtime, "name of the GnuTLS runtime, recorded in the results")
+  run->add_option("--out", args.out, "results JSON file to write");
+  run->add_option("--runtime", args.runtime, "name of the GnuTLS runtime, recorded in the results")
       ->default_str("installed");
+  run->add_option("-j,--jobs", args.jobs, "worker processes (default: every available core)")
+      ->check(CLI::Range(1, 1024));
   auto* version = app.add_subcommand("version", "print the GnuTLS and OpenSSL runtime versions");
-  run->add_flag("--trace", trace,
+  run->add_flag("--trace", args.trace,
                 "print each case's call log and verdicts instead of a results file");
-  run->add_flag("--no-isolate", no_isolate, "run in this process (a library crash ends the run)");
-  run->add_option("--timeout-ms", timeout_ms, "wall-clock limit per case before it counts as hung")
+  run->add_flag("--no-isolate", args.no_isolate, "run in this process (a library crash ends the run)");
+  run->add_option("--timeout-ms", args.timeout_ms, "wall-clock limit per case before it counts as hung")
       ->check(CLI::PositiveNumber);
-  run->add_flag("-q,--quiet", quiet, "print only the summary");
+  run->add_flag("-q,--quiet", args.quiet, "print only the summary");
   int iterations = 500;
   double max_ratio = 0;
   auto* bench = app.add_subcommand("bench", "cost per case against a bare GnuTLS exchange");
@@ -221,7 +229,7 @@ int main(int argc, char** argv) {
                   openssl_runtime_version().c_str());
       return 0;
     }
-    return cmd_run(sel, out, runtime, trace, no_isolate, timeout_ms, quiet);
+    return cmd_run(sel, args);
   } catch (const std::exception& e) {
     std::cerr << "dirprobe: " << e.what() << "\n";
     return 2;
