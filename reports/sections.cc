@@ -1,6 +1,5 @@
 #include "reports/sections.h"
 
-#include <cmath>
 #include <cstdio>
 #include <map>
 
@@ -32,11 +31,13 @@ Tone tone_of(Finding finding) {
       return Tone::kPass;
     case Finding::kNo:
       return Tone::kBad;
-    case Finding::kUntested:
-      return Tone::kSkip;
-    default:
+    case Finding::kNoKnown:
+    case Finding::kNoNotPromised:
       return Tone::kKnown;
+    case Finding::kUntested:
+      break;
   }
+  return Tone::kSkip;
 }
 
 // "known 1088, pass 2224": a run's outcome counts.
