@@ -3,6 +3,8 @@
 #include <exception>
 #include <set>
 
+#include "harness/openssl_random.h"
+
 namespace dirprobe {
 namespace {
 
@@ -89,6 +91,7 @@ CaseResult judge(const CaseSpec& spec, CaseRun run, const KnownDeviations& known
 }
 
 CaseResult run_and_judge(const CaseSpec& spec, const KnownDeviations& known) {
+  restart_openssl_random(seed_of(spec.id()));
   try {
     return judge(spec, run_case(spec), known);
   } catch (const SkipCase& e) {

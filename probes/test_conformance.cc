@@ -4,7 +4,12 @@
 // a known deviation no longer occurs in the group.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <set>
 
 #include "harness/catalog.h"
 #include "harness/expectations.h"
@@ -59,6 +64,44 @@ std::vector<Group> load_groups() {
   return out;
 }
 
+// Modification time of a file, or 0 when it cannot be read.
+std::int64_t mtime_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+                                              st.st_mtim.tv_nsec
+                                        : 0;
+}
+
+// The records of `group` from the host runtime's results, when that file is newer than this
+// program and every scenario and expectation file (so this build and catalog made it) and
+// holds every case of the group; else empty. The file has one case per line: only this
+// group's lines are parsed.
+std::vector<nlohmann::json> shared_records(const Group& group) {
+  const std::string path = DIRPROBE_HOST_RESULTS;
+  std::int64_t made = mtime_of(path);
+  if (made == 0 || made < mtime_of("/proc/self/exe")) return {};
+  for (const auto& f : std::filesystem::recursive_directory_iterator(default_scenario_dir()))
+    if (made < mtime_of(f.path().string())) return {};
+  std::map<std::string, std::size_t> wanted;
+  for (std::size_t i = 0; i < group.cases.size(); ++i) wanted[group.cases[i].id()] = i;
+  std::vector<nlohmann::json> records(group.cases.size());
+  std::size_t found = 0;
+  std::ifstream in(path);
+  const std::string key = "\"id\":\"";
+  for (std::string line; std::getline(in, line);) {
+    auto at = line.find(key);
+    if (at == std::string::npos) continue;
+    auto end = line.find('"', at + key.size());
+    auto it = wanted.find(line.substr(at + key.size(), end - at - key.size()));
+    if (it == wanted.end()) continue;
+    if (line.back() == ',') line.pop_back();
+    records[it->second] = nlohmann::json::parse(line);
+    ++found;
+  }
+  if (found != group.cases.size()) return {};
+  return records;
+}
+
 class Conformance : public ::testing::TestWithParam<Group> {};
 
 // Every case of the group completes without violating an invariant its scenario asserts.
@@ -70,7 +113,9 @@ TEST_P(Conformance, Cases) {
   // a recorded outcome of its case, not the end of this test.
   RunnerOptions options;
   options.known = {&expectations(), ledger.version()};
-  auto records = run_cases(group.cases, options);
+  auto records = shared_records(group);
+  RecordProperty("source", records.empty() ? "ran its cases" : DIRPROBE_HOST_RESULTS);
+  if (records.empty()) records = run_cases(group.cases, options);
   for (std::size_t i = 0; i < group.cases.size(); ++i) {
     const CaseSpec& spec = group.cases[i];
     const nlohmann::json& record = records[i];
