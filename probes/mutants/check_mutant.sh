@@ -4,7 +4,7 @@
 # that caught it.
 set -uo pipefail
 dirprobe=$1 lib=$2 mode=$3
-out=$(LD_PRELOAD="$lib" DIRPROBE_MUTANT="$mode" "$dirprobe" run --filter '*/none/s0' 2>&1)
+out=$(LD_PRELOAD="$lib" DIRPROBE_MUTANT="$mode" "$dirprobe" run -j 1 --filter '*/none/s0' 2>&1)
 rc=$?
 caught=$(grep -oE '\b(D1|D2|S1|S2|Q1|Q2|B1|L1|R1) violated' <<<"$out" | sort | uniq -c | tr '\n' ';')
 summary=$(grep -E '^[0-9]+ cases in' <<<"$out")
