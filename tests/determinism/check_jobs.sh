@@ -3,8 +3,8 @@
 # and -j 2, and twice more with -j 4 (on a 2-core machine: oversubscribed, so timing-sensitive
 # cases would turn 'stalled' or change their calls). Every case must get the same outcome, end
 # and invariant verdicts in all four runs (the test fails otherwise). The files themselves are
-# compared too, once the run's own facts ('host') and the subject's heap growth (glibc's
-# allocator state depends on what the process ran before) are removed: the cases that still
+# compared too, once the run's own facts ('host') and the subject's heap growth (GnuTLS's own
+# random key values change the size of some allocations by a few bytes) are removed: the cases that still
 # differ are listed, not failed: an OpenSSL server's session ticket is one AES block longer in
 # some runs (docs/design.md, "Determinism limits").
 #   check_jobs.sh DIRPROBE WORK_DIR
