@@ -9,49 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/api_table.h"
+#include "harness/call_record.h"
 #include "harness/case_spec.h"
 #include "harness/endpoint.h"
 #include "harness/io_trace.h"
 #include "harness/pattern.h"
 
 namespace dirprobe {
-
-enum class Side : std::uint8_t { kSubject, kPeer };
-enum class Api : std::uint8_t {
-  kHandshake,
-  kSend,
-  kRecv,
-  kBye,
-  kRehandshake,
-  kKeyUpdate,
-  kTicket,
-  kUncork,
-  kReauth,
-  kSendFile,
-  kSendEarly,
-  kRecvEarly,
-  kAlert,
-  kPing,
-  kPong
-};
-
-// The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...
-std::string_view api_name(Api api, std::string_view library);
-
-struct CallRecord;
-// The function a logged call made: api_name(), or gnutls_record_send2 for a padded send.
-std::string_view call_api_name(const CallRecord& call, std::string_view library);
-
-struct CallRecord {
-  Side side;
-  Api api;
-  std::size_t size = 0;     // bytes offered to send/recv
-  bool null_retry = false;  // a send retried with NULL, 0
-  std::size_t pad = 0;      // a send with record padding (gnutls_record_send2)
-  CallOutcome out;
-  TraceSpan io;  // this side's trace during the call
-  std::uint64_t tick = 0;
-};
 
 enum class RunEnd {
   kCompleted,  // both scripts ran to the end

@@ -1,0 +1,492 @@
+#include "harness/side_runner.h"
+
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <optional>
+#include <variant>
+
+#include "harness/transport.h"
+#include "harness/unique_fd.h"
+
+namespace dirprobe {
+namespace {
+
+long long heap_in_use() { return static_cast<long long>(mallinfo2().uordblks); }
+
+struct Wait {
+  int dir = -1;  // -1: not waiting; 0/1: waiting for readable/writable
+};
+
+// What the current step's activities wait for: the step's own call, its sends, its receives.
+struct Waits {
+  Wait main, send, recv;
+};
+
+// The step being run and what it has done so far: one type per kind of step, replaced when
+// the next step starts.
+
+// Handshake, bye, a zero-length send: one call, repeated until it completes.
+struct RepeatedCall {
+  Api api;
+};
+// Send and receive interleaved; the step's interjected call (alert or ping) is made once, after
+// the first send that returns E_AGAIN, before that send is retried.
+enum class Interjection { kNone, kDue, kMade };
+struct Transfer {
+  Interjection interjection = Interjection::kNone;
+};
+struct ExpectEof {};
+// A protocol event: the initiating call, then (where the library needs it, and always for a
+// renegotiation) the handshake until it completes.
+struct Event {
+  Api initiate;
+  bool renegotiation = false;
+  bool initiated = false;
+};
+struct SendFile {
+  UniqueFd file;    // a memory file holding this step's bytes of the pattern
+  long offset = 0;  // what GnuTLS reports sent from it
+};
+struct Corked {
+  bool corked = false;
+};
+struct EarlyData {};
+struct RecvEarly {};
+using ActiveStep =
+    std::variant<RepeatedCall, Transfer, ExpectEof, Event, SendFile, Corked, EarlyData, RecvEarly>;
+
+Event event_step(const Step& step, std::string_view library, Role role) {
+  switch (step.kind) {
+    case StepKind::kRehandshake:
+      // A GnuTLS client renegotiates by calling gnutls_handshake; nothing comes before it.
+      return {Api::kRehandshake, true, library == "gnutls" && role == Role::kClient};
+    case StepKind::kTicket:
+      return {Api::kTicket};
+    case StepKind::kReauth:
+      return {Api::kReauth};
+    default:
+      return {Api::kKeyUpdate};
+  }
+}
+
+ActiveStep start_step(const Step& step, std::string_view library, Role role) {
+  switch (step.kind) {
+    case StepKind::kHandshake:
+      return RepeatedCall{Api::kHandshake};
+    case StepKind::kBye:
+      return RepeatedCall{Api::kBye};
+    case StepKind::kSendEmpty:
+      return RepeatedCall{Api::kSend};
+    case StepKind::kTransfer:
+      return Transfer{};
+    case StepKind::kExpectEof:
+      return ExpectEof{};
+    case StepKind::kRehandshake:
+    case StepKind::kKeyUpdate:
+    case StepKind::kTicket:
+    case StepKind::kReauth:
+      return event_step(step, library, role);
+    case StepKind::kSendFile:
+      return SendFile{};
+    case StepKind::kCorked:
+      return Corked{};
+    case StepKind::kEarlyData:
+      return EarlyData{};
+    case StepKind::kRecvEarly:
+      return RecvEarly{};
+  }
+  return RepeatedCall{Api::kHandshake};
+}
+
+std::uint64_t total_recv(const std::vector<Step>& steps) {
+  std::uint64_t total = 0;
+  for (const auto& s : steps) total += s.recv_bytes;
+  return total;
+}
+
+// B1: the heap the library keeps across calls, summed over the calls it samples.
+struct HeapMeter {
+  bool on = false;
+  long long held = 0, max_held = 0;
+
+  template <typename Call>
+  CallOutcome around(bool sample, Call&& call) {
+    sample = sample && on;
+    long long before = sample ? heap_in_use() : 0;
+    CallOutcome out = call();
+    if (sample) {
+      held += heap_in_use() - before;
+      max_held = std::max(max_held, held);
+    }
+    return out;
+  }
+};
+
+// A send that returned E_AGAIN and must be retried: its size, and whether its bytes were
+// changed for a RetryMode::kDifferent retry.
+struct PendingSend {
+  std::size_t size = 0;
+  bool mutated = false;
+};
+
+}  // namespace
+
+class SideRunner::State {
+ public:
+  State(Side side, Role role, Endpoint& ep, const std::vector<Step>& steps, const CaseSpec& spec,
+        bool trusting, std::vector<CallRecord>& log)
+      : side_(side),
+        role_(role),
+        ep_(ep),
+        steps_(steps),
+        spec_(spec),
+        trusting_(trusting),
+        log_(log),
+        rx_(spec.seed + (side == Side::kSubject ? 1 : 0), total_recv(steps)),
+        send_buf_(spec.send_chunk),
+        recv_buf_(spec.recv_buffer) {
+    enter_step();
+  }
+
+  void run_tick(std::uint64_t tick) {
+    tick_ = tick;
+    if (done() || failure_) return;
+    if (answering_) return answer_peer();
+    if (std::visit([this](auto& step) { return handle(step); }, active_)) {
+      ++step_;
+      ++successes_;
+      enter_step();
+    }
+  }
+
+  bool done() const { return step_ >= steps_.size(); }
+  bool in_handshake() const {
+    return !done() && (answering_ || steps_[step_].kind == StepKind::kHandshake);
+  }
+  void timer_fired() { waits_ = Waits{}; }
+
+ private:
+  friend class SideRunner;
+
+  const Step& step() const { return steps_[step_]; }
+  std::uint64_t tx_seed() const { return spec_.seed + (side_ == Side::kSubject ? 0 : 1); }
+
+  void enter_step() {
+    waits_ = Waits{};
+    if (done()) return;
+    active_ = start_step(step(), ep_.library(), role_);
+    // Goals count from the start of the script, so bytes read ahead (a recv that returned the
+    // next step's data, or data read during a renegotiation) count for the step they belong to.
+    send_goal_ += step().send_bytes;
+    recv_goal_ += step().recv_bytes;
+  }
+
+  void fail(std::string why) { failure_ = std::move(why); }
+
+  // A trusting side skips an activity until its fd is ready in the direction it waits for.
+  bool ready(Wait& wait) {
+    if (wait.dir < 0) return true;
+    if (!fd_ready(ep_.channel().fd(), wait.dir)) return false;
+    wait.dir = -1;
+    return true;
+  }
+
+  // After E_AGAIN a trusting loop waits for the reported direction; E_INTERRUPTED retries.
+  void on_block(const CallOutcome& out, Wait& wait) {
+    if (trusting_ && out.status == Status::kAgain) wait.dir = out.direction == 1 ? 1 : 0;
+  }
+
+  // The step's call completed it (true), or it waits, or the stream ended too early.
+  bool completes(const CallOutcome& out, Wait& wait) {
+    if (out.status == Status::kOk) return true;
+    if (out.status == Status::kEof) {
+      fail("unexpected end of stream during " + step().text());
+    } else {
+      on_block(out, wait);
+    }
+    return false;
+  }
+
+  CallArgs args(std::size_t size) {
+    return {step(), send_buf_.data(), size, false, recv_buf_.data(), recv_buf_.size()};
+  }
+
+  CallOutcome call(Api api, const CallArgs& args);
+  void account(Api api, const CallArgs& args, const CallOutcome& out);
+  CallOutcome send_chunk();
+  void receive(Api api = Api::kRecv);
+  bool receive_eof();
+  bool open_file(SendFile& f);
+  void interject(Transfer& t);
+  void answer_peer();
+
+  bool handle(RepeatedCall& c);
+  bool handle(Transfer& t);
+  bool handle(ExpectEof&);
+  bool handle(Event& e);
+  bool handle(SendFile& f);
+  bool handle(Corked& c);
+  bool handle(EarlyData&);
+  bool handle(RecvEarly&);
+
+  Side side_;
+  Role role_;
+  Endpoint& ep_;
+  const std::vector<Step>& steps_;
+  const CaseSpec& spec_;
+  bool trusting_;
+  std::vector<CallRecord>& log_;
+  PatternChecker rx_;
+  std::vector<std::uint8_t> send_buf_, recv_buf_;
+  std::uint64_t tick_ = 0;
+  std::size_t step_ = 0;
+  ActiveStep active_;
+  Waits waits_;
+  std::uint64_t send_offset_ = 0, send_goal_ = 0, recv_goal_ = 0;
+  std::uint64_t successes_ = 0;
+  std::optional<std::string> failure_;
+  HeapMeter heap_;
+  PendingSend pending_;
+  std::optional<Api> answering_;  // the call that answers a request the peer made
+};
+
+// Makes the call and logs it, with the I/O it caused.
+CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
+  CallRecord rec{side_, api, args.size, args.null_retry, 0, {}, {ep_.channel().trace_size(), 0},
+                 tick_};
+  if (api == Api::kSend && !args.null_retry) rec.pad = step().pad;
+  rec.out = heap_.around(step_ > 0, [&] { return invoke(ep_, api, args); });
+  rec.io.end = ep_.channel().trace_size();
+  log_.push_back(rec);
+  account(api, args, rec.out);
+  return rec.out;
+}
+
+// What a call's outcome means for the side: progress, a request to answer, or a failure.
+void SideRunner::State::account(Api api, const CallArgs& args, const CallOutcome& out) {
+  // A send that reports 0 bytes of a non-empty buffer moved nothing: no progress.
+  bool empty_send = (api == Api::kSend || api == Api::kSendEarly) && args.size > 0 &&
+                    out.bytes == 0 && !args.null_retry;
+  if (out.status == Status::kOk && !empty_send) ++successes_;
+  // A peer's request that recv reports (a new handshake, a certificate) is a call to answer,
+  // not an error: the side repeats the answering call until it completes, then resumes.
+  bool request = out.status == Status::kRehandshake || out.status == Status::kReauth ||
+                 out.status == Status::kPing;
+  if (request && api == Api::kRecv) {
+    answering_ = out.status == Status::kRehandshake ? Api::kHandshake
+                 : out.status == Status::kReauth    ? Api::kReauth
+                                                    : Api::kPong;
+    ++successes_;
+  }
+  // A warning alert or a pong: recv reports it and is called again.
+  if (out.status == Status::kNotice) ++successes_;
+  bool unexpected =
+      (request && api != Api::kRecv) || (out.status == Status::kGotData && api != Api::kHandshake);
+  if (out.status == Status::kFatal || unexpected)
+    fail(std::string(api_name(api, ep_.library())) + " returned " + ep_.code_name(out.code));
+}
+
+// One send of the next chunk of the pattern, or the retry of a pending one.
+CallOutcome SideRunner::State::send_chunk() {
+  bool retry = pending_.size > 0;
+  if (!retry) {
+    pending_.size = static_cast<std::size_t>(
+        std::min<std::uint64_t>(send_buf_.size(), send_goal_ - send_offset_));
+    fill_pattern(tx_seed(), send_offset_, send_buf_.data(), pending_.size);
+  }
+  bool subject = side_ == Side::kSubject;
+  CallArgs a = args(pending_.size);
+  a.null_retry = retry && spec_.retry == RetryMode::kNull && subject;
+  // The misuse: the retry offers other bytes. What the peer then receives shows which
+  // bytes GnuTLS sent (the pattern checker expects the first offer's).
+  if (retry && !pending_.mutated && spec_.retry == RetryMode::kDifferent && subject) {
+    for (std::size_t i = 0; i < pending_.size; ++i)
+      send_buf_[i] = static_cast<std::uint8_t>(~send_buf_[i]);
+    pending_.mutated = true;
+  }
+  Api api = step().kind == StepKind::kEarlyData ? Api::kSendEarly : Api::kSend;
+  CallOutcome out = call(api, a);
+  if (out.status == Status::kOk) {
+    // 'early_once': the whole buffer counts as queued, whatever the count returned.
+    bool once = api == Api::kSendEarly && step().once;
+    send_offset_ += once ? pending_.size : static_cast<std::uint64_t>(out.bytes);
+    pending_ = PendingSend{};
+  } else {
+    on_block(out, waits_.send);
+  }
+  return out;
+}
+
+// One receive of application data (recv, or recv_early); the end of the stream is a failure.
+void SideRunner::State::receive(Api api) {
+  CallOutcome out = call(api, args(recv_buf_.size()));
+  if (out.status == Status::kOk) {
+    rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
+  } else if (out.status == Status::kEof) {
+    fail("end of stream after " + std::to_string(rx_.received()) + " of " +
+         std::to_string(recv_goal_) + " bytes");
+  } else {
+    on_block(out, waits_.recv);
+  }
+}
+
+// One receive that expects the end of the stream (true once it came); data is an error.
+bool SideRunner::State::receive_eof() {
+  CallOutcome out = call(Api::kRecv, args(recv_buf_.size()));
+  if (out.status == Status::kOk) {
+    rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
+    if (out.bytes > 0 && rx_.error()) fail("data after the expected end: " + rx_.error()->text());
+  } else if (out.status == Status::kEof) {
+    return true;
+  } else {
+    on_block(out, waits_.recv);
+  }
+  return false;
+}
+
+// send_file's memory file: this step's bytes of the pattern, read from the start.
+bool SideRunner::State::open_file(SendFile& f) {
+  std::uint64_t total = step().send_bytes;
+  f.file = UniqueFd(memfd_create("dirprobe-send-file", MFD_CLOEXEC));
+  std::vector<std::uint8_t> bytes(total);
+  fill_pattern(tx_seed(), send_offset_, bytes.data(), bytes.size());
+  if (!f.file || ::write(f.file.get(), bytes.data(), bytes.size()) != static_cast<long>(total) ||
+      ::lseek(f.file.get(), 0, SEEK_SET) != 0) {
+    fail("cannot prepare the memory file for send_file");
+    return false;
+  }
+  f.offset = 0;
+  return true;
+}
+
+// The call a transfer makes while its send is pending (after E_AGAIN), until it completes.
+void SideRunner::State::interject(Transfer& t) {
+  CallOutcome out = call(step().interject == "alert" ? Api::kAlert : Api::kPing, args(0));
+  if (out.status != Status::kOk) return on_block(out, waits_.main);
+  t.interjection = Interjection::kMade;
+}
+
+// Answering the peer (gnutls_handshake for its renegotiation, gnutls_reauth for its
+// certificate request, gnutls_heartbeat_pong for its ping) until done; application data
+// arriving during a renegotiation (GNUTLS_E_GOT_APPLICATION_DATA) is read first.
+void SideRunner::State::answer_peer() {
+  if (!ready(waits_.main)) return;
+  CallOutcome out = call(*answering_, args(0));
+  if (out.status == Status::kOk) {
+    answering_.reset();
+    waits_.main = Wait{};
+  } else if (out.status == Status::kGotData) {
+    receive();
+  } else {
+    on_block(out, waits_.main);
+  }
+}
+
+// The step handlers: each makes the step's calls for this tick and returns true when the step
+// is complete.
+
+bool SideRunner::State::handle(RepeatedCall& c) {
+  return ready(waits_.main) && completes(call(c.api, args(0)), waits_.main);
+}
+
+bool SideRunner::State::handle(Transfer& t) {
+  if (t.interjection == Interjection::kDue) {
+    if (ready(waits_.main)) interject(t);
+  } else if (send_offset_ < send_goal_ && ready(waits_.send)) {
+    CallOutcome out = send_chunk();
+    if (out.status == Status::kAgain && t.interjection == Interjection::kNone &&
+        !step().interject.empty())
+      t.interjection = Interjection::kDue;
+  }
+  if (rx_.received() < recv_goal_ && ready(waits_.recv)) receive();
+  return send_offset_ >= send_goal_ && rx_.received() >= recv_goal_ && !failure_;
+}
+
+bool SideRunner::State::handle(ExpectEof&) { return ready(waits_.recv) && receive_eof(); }
+
+bool SideRunner::State::handle(Event& e) {
+  if (!ready(waits_.main)) return false;
+  if (!e.initiated) {
+    CallOutcome out = call(e.initiate, args(0));
+    if (out.status != Status::kOk) {
+      on_block(out, waits_.main);
+      return false;
+    }
+    if (!e.renegotiation && !ep_.event_needs_handshake()) return true;
+    e.initiated = true;
+    return false;
+  }
+  CallOutcome out = call(Api::kHandshake, args(0));
+  if (out.status != Status::kGotData) return completes(out, waits_.main);
+  receive();
+  return false;
+}
+
+// gnutls_record_send_file from the step's memory file; the offset GnuTLS advances says what
+// was sent, also when the call returns E_AGAIN.
+bool SideRunner::State::handle(SendFile& f) {
+  if (!ready(waits_.send)) return false;
+  std::uint64_t total = step().send_bytes;
+  if (!f.file && !open_file(f)) return false;
+  long before = f.offset;
+  CallArgs a = args(total - static_cast<std::uint64_t>(f.offset));
+  a.file = f.file.get();
+  a.file_offset = &f.offset;
+  CallOutcome out = call(Api::kSendFile, a);
+  send_offset_ += static_cast<std::uint64_t>(f.offset - before);
+  if (out.status != Status::kOk) {
+    on_block(out, waits_.send);
+    return false;
+  }
+  return static_cast<std::uint64_t>(f.offset) >= total;
+}
+
+bool SideRunner::State::handle(Corked& c) {
+  if (!c.corked) {
+    ep_.cork();
+    c.corked = true;
+  }
+  if (send_offset_ < send_goal_) {
+    if (ready(waits_.send)) send_chunk();
+    return false;
+  }
+  return ready(waits_.main) && completes(call(Api::kUncork, args(0)), waits_.main);
+}
+
+bool SideRunner::State::handle(EarlyData&) {
+  if (ready(waits_.send)) send_chunk();
+  return send_offset_ >= send_goal_ && !failure_;
+}
+
+bool SideRunner::State::handle(RecvEarly&) {
+  if (ready(waits_.recv)) receive(Api::kRecvEarly);
+  return rx_.received() >= recv_goal_ && !failure_;
+}
+
+SideRunner::SideRunner(Side side, Role role, Endpoint& endpoint, const std::vector<Step>& steps,
+                       const CaseSpec& spec, bool trusting, std::vector<CallRecord>& log)
+    : state_(std::make_unique<State>(side, role, endpoint, steps, spec, trusting, log)) {}
+SideRunner::~SideRunner() = default;
+
+void SideRunner::tick(std::uint64_t tick) { state_->run_tick(tick); }
+bool SideRunner::done() const { return state_->done(); }
+bool SideRunner::failed() const { return state_->failure_.has_value(); }
+const std::string& SideRunner::failure() const {
+  static const std::string kNone;
+  return state_->failure_ ? *state_->failure_ : kNone;
+}
+bool SideRunner::in_handshake() const { return state_->in_handshake(); }
+void SideRunner::timer_fired() { state_->timer_fired(); }
+void SideRunner::measure_heap(Channel& channel) {
+  state_->heap_.on = true;
+  channel.reserve_trace(1 << 16);
+}
+long long SideRunner::max_heap_held() const { return state_->heap_.max_held; }
+const PatternChecker& SideRunner::rx() const { return state_->rx_; }
+std::uint64_t SideRunner::tx() const { return state_->send_offset_; }
+std::uint64_t SideRunner::successes() const { return state_->successes_; }
+
+}  // namespace dirprobe

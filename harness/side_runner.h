@@ -1,0 +1,60 @@
+// One side's script: the steps it runs, at most one library call per pending activity per tick,
+// each call logged as a CallRecord. Every kind of step has its own handler (side_runner.cc);
+// a request the peer makes (a renegotiation, a certificate request, a heartbeat ping) is
+// answered before the script goes on. A trusting side skips an activity after E_AGAIN until
+// its fd is ready in the direction the library reported.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/call_record.h"
+#include "harness/case_spec.h"
+#include "harness/channel.h"
+#include "harness/endpoint.h"
+#include "harness/pattern.h"
+
+namespace dirprobe {
+
+class SideRunner {
+ public:
+  // `steps`, `spec`, `endpoint` and `log` must outlive the runner; calls are appended to `log`.
+  SideRunner(Side side, Role role, Endpoint& endpoint, const std::vector<Step>& steps,
+             const CaseSpec& spec, bool trusting, std::vector<CallRecord>& log);
+  ~SideRunner();
+  SideRunner(const SideRunner&) = delete;
+  SideRunner& operator=(const SideRunner&) = delete;
+
+  // Makes this tick's calls (logged with `tick`); nothing once the side is done or failed.
+  void tick(std::uint64_t tick);
+
+  bool done() const;    // every step completed
+  bool failed() const;  // a call failed fatally or the script cannot go on
+  const std::string& failure() const;
+
+  // In a handshake (its own, or answering the peer's): where a DTLS retransmission timer
+  // matters.
+  bool in_handshake() const;
+  // DTLS: a loop that polls with the retransmission timeout wakes when it expires, whatever
+  // direction it was waiting for.
+  void timer_fired();
+
+  // B1: sums the heap change across this side's calls after its first step (the handshake),
+  // so that only what the library keeps between calls counts. The channel's trace is reserved
+  // up front so its own growth during a call does not count.
+  void measure_heap(Channel& channel);
+  long long max_heap_held() const;
+
+  const PatternChecker& rx() const;  // what this side received
+  std::uint64_t tx() const;          // application bytes this side sent
+  // Calls that succeeded and steps completed: part of the scheduler's progress measure.
+  std::uint64_t successes() const;
+
+ private:
+  class State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace dirprobe
