@@ -1,6 +1,6 @@
 // The scheduler: sets up one connection, steps both sides in ticks until the case ends, and
 // collects what happened. The side runners make the calls (side_runner.h); DTLS timers are
-// woken by dtls_timers.h.
+// woken by dtls_timers.h on the case's virtual clock (virtual_clock.h).
 #include "harness/driver.h"
 
 #include <poll.h>
@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "harness/dtls_timers.h"
 #include "harness/side_runner.h"
 #include "harness/transport.h"
+#include "harness/virtual_clock.h"
 
 namespace dirprobe {
 
@@ -164,8 +166,18 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.unused_script_steps = plan.unused_script_steps();
 }
 
-// One connection of a case.
+// One connection of a case. A DTLS connection runs on a virtual clock, started before the
+// endpoints exist so that every time they read is on it, and stopped after they are gone.
 CaseRun run_connection(const CaseSpec& spec) {
+  std::optional<VirtualClock> clock;
+  if (spec.transport == TransportKind::kDgram) {
+    static const bool interposed = VirtualClock::interposed();
+    if (!interposed)
+      throw std::runtime_error(
+          "DTLS needs the virtual clock, but this program does not export clock_gettime and "
+          "gettimeofday (link it with dirprobe::harness)");
+    clock.emplace();
+  }
   CaseRun run;
   Connection c = connect(spec);
   run.subject_buffers = c.pair.effective_a;

@@ -2,6 +2,7 @@
 // the peer in rounds ("ticks"), makes one API call per pending activity per tick, and logs
 // every call with its outcome, reported direction and the I/O it caused. Every run is bounded:
 // a case that stops making progress ends as stalled, one that runs too long as over budget.
+// DTLS cases run on a virtual clock (virtual_clock.h): a retransmission timer costs no time.
 #pragma once
 
 #include <cstdint>

@@ -1,14 +1,14 @@
 #include "harness/dtls_timers.h"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <utility>
+
+#include "harness/virtual_clock.h"
 
 namespace dirprobe {
 namespace {
 
-// One wait lasts at most this long: a side whose timer is further away is woken
+// One wait moves the clock by at most this much: a side whose timer is further away is woken
 // early, and its library finds nothing due.
 constexpr unsigned kMaxTimerWaitMs = 1000;
 // Timers less than this apart were started by flights of the same round, so they fire
@@ -36,9 +36,8 @@ bool DtlsTimers::wake(SideRunner& s, Endpoint& subject, SideRunner& p, Endpoint&
   int wait = 0;
   for (int i = 0; i < 2; ++i)
     if (left[i] >= 0 && left[i] <= limit) wait = std::max(wait, left[i]);
-  if (wait > 0)
-    ::poll(nullptr, 0,
-           static_cast<int>(std::min(static_cast<unsigned>(wait), kMaxTimerWaitMs)) + 1);
+  // One millisecond past the timer, as the poll this replaces waited.
+  if (wait > 0) VirtualClock::advance(std::min(static_cast<unsigned>(wait), kMaxTimerWaitMs) + 1);
   for (int i = 0; i < 2; ++i)
     if (left[i] >= 0 && left[i] <= limit) {
       sides[i].second->on_timer();

@@ -11,6 +11,7 @@
 #include "harness/endpoint.h"
 #include "harness/gnutls_check.h"
 #include "harness/handles.h"
+#include "harness/virtual_clock.h"
 
 namespace dirprobe {
 namespace {
@@ -26,8 +27,9 @@ std::string default_priority(Protocol protocol) {
   }
 }
 
-// A blocking session's pull_timeout waits at most this long (the driver is single-threaded:
-// a longer wait only delays the verdict, nothing can arrive meanwhile).
+// A blocking session's pull_timeout waits at most this long per call, then reports that
+// nothing arrived (the driver is single-threaded: nothing can arrive meanwhile). GnuTLS then
+// checks its timers and calls again: a long wait is seen in steps of this size.
 constexpr unsigned kMaxPullWaitMs = kDtlsRetransmitMs * 4;
 
 class GnutlsEndpoint final : public Endpoint {
@@ -235,10 +237,13 @@ class GnutlsEndpoint final : public Endpoint {
   }
   // A non-blocking session never waits: the driver is single-threaded, so nothing could
   // arrive during a wait. A blocking DTLS session waits as asked (bounded), which is what
-  // its retransmission timer relies on.
+  // its retransmission timer relies on; on the case's virtual clock that wait, when nothing
+  // is readable, is an advance of the clock instead of a sleep.
   static int pull_timeout_cb(gnutls_transport_ptr_t p, unsigned int ms) {
-    int wait = self(p)->nonblock_ ? 0 : static_cast<int>(std::min(ms, kMaxPullWaitMs));
-    int rc = self(p)->channel_.poll_readable(wait);
+    unsigned wait = self(p)->nonblock_ ? 0 : std::min(ms, kMaxPullWaitMs);
+    bool virtual_time = VirtualClock::running();
+    int rc = self(p)->channel_.poll_readable(virtual_time ? 0 : static_cast<int>(wait));
+    if (rc == 0 && virtual_time) VirtualClock::advance(wait);
     self(p)->report(rc);
     return rc;
   }

@@ -1,8 +1,13 @@
 // Self-tests of the driver and the invariant checkers on real sessions: a clean case passes,
-// the tick budget ends a case that cannot progress, every call is logged with its I/O.
+// the tick budget ends a case that cannot progress, every call is logged with its I/O, and
+// DTLS timers run on the virtual clock.
 #include <gtest/gtest.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "harness/judge.h"
+#include "harness/transport.h"
+#include "harness/virtual_clock.h"
 
 namespace dirprobe {
 namespace {
@@ -107,6 +112,100 @@ TEST(Invariants, WrongDirectionIsCaught) {
   EXPECT_EQ(result_of(r.invariants, Invariant::S1).verdict, Verdict::kViolated);
   EXPECT_EQ(r.outcome, Outcome::kFail);
   EXPECT_NE(r.reason.find("D1 violated"), std::string::npos) << r.reason;
+}
+
+long long realtime_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// Every program linked with the harness exports the clock the TLS libraries read.
+TEST(VirtualClock, ThisProgramExportsIt) { EXPECT_TRUE(VirtualClock::interposed()); }
+
+// The virtual clock stands still until advanced, both clock_gettime and gettimeofday read it,
+// and the real clock is back when it ends.
+TEST(VirtualClock, MovesOnlyWhenAdvanced) {
+  EXPECT_FALSE(VirtualClock::advance(10));
+  {
+    VirtualClock clock;
+    timespec a{}, b{};
+    clock_gettime(CLOCK_REALTIME, &a);
+    clock_gettime(CLOCK_REALTIME, &b);
+    EXPECT_EQ(a.tv_sec, b.tv_sec);
+    EXPECT_EQ(a.tv_nsec, b.tv_nsec);
+    long long start = realtime_ms();
+    EXPECT_TRUE(VirtualClock::advance(250));
+    EXPECT_EQ(realtime_ms() - start, 250);
+    EXPECT_EQ(VirtualClock::advanced_ms(), 250u);
+    timeval tv{};
+    gettimeofday(&tv, nullptr);
+    EXPECT_EQ(tv.tv_sec * 1000LL + tv.tv_usec / 1000, start + 250);
+  }
+  EXPECT_FALSE(VirtualClock::running());
+  EXPECT_EQ(VirtualClock::advanced_ms(), 0u);
+}
+
+// Check the premise: both libraries read their DTLS retransmission timers from the virtual
+// clock, so advancing it is what makes a timer expire.
+TEST(VirtualClock, BothLibrariesTimersFollowIt) {
+  for (PeerLibrary library : {PeerLibrary::kGnutls, PeerLibrary::kOpenssl}) {
+    SCOPED_TRACE(std::string(peer_name(library)));
+    VirtualClock clock;
+    SocketPair pair = make_socket_pair(TransportKind::kDgram, {});
+    EndpointConfig config;
+    config.protocol = Protocol::kDtls12;
+    auto ep = library == PeerLibrary::kGnutls
+                  ? make_gnutls_endpoint(config, pair.a.get(), FaultPlan())
+                  : make_openssl_endpoint(config, pair.a.get(), FaultPlan());
+    EXPECT_EQ(ep->handshake().status, Status::kAgain);  // the ClientHello is out
+    EXPECT_EQ(ep->retransmit_timeout_ms(), static_cast<int>(kDtlsRetransmitMs));
+    VirtualClock::advance(60);
+    EXPECT_EQ(ep->retransmit_timeout_ms(), static_cast<int>(kDtlsRetransmitMs) - 60);
+    VirtualClock::advance(40);
+    EXPECT_EQ(ep->retransmit_timeout_ms(), 0);
+  }
+}
+
+CaseSpec dtls_case(std::string plan) {
+  CaseSpec c;
+  c.scenario = "selftest";
+  c.variant = "dtls12-client-gnutls-dgram";
+  c.subject.protocol = Protocol::kDtls12;
+  c.transport = TransportKind::kDgram;
+  c.send_chunk = 1000;
+  c.subject_steps = {Step{}, Step::transfer(4096, 0)};
+  c.peer_steps = {Step{}, Step::transfer(0, 4096)};
+  c.fault_plan = std::move(plan);
+  return c;
+}
+
+// A lost handshake datagram is retransmitted after the timers fire on the virtual clock; two
+// runs make the same calls with the same I/O.
+TEST(Driver, DtlsLossRecoversTheSameWayEveryRun) {
+  CaseRun a = run_case(dtls_case("push@1=drop"));
+  CaseRun b = run_case(dtls_case("push@1=drop"));
+  EXPECT_EQ(a.end, RunEnd::kCompleted) << a.end_reason;
+  EXPECT_GT(a.timer_waits, 0u);
+  EXPECT_EQ(a.timer_waits, b.timer_waits);
+  ASSERT_EQ(a.calls.size(), b.calls.size());
+  ASSERT_EQ(a.subject_trace.size(), b.subject_trace.size());
+  for (std::size_t i = 0; i < a.subject_trace.size(); ++i)
+    EXPECT_EQ(a.subject_trace[i].text(), b.subject_trace[i].text()) << i;
+  EXPECT_EQ(a.peer_rx.received(), 4096u);
+}
+
+// A blocking DTLS session's pull_timeout advances the virtual clock instead of sleeping: its
+// handshake gives up after kDtlsTotalMs of virtual time, having retransmitted on schedule.
+TEST(Driver, BlockingDtlsWaitsOnTheVirtualClock) {
+  CaseSpec c = dtls_case("none");
+  c.subject.nonblock = false;
+  CaseRun run = run_case(c);
+  EXPECT_EQ(run.end, RunEnd::kFatal);
+  EXPECT_NE(run.end_reason.find("GNUTLS_E_TIMEDOUT"), std::string::npos) << run.end_reason;
+  std::size_t pushes = 0;
+  for (const auto& event : run.subject_trace) pushes += event.op == IoOp::kPush ? 1 : 0;
+  EXPECT_EQ(pushes, 5u);  // sent at 0, 100, 300, 700 and 1500 ms
 }
 
 }  // namespace
