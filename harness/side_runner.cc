@@ -125,8 +125,8 @@ struct HeapMeter {
   }
 };
 
-// A send that returned E_AGAIN and must be retried: its size, and whether its bytes were
-// changed for a RetryMode::kDifferent retry.
+// The send in progress: its size until a call completes it (0: none; a retry after E_AGAIN
+// offers the same size), and whether its bytes were changed for a RetryMode::kDifferent retry.
 struct PendingSend {
   std::size_t size = 0;
   bool mutated = false;
