@@ -59,7 +59,8 @@ std::string build_id_of(const dl_phdr_info& info) {
       const unsigned char* name = p + sizeof(ElfW(Nhdr));
       const unsigned char* desc = name + pad(note->n_namesz);
       if (desc + note->n_descsz > end) break;
-      if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0)
+      if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 &&
+          std::memcmp(name, "GNU", 4) == 0)
         return hex(desc, note->n_descsz);
       p = desc + pad(note->n_descsz);
     }
@@ -150,7 +151,8 @@ void prune_siblings(const fs::path& file, const std::string& scenario) {
 
 fs::path cache_root() {
   if (const char* dir = std::getenv("DIRPROBE_CACHE"); dir && *dir) return dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "dirprobe";
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return fs::path(xdg) / "dirprobe";
   const char* home = std::getenv("HOME");
   return fs::path(home && *home ? home : "/tmp") / ".cache" / "dirprobe";
 }
@@ -201,12 +203,15 @@ void write_plan_cache(const fs::path& root, const Scenario& scenario,
                       const std::vector<CleanCount>& counts) {
   static std::atomic<unsigned> serial{0};
   fs::path file = plan_cache_file(root, scenario);
-  json doc = {{"format", kFormat}, {"key", plan_cache_key(scenario)},
-              {"scenario", scenario.base.scenario}, {"facts", plan_build_facts()},
+  json doc = {{"format", kFormat},
+              {"key", plan_cache_key(scenario)},
+              {"scenario", scenario.base.scenario},
+              {"facts", plan_build_facts()},
               {"clean", json::array()}};
   for (const auto& c : counts)
-    doc["clean"].push_back(c.skipped ? json{{"id", c.id}, {"skipped", true}}
-                                     : json{{"id", c.id}, {"pushes", c.pushes}, {"pulls", c.pulls}});
+    doc["clean"].push_back(c.skipped
+                               ? json{{"id", c.id}, {"skipped", true}}
+                               : json{{"id", c.id}, {"pushes", c.pushes}, {"pulls", c.pulls}});
   fs::path tmp = file;
   tmp += ".tmp." + std::to_string(getpid()) + "." + std::to_string(serial++);
   std::error_code ec;

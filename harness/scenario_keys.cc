@@ -43,8 +43,8 @@ std::string one_of(const std::string& text, std::vector<std::string_view> choice
   std::string list;
   for (std::size_t i = 0; i < choices.size(); ++i)
     list += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + std::string(choices[i]);
-  throw std::invalid_argument("unknown " + std::string(what) + " '" + text + "' (expected " +
-                              list + ")");
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + text + "' (expected " + list +
+                              ")");
 }
 
 // A string value that must be one of `choices` (fails at the value).
@@ -72,8 +72,9 @@ void apply_subject(V v, Scenario& sc) {
 }
 
 void apply_sweep_ops(V v, Scenario& sc) {
-  auto ops =
-      v.list<std::string>([](const std::string& s) { return one_of(s, {"push", "pull"}, "operation"); });
+  auto ops = v.list<std::string>([](const std::string& s) {
+    return one_of(s, {"push", "pull"}, "operation");
+  });
   sc.sweep.push = std::count(ops.begin(), ops.end(), "push") > 0;
   sc.sweep.pull = std::count(ops.begin(), ops.end(), "pull") > 0;
 }
@@ -139,8 +140,9 @@ constexpr ScenarioKey kKeys[] = {
     {"io", false, ValueType::kStrings, R"(["callbacks"])",
      "`callbacks`, `socket` (GnuTLS's own socket I/O; no faults)",
      [](V v, Scenario& sc) {
-       sc.socket_io = v.list<bool>(
-           [](const std::string& s) { return one_of(s, {"callbacks", "socket"}, "io") == "socket"; });
+       sc.socket_io = v.list<bool>([](const std::string& s) {
+         return one_of(s, {"callbacks", "socket"}, "io") == "socket";
+       });
      }},
     {"policies", false, ValueType::kStrings, R"(["oblivious", "trusting"])",
      "`oblivious` (retry every pending call each round), `trusting` (wait for the reported "
@@ -301,8 +303,7 @@ void apply_scenario_keys(const TomlCtx& ctx, const toml::table& t, Scenario& sce
     if (node == nullptr && key.required)
       ctx.fail(line, "scenario lacks required key '" + std::string(key.name) + "'");
     if (node == nullptr && key.fallback.empty()) continue;
-    KeyValue value{node ? ctx : kFallbackCtx, node ? *node : *fallbacks().get(key.name),
-                   key.name};
+    KeyValue value{node ? ctx : kFallbackCtx, node ? *node : *fallbacks().get(key.name), key.name};
     check_type(value, key.type);
     key.apply(value, scenario);
   }

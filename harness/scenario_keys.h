@@ -26,8 +26,7 @@ struct KeyValue {
   std::string_view key;
 
   std::string string() const;
-  std::int64_t integer(std::int64_t min,
-                       std::int64_t max = std::numeric_limits<int>::max()) const;
+  std::int64_t integer(std::int64_t min, std::int64_t max = std::numeric_limits<int>::max()) const;
   bool boolean() const;
   // Each string of the array through `parse`; its std::invalid_argument fails at the item.
   template <typename T, typename F>

@@ -129,7 +129,8 @@ void check_protocol_steps(const TomlCtx& ctx, const Scenario& sc, const toml::ta
         ctx.fail(at(t, key),
                  "'rehandshake' needs protocols = [\"tls12\"]: TLS 1.3 has no renegotiation");
       if (step.kind == StepKind::kKeyUpdate && has12)
-        ctx.fail(at(t, key), "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no KeyUpdate");
+        ctx.fail(at(t, key),
+                 "'key_update' needs protocols = [\"tls13\"]: TLS 1.2 has no KeyUpdate");
       if (step.kind == StepKind::kSendFile && !subject_side)
         ctx.fail(at(t, key), "'send_file' is a GnuTLS call: only the subject's script has it");
       if ((step.kind == StepKind::kReauth || step.kind == StepKind::kTicket) &&

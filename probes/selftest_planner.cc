@@ -113,8 +113,9 @@ TEST_F(PlannerTest, EditingAScenarioInvalidatesOnlyItsEntry) {
   EXPECT_TRUE(plan_scenario(edited, cached_).from_cache);
 
   std::string text = swept("a");
-  std::string reordered = "# a comment\n" + text.substr(0, text.find("sweep =")) +
-                          "\nsweep_ops = [\"push\"]\nsweep = [\"eagain\"]\nassert = [\"D1\", \"L1\"]\n";
+  std::string reordered =
+      "# a comment\n" + text.substr(0, text.find("sweep =")) +
+      "\nsweep_ops = [\"push\"]\nsweep = [\"eagain\"]\nassert = [\"D1\", \"L1\"]\n";
   EXPECT_EQ(plan_cache_key(scenario_of(reordered)), plan_cache_key(a));
 }
 
