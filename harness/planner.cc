@@ -84,6 +84,9 @@ Plan plan_scenario(const Scenario& scenario, const PlanOptions& options) {
     plan.clean_runs = clean.size();
     if (options.use_cache) write_plan_cache(options.cache_root, scenario, *counts);
   }
+  std::size_t points = 0;
+  for (const auto& count : *counts) points += count.pushes + count.pulls;
+  plan.cases.reserve(plan.cases.size() + points * scenario.sweep.actions.size());
   for (std::size_t k = 0; k < clean.size(); ++k)
     add_sweep_points(CaseSpec(plan.cases[clean[k]]), (*counts)[k], scenario.sweep, plan.cases);
   return plan;
