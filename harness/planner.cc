@@ -1,6 +1,7 @@
 #include "harness/planner.h"
 
 #include <cstdlib>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -93,9 +94,16 @@ Plan plan_scenario(const Scenario& scenario, const PlanOptions& options) {
 }
 
 std::vector<CaseSpec> plan_catalog(const Catalog& catalog, const PlanOptions& options) {
+  std::vector<Plan> plans;
+  std::size_t total = 0;
+  for (const auto& scenario : catalog.scenarios) {
+    plans.push_back(plan_scenario(scenario, options));
+    total += plans.back().cases.size();
+  }
   std::vector<CaseSpec> out;
-  for (const auto& scenario : catalog.scenarios)
-    for (auto& c : plan_scenario(scenario, options).cases) out.push_back(std::move(c));
+  out.reserve(total);
+  for (auto& plan : plans)
+    std::move(plan.cases.begin(), plan.cases.end(), std::back_inserter(out));
   return out;
 }
 

@@ -56,18 +56,16 @@ Expectations load_selected_expectations(const Selection& sel) {
 }
 
 std::vector<CaseSpec> select_cases(const Selection& sel) {
-  Catalog catalog = load_catalog(scenario_dir(sel));
+  std::vector<CaseSpec> out = plan_catalog(load_catalog(scenario_dir(sel)));
   std::set<std::string> wanted(sel.case_ids.begin(), sel.case_ids.end()), found;
   bool everything = sel.case_ids.empty() && sel.filters.empty();
-  std::vector<CaseSpec> out;
-  for (const auto& sc : catalog.scenarios)
-    for (auto& c : plan_scenario(sc).cases) {
-      std::string id = c.id();
-      bool match = everything || wanted.contains(id);
-      for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
-      if (wanted.contains(id)) found.insert(id);
-      if (match) out.push_back(std::move(c));
-    }
+  std::erase_if(out, [&](const CaseSpec& c) {  // visits each case once, in order
+    std::string id = c.id();
+    bool match = everything || wanted.contains(id);
+    for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
+    if (wanted.contains(id)) found.insert(id);
+    return !match;
+  });
   for (const auto& id : wanted)
     if (!found.contains(id))
       throw std::runtime_error("--case '" + id + "': no such case (see 'dirprobe list')");
