@@ -102,8 +102,7 @@ std::vector<CaseSpec> plan_catalog(const Catalog& catalog, const PlanOptions& op
   }
   std::vector<CaseSpec> out;
   out.reserve(total);
-  for (auto& plan : plans)
-    std::move(plan.cases.begin(), plan.cases.end(), std::back_inserter(out));
+  for (auto& plan : plans) std::move(plan.cases.begin(), plan.cases.end(), std::back_inserter(out));
   return out;
 }
 
