@@ -94,6 +94,9 @@ struct CaseSpec {
   // Resume a session from a first, clean connection (made before the case's own); the case
   // fails if the handshake does not resume it.
   bool resume = false;
+  // Planned as a sweep point: the fault plan's one fault sits at an operation a clean run
+  // reached. The judge fails such a case if the fault was never injected (a stale plan).
+  bool sweep_point = false;
 
   // "<scenario>/<variant>/<fault plan>/s<seed>": stable, and the handle to replay the case.
   std::string id() const;

@@ -19,6 +19,22 @@ std::string violations(const CaseSpec& spec, const InvariantResults& invariants)
   return out;
 }
 
+// A planned sweep point whose one fault was never injected: the run never reached the
+// operation the plan counted (a stale plan), so the case exercised nothing. It fails, and no
+// expectation excuses it.
+void fail_unreached_sweep_point(CaseResult& r) {
+  if (!r.spec.sweep_point || r.run.faults_injected > 0) return;
+  bool push = r.spec.fault_plan.starts_with("push");
+  std::size_t made = 0;
+  for (const auto& event : r.run.subject_trace)
+    made += !event.poll && (event.op == IoOp::kPush) == push;
+  std::string stale = "sweep point " + r.spec.fault_plan.substr(0, r.spec.fault_plan.find('=')) +
+                      " was never reached (the run made " + std::to_string(made) +
+                      (push ? " pushes" : " pulls") + "): stale plan";
+  r.outcome = r.raw_outcome = Outcome::kFail;
+  r.reason = stale + (r.reason.empty() ? "" : "; " + r.reason);
+}
+
 // The raw outcome and its reason, before the expectations are consulted.
 void decide(CaseResult& r) {
   std::string violated = violations(r.spec, r.invariants);
@@ -87,6 +103,7 @@ CaseResult judge(const CaseSpec& spec, CaseRun run, const KnownDeviations& known
   r.invariants = evaluate_invariants(spec, r.run);
   decide(r);
   apply_known(r, known);
+  fail_unreached_sweep_point(r);
   return r;
 }
 

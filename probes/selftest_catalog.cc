@@ -1,8 +1,15 @@
 // Self-tests of the scenario loader: broken files are rejected with file:line and what is
-// wrong; variants expand with stable ids.
+// wrong; variants expand with stable ids; the key table is one declaration, and the docs show it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <set>
+#include <sstream>
+
 #include "harness/catalog.h"
+#include "harness/scenario_keys.h"
 
 namespace dirprobe {
 namespace {
@@ -63,8 +70,18 @@ TEST(Catalog, ErrorsNameFileAndLine) {
       "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
   EXPECT_EQ(error_of(with("send 1k\"]", "send 1k\", \"dance\"]")).substr(0, 38),
             "bad.toml:8: in 'subject': unknown step");
-  EXPECT_EQ(error_of("[[scenario]\nname = 1"),
-            "bad.toml:1: " + error_of("[[scenario]\nname = 1").substr(12));
+  EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send 1k pad\"]")),
+            "bad.toml:8: in 'subject': step 'send 1k pad' does not match send N, send N pad P, "
+            "send N alert|ping");
+  EXPECT_EQ(error_of(with("\"recv 1k\"]", "\"recv 1T\"]")),
+            "bad.toml:9: in 'peer': '1T' is not a byte count (e.g. 512, 64k, 1M)");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nsndbuf = 4294967296")),
+            "bad.toml:12: 'sndbuf' must be at most 2147483647");
+  // A TOML syntax error keeps the parser's description, at the line where it is.
+  std::string header = error_of("[[scenario]\nname = 1");
+  EXPECT_EQ(header.substr(0, 12), "bad.toml:1: ");
+  EXPECT_NE(header.find("table header"), std::string::npos) << header;
+  EXPECT_EQ(error_of("[[scenario]]\nname = \"x\"\nfamily = = 3\n").substr(0, 12), "bad.toml:3: ");
   EXPECT_EQ(error_of("other = 1\n"),
             "bad.toml:1: unknown top-level key 'other' (scenarios are [[scenario]] tables)");
 }
@@ -127,6 +144,72 @@ TEST(Catalog, EarlyDataNeedsResumption) {
             "bad.toml:8: 'early' needs resume = true, early_data = true, ");
   EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nearly_data = true")),
             "bad.toml:12: 'early_data = true' needs resume = true (0-RTT resumes)");
+}
+
+// Keys left out take the declared defaults, which are the settings a CaseSpec starts with.
+TEST(ScenarioKeys, FallbacksAreApplied) {
+  Scenario sc = load_scenario_text(kGood, "good.toml").at(0);
+  EXPECT_EQ(sc.transports, std::vector{TransportKind::kUnix});
+  EXPECT_EQ(sc.socket_io, std::vector{false});
+  EXPECT_EQ(sc.policies, (std::vector{LoopPolicy::kOblivious, LoopPolicy::kTrusting}));
+  EXPECT_EQ(sc.retries, std::vector{RetryMode::kSame});
+  EXPECT_EQ(sc.seeds, std::vector<std::uint64_t>{0});
+  EXPECT_TRUE(sc.sweep.actions.empty());
+  EXPECT_TRUE(sc.sweep.push && sc.sweep.pull && !sc.sweep.handshake_only);
+  CaseSpec fresh;
+  EXPECT_EQ(sc.base.send_chunk, fresh.send_chunk);
+  EXPECT_EQ(sc.base.recv_buffer, fresh.recv_buffer);
+  EXPECT_EQ(sc.base.tick_budget, fresh.tick_budget);
+  EXPECT_EQ(sc.base.subject.key, fresh.subject.key);
+  EXPECT_EQ(sc.base.subject.nonblock, fresh.subject.nonblock);
+}
+
+// A value of the wrong type for any declared key is a load error at that key's line, and
+// nothing but CatalogError ever leaves the loader (what a fuzz target relies on).
+TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
+  // Each value, with the one type it has (none: wrong for every key).
+  const std::pair<std::string, std::optional<ValueType>> kValues[] = {
+      {"\"text\"", ValueType::kString}, {"[\"text\"]", ValueType::kStrings},
+      {"7", ValueType::kInteger},       {"[7]", ValueType::kIntegers},
+      {"true", ValueType::kBoolean},    {"1.5", std::nullopt},
+      {"{ a = 1 }", std::nullopt},      {"[]", std::nullopt}};
+  std::set<std::string> names;
+  for (const auto& key : scenario_keys()) {
+    EXPECT_TRUE(names.insert(std::string(key.name)).second) << key.name << " declared twice";
+    EXPECT_FALSE(key.doc.empty()) << key.name;
+    std::string name(key.name);
+    for (const auto& [value, type] : kValues) {
+      if (type == key.type) continue;
+      std::string text = kGood, line = "12";
+      auto at = text.find("\n" + name + " = ");
+      if (at != std::string::npos) {
+        line = std::to_string(std::count(text.begin(), text.begin() + at + 1, '\n') + 1);
+        text.erase(at + 1, text.find('\n', at + 1) - at);
+        text.insert(at + 1, name + " = " + value + "\n");
+      } else {
+        text += name + " = " + value + "\n";
+      }
+      EXPECT_EQ(error_of(text).substr(0, 10 + line.size()), "bad.toml:" + line + ":")
+          << name << " = " << value << ": " << error_of(text);
+    }
+  }
+  EXPECT_EQ(names.size(), 34u);
+}
+
+// docs/scenarios.md shows the key table made from the declaration, between its markers.
+TEST(ScenarioKeys, DocsTableMatchesTheDeclaration) {
+  std::ifstream in(std::string(DIRPROBE_SOURCE_DIR) + "/docs/scenarios.md");
+  ASSERT_TRUE(in) << "docs/scenarios.md not found";
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  auto begin = doc.find("<!-- scenario-keys:begin");
+  auto end = doc.find("<!-- scenario-keys:end -->");
+  ASSERT_NE(begin, std::string::npos) << "no begin marker";
+  ASSERT_NE(end, std::string::npos) << "no end marker";
+  begin = doc.find('\n', begin) + 1;
+  EXPECT_EQ(doc.substr(begin, end - begin), scenario_keys_markdown())
+      << "regenerate the table with: dirprobe list --keys-markdown";
 }
 
 }  // namespace

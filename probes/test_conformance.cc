@@ -14,6 +14,7 @@
 #include "harness/catalog.h"
 #include "harness/expectations.h"
 #include "harness/judge.h"
+#include "harness/planner.h"
 #include "harness/results.h"
 #include "harness/runner.h"
 
@@ -47,7 +48,7 @@ std::vector<Group> load_groups() {
   std::vector<std::string> order;
   try {
     for (const auto& sc : load_catalog(default_scenario_dir()).scenarios)
-      for (auto& c : expand_all(sc)) {
+      for (auto& c : plan_scenario(sc).cases) {
         std::string key = c.scenario + "_" + std::string(protocol_name(c.subject.protocol)) + "_" +
                           std::string(peer_name(c.peer));
         for (char& ch : key)

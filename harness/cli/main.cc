@@ -13,7 +13,9 @@
 #include "harness/catalog.h"
 #include "harness/expectations.h"
 #include "harness/judge.h"
+#include "harness/planner.h"
 #include "harness/results.h"
+#include "harness/scenario_keys.h"
 #include "harness/runner.h"
 
 namespace {
@@ -54,18 +56,16 @@ Expectations load_selected_expectations(const Selection& sel) {
 }
 
 std::vector<CaseSpec> select_cases(const Selection& sel) {
-  Catalog catalog = load_catalog(scenario_dir(sel));
+  std::vector<CaseSpec> out = plan_catalog(load_catalog(scenario_dir(sel)));
   std::set<std::string> wanted(sel.case_ids.begin(), sel.case_ids.end()), found;
   bool everything = sel.case_ids.empty() && sel.filters.empty();
-  std::vector<CaseSpec> out;
-  for (const auto& sc : catalog.scenarios)
-    for (auto& c : expand_all(sc)) {
-      std::string id = c.id();
-      bool match = everything || wanted.contains(id);
-      for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
-      if (wanted.contains(id)) found.insert(id);
-      if (match) out.push_back(std::move(c));
-    }
+  std::erase_if(out, [&](const CaseSpec& c) {  // visits each case once, in order
+    std::string id = c.id();
+    bool match = everything || wanted.contains(id);
+    for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
+    if (wanted.contains(id)) found.insert(id);
+    return !match;
+  });
   for (const auto& id : wanted)
     if (!found.contains(id))
       throw std::runtime_error("--case '" + id + "': no such case (see 'dirprobe list')");
@@ -98,12 +98,16 @@ void print_trace(const CaseSpec& spec, const KnownDeviations& known) {
   std::cout << (r.reason.empty() ? "" : " - " + r.reason) << "\n";
 }
 
-int cmd_list(const Selection& sel, bool scenarios_only) {
+int cmd_list(const Selection& sel, bool scenarios_only, bool keys_markdown) {
+  if (keys_markdown) {
+    std::cout << scenario_keys_markdown();
+    return 0;
+  }
   if (scenarios_only) {
     Catalog catalog = load_catalog(scenario_dir(sel));
     for (const auto& sc : catalog.scenarios)
-      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t" << expand_all(sc).size()
-                << " cases\t" << sc.base.claim << "\n";
+      std::cout << sc.base.scenario << "\t" << sc.base.family << "\t"
+                << plan_scenario(sc).cases.size() << " cases\t" << sc.base.claim << "\n";
     return 0;
   }
   for (const auto& c : select_cases(sel)) std::cout << c.id() << "\n";
@@ -199,6 +203,9 @@ int main(int argc, char** argv) {
   auto* list = app.add_subcommand("list", "list scenarios or case ids");
   add_selection(list, sel);
   list->add_flag("--scenarios-only", scenarios_only, "one line per scenario instead of case ids");
+  bool keys_markdown = false;
+  list->add_flag("--keys-markdown", keys_markdown,
+                 "the scenario key table of docs/scenarios.md, from the schema");
   auto* run = app.add_subcommand("run", "run cases and write the results file");
   add_selection(run, sel);
   run->add_option("--out", args.out, "results JSON file to write");
@@ -222,7 +229,7 @@ int main(int argc, char** argv) {
                     "fail when an in-process case costs more than this many bare exchanges");
   CLI11_PARSE(app, argc, argv);
   try {
-    if (list->parsed()) return cmd_list(sel, scenarios_only);
+    if (list->parsed()) return cmd_list(sel, scenarios_only, keys_markdown);
     if (bench->parsed()) return cmd_bench(iterations, max_ratio);
     if (version->parsed()) {
       std::printf("gnutls %s\nopenssl %s\n", gnutls_runtime_version().c_str(),

@@ -1,0 +1,48 @@
+#include "harness/scenario_variants.h"
+
+#include <string>
+
+namespace dirprobe {
+namespace {
+
+// "tls13-client-openssl-unix[-sockio]-trusting[-nullretry|-diffretry]": the middle of a case id.
+std::string variant_name(const CaseSpec& c) {
+  std::string retry = c.retry == RetryMode::kNull        ? "-nullretry"
+                      : c.retry == RetryMode::kDifferent ? "-diffretry"
+                                                         : "";
+  return std::string(protocol_name(c.subject.protocol)) + "-" +
+         std::string(role_name(c.subject.role)) + "-" + std::string(peer_name(c.peer)) + "-" +
+         std::string(transport_name(c.transport)) + (c.subject.socket_io ? "-sockio" : "") + "-" +
+         std::string(policy_name(c.policy)) + retry;
+}
+
+}  // namespace
+
+std::vector<CaseSpec> expand(const Scenario& sc) {
+  std::vector<CaseSpec> out;
+  for (auto protocol : sc.protocols)
+    for (auto role : sc.roles)
+      for (auto peer : sc.peers)
+        for (auto transport : sc.transports)
+          for (bool socket_io : sc.socket_io)
+            for (auto policy : sc.policies)
+              for (auto retry : sc.retries)
+                for (const auto& plan : sc.faults)
+                  for (auto seed : sc.seeds) {
+                    CaseSpec c = sc.base;
+                    c.subject.protocol = protocol;
+                    c.subject.role = role;
+                    c.subject.socket_io = socket_io;
+                    c.peer = peer;
+                    c.transport = transport;
+                    c.policy = policy;
+                    c.retry = retry;
+                    c.fault_plan = plan;
+                    c.seed = seed;
+                    c.variant = variant_name(c);
+                    out.push_back(std::move(c));
+                  }
+  return out;
+}
+
+}  // namespace dirprobe
