@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The hygiene gate CI runs (Debian 12, as root): installs clang, libFuzzer, the sanitizer
-# runtimes and clang-tidy if missing, then
+# The hygiene gate CI runs (Debian 12, as root): scripts/setup.sh --with-hygiene-tools (installs
+# clang, libFuzzer, the sanitizer runtimes and clang-tidy if missing, and builds
+# ${BUILD_DIR:-build}, which is already done when scripts/test.sh ran first), then
 #   1. tidy:     clang-tidy's function-size gate (.clang-tidy) over harness/, reports/ and
-#                probes/, with the dev preset's compile_commands.json (configured, not built);
+#                probes/, with that build's compile_commands.json;
 #   2. fuzz:     each libFuzzer target for 30 s (DIRPROBE_FUZZ_SECONDS), two at a time, after
 #                replaying the inputs that once crashed them (scripts/fuzz.sh);
 #   3. sanitize: the asan-ubsan preset built (gcc, warnings are errors there too), then the
@@ -14,10 +15,11 @@ cd "$(dirname "$0")/.."
 jobs="${DIRPROBE_JOBS:-2}"
 export DIRPROBE_JOBS=$jobs
 
+total=$SECONDS
 bash scripts/setup.sh --with-hygiene-tools >/dev/null || exit 1
+echo "hygiene: setup in $((SECONDS - total)) s" >&2
 
 failed=()
-total=$SECONDS
 step() {
   local name=$1 start=$SECONDS
   shift
@@ -29,9 +31,7 @@ step() {
     failed+=("$name")
   fi
 }
-tidy() { cmake --preset dev >/dev/null && cmake --build --preset tidy; }
-
-step tidy tidy
+step tidy cmake --build "${BUILD_DIR:-build}" --target tidy
 step fuzz bash scripts/fuzz.sh --seconds "${DIRPROBE_FUZZ_SECONDS:-30}" --jobs 2
 step sanitize bash scripts/sanitize.sh
 if ((${#failed[@]})); then
