@@ -62,12 +62,15 @@ TEST(FaultPlan, AllowanceCapsEveryCall) {
   EXPECT_EQ(run(FaultPlan::parse("allow:3"), {P, L}), "short:3 short:3");
 }
 
+// The plan counts what it saw and injected: two faults (the reset is a hard one, a later pass is
+// not a fault), one push and two pulls; a fresh plan counts nothing.
 TEST(FaultPlan, CountsInjectionsAndHardFaults) {
   FaultPlan plan = FaultPlan::parse("push@1=reset+pull@1=eagain");
-  run(plan, {});
-  plan.next(P);
-  plan.next(L);
-  plan.next(L);
+  EXPECT_EQ(plan.injected() + plan.hard_faults() + plan.pushes() + plan.pulls(), 0u);
+  EXPECT_EQ(plan.next(P).text(), "reset");
+  EXPECT_EQ(plan.hard_faults(), 1u);
+  EXPECT_EQ(plan.next(L).text(), "eagain");
+  EXPECT_EQ(plan.next(L).text(), "pass");
   EXPECT_EQ(plan.injected(), 2u);
   EXPECT_EQ(plan.hard_faults(), 1u);
   EXPECT_EQ(plan.pushes(), 1u);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <span>
@@ -395,9 +396,15 @@ Run load_run(const std::filesystem::path& path) {
   std::string file = path.string();
   std::ifstream in(path, std::ios::binary);
   require(bool(in), file, "cannot be read");
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  require(!in.bad(), file, "cannot be read");
+  return parse_run(text, file);
+}
+
+Run parse_run(const std::string& text, const std::string& file) {
   json doc;
   try {
-    doc = json::parse(in);
+    doc = json::parse(text);
   } catch (const json::exception& e) {
     // parse_error, and out_of_range for a number too large for a double (1e999).
     throw InputError(file + ": not valid JSON: " + e.what());

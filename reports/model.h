@@ -144,6 +144,9 @@ struct Model {
 // Reads and validates one results file; errors name the file (and line for JSON syntax).
 // Version 1 files are refused: "schema_version 1 is not supported; re-run dirprobe run".
 Run load_run(const std::filesystem::path& file);
+// Parses and validates the text of a results file as if read from `file` (load_run reads the
+// file and calls this); throws InputError naming `file`.
+Run parse_run(const std::string& text, const std::string& file);
 Model build_model(std::vector<Run> runs);
 
 // "GnuTLS 3.8.9 (trixie) × openssl": a column's runtime and peer.

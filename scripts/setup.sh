@@ -3,16 +3,22 @@
 # configures and builds into ${BUILD_DIR:-build}. Needs root (or sudo) only to install.
 #   setup.sh [--with-test-tools]   also what the tests use: Chromium (report rendering test)
 #                                  and python3-yaml (workflow check)
+#   setup.sh --with-hygiene-tools  also what scripts/hygiene.sh uses: clang with libFuzzer and
+#                                  the sanitizer runtimes, and clang-tidy
+# Options combine: setup.sh --with-test-tools --with-hygiene-tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake pkg-config libgnutls28-dev libssl-dev libgtest-dev
           nlohmann-json3-dev libcli11-dev libtomlplusplus-dev debian-archive-keyring)
-case "${1:-}" in
-  "") ;;
-  --with-test-tools) packages+=(chromium python3 python3-yaml) ;;
-  *) echo "setup.sh: unknown option '$1' (expected --with-test-tools)" >&2; exit 2 ;;
-esac
+for option in "$@"; do
+  case "$option" in
+    --with-test-tools) packages+=(chromium python3 python3-yaml) ;;
+    --with-hygiene-tools) packages+=(clang-14 libclang-rt-14-dev clang-tidy-14 python3) ;;
+    *) echo "setup.sh: unknown option '$option' (expected --with-test-tools or" \
+            "--with-hygiene-tools)" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
