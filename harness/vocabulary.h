@@ -11,20 +11,20 @@
 namespace dirprobe {
 
 // Invariant ids are fixed: reports and expectations refer to them.
-enum class Invariant : std::uint8_t { D1, D2, S1, S2, Q1, Q2, B1, L1, R1 };
-inline constexpr std::array<Invariant, 9> kAllInvariants = {
-    Invariant::D1, Invariant::D2, Invariant::S1, Invariant::S2, Invariant::Q1,
-    Invariant::Q2, Invariant::B1, Invariant::L1, Invariant::R1};
+enum class Invariant : std::uint8_t { D1, D2, S1, S2, Q1, Q2, B1, L1, R1, M1, R2 };
+inline constexpr std::array<Invariant, 11> kAllInvariants = {
+    Invariant::D1, Invariant::D2, Invariant::S1, Invariant::S2, Invariant::Q1, Invariant::Q2,
+    Invariant::B1, Invariant::L1, Invariant::R1, Invariant::M1, Invariant::R2};
 
 constexpr std::string_view invariant_name(Invariant inv) {
-  constexpr std::array<std::string_view, 9> kNames = {"D1", "D2", "S1", "S2", "Q1",
-                                                      "Q2", "B1", "L1", "R1"};
+  constexpr std::array<std::string_view, 11> kNames = {"D1", "D2", "S1", "S2", "Q1", "Q2",
+                                                       "B1", "L1", "R1", "M1", "R2"};
   return kNames[static_cast<unsigned>(inv)];
 }
 
 // One line: what the invariant states.
 constexpr std::string_view invariant_statement(Invariant inv) {
-  constexpr std::array<std::string_view, 9> kStatements = {
+  constexpr std::array<std::string_view, 11> kStatements = {
       "after E_AGAIN/E_INTERRUPTED the reported direction is that of the last transport "
       "operation that blocked during the call (pull 0, push 1)",
       "E_AGAIN/E_INTERRUPTED is returned only when a transport operation blocked during the call",
@@ -34,7 +34,12 @@ constexpr std::string_view invariant_statement(Invariant inv) {
       "gnutls_record_recv never calls push",
       "buffering stays bounded while one side is quenched",
       "a loop that waits only for the reported direction completes the case",
-      "with the documented retry the peer receives every byte exactly once, in order"};
+      "with the documented retry the peer receives every byte exactly once, in order",
+      "every control message a call reports as sent (alert, heartbeat, ticket, KeyUpdate, "
+      "renegotiation, certificate request, close_notify) reaches the other side exactly once, "
+      "in order, as that side's library reports it",
+      "a send retried with other data or another size than its first offer returns no more "
+      "than the first offer, and the peer receives one of the offers' bytes, never a mix"};
   return kStatements[static_cast<unsigned>(inv)];
 }
 
@@ -59,12 +64,14 @@ constexpr std::optional<Verdict> parse_verdict(std::string_view text) {
 // How a case ended, as the judge decides it. kKnown: it deviated, and an entry of the
 // expectations explains every deviation. The order is the order of severity (the worst
 // outcome of a group of cases is the one with the highest value).
-enum class Outcome : std::uint8_t { kPass, kSkip, kKnown, kFail, kStalled, kCrash };
-inline constexpr std::array<Outcome, 6> kAllOutcomes = {Outcome::kPass,  Outcome::kSkip,
-                                                        Outcome::kKnown, Outcome::kFail,
-                                                        Outcome::kStalled, Outcome::kCrash};
+// kVacuous: the case passed, but no case of its group (scenario x protocol x role x peer x
+// loop) met the scenario's premise, so the pass proves nothing.
+enum class Outcome : std::uint8_t { kPass, kSkip, kKnown, kVacuous, kFail, kStalled, kCrash };
+inline constexpr std::array<Outcome, 7> kAllOutcomes = {
+    Outcome::kPass, Outcome::kSkip,    Outcome::kKnown, Outcome::kVacuous,
+    Outcome::kFail, Outcome::kStalled, Outcome::kCrash};
 constexpr std::string_view outcome_name(Outcome outcome) {
-  constexpr std::array<std::string_view, 6> kNames = {"pass", "skip",    "known",
+  constexpr std::array<std::string_view, 7> kNames = {"pass", "skip",    "known", "vacuous",
                                                       "fail", "stalled", "crash"};
   return kNames[static_cast<unsigned>(outcome)];
 }
@@ -73,9 +80,10 @@ constexpr std::optional<Outcome> parse_outcome(std::string_view text) {
     if (outcome_name(o) == text) return o;
   return std::nullopt;
 }
-// Fail, stalled and crash are deviations; pass, skip and known are not failures of a run.
+// Vacuous, fail, stalled and crash fail a run; pass, skip and known do not.
 constexpr bool is_failure(Outcome outcome) {
-  return outcome == Outcome::kFail || outcome == Outcome::kStalled || outcome == Outcome::kCrash;
+  return outcome == Outcome::kVacuous || outcome == Outcome::kFail ||
+         outcome == Outcome::kStalled || outcome == Outcome::kCrash;
 }
 
 // gnutls_record_get_direction(): what the application should wait for.
