@@ -10,6 +10,7 @@
 
 #include "harness/endpoint.h"
 #include "harness/invariant_ids.h"
+#include "harness/premise.h"
 #include "harness/transport.h"
 
 namespace dirprobe {
@@ -88,6 +89,7 @@ struct CaseSpec {
   std::size_t recv_buffer = 16384;  // bytes offered per recv call
 
   InvariantSet asserted;                      // a violation of these fails the case
+  std::vector<Premise> premises;              // the events the claim depends on (all of them)
   std::optional<std::uint64_t> buffer_bound;  // B1: bytes the subject may hold while quenched
   std::uint64_t tick_budget = 200000;         // scheduler rounds before the case is cut off
   int timeout_ms = 0;  // wall-clock limit for a call that never returns (0: the runner's)

@@ -16,6 +16,7 @@
 #include "harness/endpoint.h"
 #include "harness/io_trace.h"
 #include "harness/pattern.h"
+#include "harness/side_runner.h"
 
 namespace dirprobe {
 
@@ -42,6 +43,7 @@ struct CaseRun {
   long long heap_growth =
       0;  // most heap the subject's calls retained after the handshake (mallinfo2)
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
+  SideFacts subject_facts, peer_facts;        // messages reported, bytes held
   std::string library_subject, library_peer;
   double wall_ms = 0;  // informational only; never part of a verdict
 };
