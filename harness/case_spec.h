@@ -40,6 +40,9 @@ struct Step {
   bool wait = false;
   std::size_t pad = 0;  // transfer: record padding per send (gnutls_record_send2)
   bool once = false;    // early data: one call per chunk, taken as queued whatever it returns
+  // Transfer: the step ends at its first send that returns E_AGAIN (the socket is full); the
+  // bytes it did not send carry over to the next step, which retries the pending send.
+  bool until_blocked = false;
   // Transfer: the call made once, the first time a send of this step returns E_AGAIN, before
   // the send is retried: "alert" (a warning alert) or "ping" (a heartbeat); empty: none.
   std::string interject;

@@ -22,8 +22,28 @@ bool push_blocked(const IoTrace& trace, TraceSpan span) {
   return false;
 }
 
+// A push that could not take all its bytes: it blocked, or the socket took only part.
+bool full(const IoEvent& e) {
+  return !e.poll && e.op == IoOp::kPush &&
+         (e.blocked() || (e.moved >= 0 && static_cast<std::size_t>(e.moved) < e.requested));
+}
+
+bool push_full(const IoTrace& trace, TraceSpan span) {
+  for (std::size_t i = span.begin; i < span.end && i < trace.size(); ++i)
+    if (full(trace[i])) return true;
+  return false;
+}
+
+bool any_blocked(const IoTrace& trace, TraceSpan span) {
+  for (std::size_t i = span.begin; i < span.end && i < trace.size(); ++i)
+    if (trace[i].blocked()) return true;
+  return false;
+}
+
 void count_trace(const IoTrace& trace, SideEvents& e) {
   for (const IoEvent& io : trace) {
+    e.push_full += full(io);
+    e.injected += io.injected;
     if (!io.blocked()) continue;
     ++(io.op == IoOp::kPush ? e.blocked_push : e.blocked_pull);
   }
@@ -40,10 +60,13 @@ void count_messages(const SideFacts& facts, SideEvents& e) {
 }
 
 std::vector<std::string> event_forms() {
-  std::vector<std::string> forms = {"blocked.push", "blocked.pull", "held"};
+  std::vector<std::string> forms = {"blocked.push", "blocked.pull", "push_full", "injected",
+                                    "held"};
   for (auto api : kApiShortNames) {
+    forms.push_back("ok." + std::string(api));
     forms.push_back("again." + std::string(api));
     forms.push_back("again." + std::string(api) + ".push");
+    forms.push_back("again." + std::string(api) + ".unblocked");
   }
   for (const auto& m : message_event_names()) {
     forms.push_back("sent." + m);
@@ -55,11 +78,15 @@ std::vector<std::string> event_forms() {
 std::uint64_t side_count(const SideEvents& e, std::string_view event) {
   if (event == "blocked.push") return e.blocked_push;
   if (event == "blocked.pull") return e.blocked_pull;
+  if (event == "push_full") return e.push_full;
+  if (event == "injected") return e.injected;
   if (event == "held") return e.max_held;
   for (std::size_t i = 0; i < kApiCount; ++i) {
     std::string again = "again." + std::string(kApiShortNames[i]);
+    if (event == "ok." + std::string(kApiShortNames[i])) return e.ok[i];
     if (event == again) return e.again[i];
     if (event == again + ".push") return e.again_push[i];
+    if (event == again + ".unblocked") return e.again_unblocked[i];
   }
   auto lookup = [](const auto& map, std::string_view key) -> std::uint64_t {
     auto it = map.find(key);
@@ -76,19 +103,25 @@ std::string_view api_short_name(Api api) { return kApiShortNames[static_cast<std
 
 CaseEvents count_events(const CaseRun& run) {
   CaseEvents events;
-  std::map<std::uint64_t, unsigned> push_blocked_ticks;  // tick -> bit 1 subject, 2 peer
+  std::map<std::uint64_t, unsigned> full_ticks;  // tick -> bit 1 subject, 2 peer
   for (const CallRecord& c : run.calls) {
     bool subject = c.side == Side::kSubject;
     SideEvents& e = subject ? events.subject : events.peer;
     const IoTrace& trace = subject ? run.subject_trace : run.peer_trace;
     bool blocked = push_blocked(trace, c.io);
-    if (blocked) push_blocked_ticks[c.tick] |= subject ? 1u : 2u;
+    if (push_full(trace, c.io)) full_ticks[c.tick] |= subject ? 1u : 2u;
+    if (c.out.status == Status::kOk) ++e.ok[static_cast<std::size_t>(c.api)];
     if (!interrupted(c.out)) continue;
     auto api = static_cast<std::size_t>(c.api);
     ++e.again[api];
     if (blocked) ++e.again_push[api];
+    // Only a traced side can show that nothing blocked.
+    bool traced = subject ? run.subject_traced : true;
+    if (traced && !any_blocked(trace, c.io)) ++e.again_unblocked[api];
   }
-  for (const auto& [tick, sides] : push_blocked_ticks) events.both_blocked_push += sides == 3u;
+  for (const auto& [tick, sides] : full_ticks) events.both_push_full += sides == 3u;
+  events.timer_fired = static_cast<std::uint32_t>(run.timer_waits);
+  events.hard_fault = static_cast<std::uint32_t>(run.hard_faults);
   count_trace(run.subject_trace, events.subject);
   count_trace(run.peer_trace, events.peer);
   count_messages(run.subject_facts, events.subject);
@@ -103,11 +136,16 @@ namespace {
 nlohmann::json side_json(const SideEvents& e) {
   nlohmann::json j = nlohmann::json::object();
   for (std::size_t i = 0; i < kApiCount; ++i) {
+    if (e.ok[i] > 0) j["ok"][std::string(kApiShortNames[i])] = e.ok[i];
     if (e.again[i] > 0) j["again"][std::string(kApiShortNames[i])] = e.again[i];
     if (e.again_push[i] > 0) j["again_push"][std::string(kApiShortNames[i])] = e.again_push[i];
+    if (e.again_unblocked[i] > 0)
+      j["again_unblocked"][std::string(kApiShortNames[i])] = e.again_unblocked[i];
   }
   if (e.blocked_push > 0) j["blocked_push"] = e.blocked_push;
   if (e.blocked_pull > 0) j["blocked_pull"] = e.blocked_pull;
+  if (e.push_full > 0) j["push_full"] = e.push_full;
+  if (e.injected > 0) j["injected"] = e.injected;
   if (!e.sent.empty()) j["sent"] = e.sent;
   if (!e.received.empty()) j["received"] = e.received;
   if (e.max_held > 0) j["held"] = e.max_held;
@@ -118,7 +156,9 @@ nlohmann::json side_json(const SideEvents& e) {
 
 nlohmann::json events_json(const CaseEvents& events) {
   nlohmann::json j = {{"subject", side_json(events.subject)}, {"peer", side_json(events.peer)}};
-  if (events.both_blocked_push > 0) j["both_blocked_push"] = events.both_blocked_push;
+  if (events.both_push_full > 0) j["both_push_full"] = events.both_push_full;
+  if (events.timer_fired > 0) j["timer_fired"] = events.timer_fired;
+  if (events.hard_fault > 0) j["hard_fault"] = events.hard_fault;
   return j;
 }
 
@@ -136,25 +176,31 @@ Premise parse_premise(std::string_view text) {
   auto dot = body.find('.');
   p.side = std::string(body.substr(0, dot));
   p.event = dot == std::string_view::npos ? "" : std::string(body.substr(dot + 1));
-  if (p.side == "both") {
-    if (p.event != "blocked.push")
-      throw std::invalid_argument("premise '" + p.text + "': 'both' takes only blocked.push");
+  if (p.side == "both" || p.side == "case") {
+    bool known = p.side == "both" ? p.event == "push_full"
+                                  : p.event == "timer_fired" || p.event == "hard_fault";
+    if (!known)
+      throw std::invalid_argument(
+          "premise '" + p.text +
+          "': the forms are both.push_full, case.timer_fired and case.hard_fault");
     return p;
   }
   if (p.side != "subject" && p.side != "peer")
     throw std::invalid_argument("premise '" + p.text +
-                                "': must start with subject., peer. or both.");
+                                "': must start with subject., peer., both. or case.");
   static const std::vector<std::string> kForms = event_forms();
   if (std::find(kForms.begin(), kForms.end(), p.event) == kForms.end())
     throw std::invalid_argument(
         "premise '" + p.text +
-        "': unknown event (expected again.<api>[.push], blocked.push, blocked.pull, held, "
+        "': unknown event (expected again.<api>[.push|.unblocked], blocked.push, blocked.pull, "
+        "push_full, held, "
         "sent.<message> or received.<message>; see docs/scenarios.md)");
   return p;
 }
 
 std::uint64_t premise_count(const Premise& p, const CaseEvents& events) {
-  if (p.side == "both") return events.both_blocked_push;
+  if (p.side == "both") return events.both_push_full;
+  if (p.side == "case") return p.event == "timer_fired" ? events.timer_fired : events.hard_fault;
   return side_count(p.side == "subject" ? events.subject : events.peer, p.event);
 }
 

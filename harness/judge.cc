@@ -88,15 +88,27 @@ std::size_t count_stale_directions(const CaseRun& run) {
 
 void judge_premise_groups(const std::vector<CaseSpec>& specs, std::vector<nlohmann::json>& records,
                           const KnownDeviations& known) {
-  std::map<std::string, bool> met;  // group -> some case met the premises
+  // Per group: some case met the premises; some case ran its course without meeting them.
+  std::map<std::string, std::pair<bool, bool>> groups;
   auto group = [&](std::size_t i) { return specs[i].scenario + "/" + specs[i].variant; };
-  for (std::size_t i = 0; i < specs.size(); ++i)
-    if (records[i].value("premise", "") == "met") met[group(i)] = true;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto& [met, unmet] = groups[group(i)];
+    std::string premise = records[i].value("premise", "");
+    met = met || premise == "met";
+    unmet = unmet || premise == "unmet";
+  }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     nlohmann::json& j = records[i];
-    if (specs[i].premises.empty() || met[group(i)] || j.value("outcome", "") != "pass") continue;
-    j["outcome"] = j["raw_outcome"] = outcome_name(Outcome::kVacuous);
-    j["reason"] = "no case of " + group(i) + " met the premises: " + j.value("premise_unmet", "");
+    auto [met, unmet] = groups[group(i)];
+    std::string outcome = j.value("outcome", "");
+    // A group whose every case ended early (an error, a lost worker) says nothing either way;
+    // failing cases keep their outcome.
+    if (met || !unmet || (outcome != "pass" && outcome != "known")) continue;
+    if (outcome == "pass") j["raw_outcome"] = outcome_name(Outcome::kVacuous);
+    j["outcome"] = outcome_name(Outcome::kVacuous);
+    std::string why = "no case of " + group(i) + " met the premises (" +
+                      j.value("premise_unmet", "") + ")";
+    j["reason"] = j.contains("reason") ? why + "; " + j["reason"].get<std::string>() : why;
     if (known.expectations == nullptr) continue;
     std::string id = specs[i].id();
     for (const Expectation& e : known.expectations->entries) {

@@ -133,10 +133,10 @@ constexpr ScenarioKey kKeys[] = {
      [](V v, Scenario& sc) {
        for (auto inv : v.list<Invariant>(parse_inv)) sc.base.asserted.add(inv);
      }},
-    {"premises", false, ValueType::kStrings, "",
-     "the events the claim depends on, all required: `<side>.<event>[>=N]` (side `subject`, "
-     "`peer`, or `both` with `blocked.push`; events below). A bare handshake meets none of "
-     "them; a group of cases none of which meets them is `vacuous`",
+    {"premises", true, ValueType::kStrings, "",
+     "the events the claim depends on, all required: `<side>.<event>[>=N]` (see Premises "
+     "below). A bare handshake meets none of them; a group of cases none of which meets "
+     "them is `vacuous`",
      [](V v, Scenario& sc) { sc.base.premises = v.list<Premise>(parse_premise); }},
     {"record", false, ValueType::kStrings, "",
      "invariants only recorded (any id not asserted is recorded anyway)",

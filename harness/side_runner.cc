@@ -37,6 +37,7 @@ struct RepeatedCall {
 enum class Interjection { kNone, kDue, kMade };
 struct Transfer {
   Interjection interjection = Interjection::kNone;
+  bool blocked = false;  // a send of this step returned E_AGAIN
 };
 struct ExpectEof {};
 // A protocol event: the initiating call, then (where the library needs it, and always for a
@@ -417,12 +418,14 @@ bool SideRunner::State::handle(Transfer& t) {
     if (ready(waits_.main)) interject(t);
   } else if (send_offset_ < send_goal_ && ready(waits_.send)) {
     CallOutcome out = send_chunk();
+    t.blocked = t.blocked || out.status == Status::kAgain;
     if (out.status == Status::kAgain && t.interjection == Interjection::kNone &&
         !step().interject.empty())
       t.interjection = Interjection::kDue;
   }
   if (rx_.received() < recv_goal_ && ready(waits_.recv)) receive();
-  return send_offset_ >= send_goal_ && rx_.received() >= recv_goal_ && !failure_;
+  bool sent = send_offset_ >= send_goal_ || (step().until_blocked && t.blocked);
+  return sent && rx_.received() >= recv_goal_ && !failure_;
 }
 
 bool SideRunner::State::handle(ExpectEof&) { return ready(waits_.recv) && receive_eof(); }

@@ -25,6 +25,7 @@ subject = ["handshake", "send 1k"]
 peer = ["handshake", "recv 1k"]
 faults = ["none", "push@1=eagain"]
 assert = ["D1"]
+premises = ["subject.again.send"]
 )";
 
 std::string error_of(const std::string& text) {
@@ -180,7 +181,7 @@ TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
     std::string name(key.name);
     for (const auto& [value, type] : kValues) {
       if (type == key.type) continue;
-      std::string text = kGood, line = "12";
+      std::string text = kGood, line = "13";
       auto at = text.find("\n" + name + " = ");
       if (at != std::string::npos) {
         line = std::to_string(std::count(text.begin(), text.begin() + at + 1, '\n') + 1);
