@@ -69,7 +69,7 @@ void apply_steps(V v, std::vector<Step>& steps) { steps = v.list<Step>(parse_ste
 void apply_subject(V v, Scenario& sc) {
   apply_steps(v, sc.base.subject_steps);
   for (const auto& step : sc.base.subject_steps)
-    if (step.interject == "ping") sc.base.subject.heartbeat = true;
+    if (step.interject == "ping" || step.kind == StepKind::kPing) sc.base.subject.heartbeat = true;
 }
 
 void apply_sweep_ops(V v, Scenario& sc) {
@@ -155,7 +155,9 @@ constexpr ScenarioKey kKeys[] = {
      "direction)",
      [](V v, Scenario& sc) { sc.policies = v.list<LoopPolicy>(parse_policy); }},
     {"retry", false, ValueType::kStrings, R"(["same"])",
-     "`same`, `null` (retry a send with NULL, 0), `different` (misuse: retry with other bytes)",
+     "`same`, `null` (retry a send with NULL, 0); misuse, judged by R2: `different` (other "
+     "bytes, same size), `smaller` (other bytes, half the size), `larger` (other bytes, twice "
+     "the size)",
      [](V v, Scenario& sc) { sc.retries = v.list<RetryMode>(parse_retry); }},
     {"faults", false, ValueType::kStrings, R"(["none"])",
      "fault plans for the subject's transport, see `harness/fault_plan.h`",

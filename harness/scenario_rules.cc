@@ -108,6 +108,29 @@ void check_interjections(const TomlCtx& ctx, const Scenario& sc, const toml::tab
                "[\"gnutls\"] (heartbeat is TLS 1.2; OpenSSL 3 has none)");
 }
 
+// Record-layer steps that exist in one protocol version only, or have a size limit: a
+// heartbeat is TLS 1.2 (RFC 8446 has none), record padding TLS 1.3, and a pipe holds 64 KiB
+// (Linux's default capacity) before its producer would block.
+void check_record_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
+  bool only12 = sc.protocols == std::vector{Protocol::kTls12};
+  bool only13 = sc.protocols == std::vector{Protocol::kTls13};
+  for (bool subject_side : {true, false}) {
+    const char* key = subject_side ? "subject" : "peer";
+    for (const auto& step : subject_side ? sc.base.subject_steps : sc.base.peer_steps) {
+      if (step.kind == StepKind::kPing && !subject_side)
+        ctx.fail(at(t, key), "'ping N' is probed on the subject only (the peer answers it)");
+      if (step.kind == StepKind::kPing && !only12)
+        ctx.fail(at(t, key), "'ping N' needs protocols = [\"tls12\"]: TLS 1.3 has no heartbeat");
+      if (step.kind == StepKind::kSendEmpty && step.pad > 0 && !only13)
+        ctx.fail(at(t, key),
+                 "'send_empty pad P' needs protocols = [\"tls13\"]: record padding is TLS 1.3");
+      bool pipe = step.source == FileSource::kPipe || step.source == FileSource::kEmptyPipe;
+      if (pipe && step.send_bytes > kPipeCapacity)
+        ctx.fail(at(t, key), "'send_file N pipe|empty_pipe' takes at most 64k (a pipe's capacity)");
+    }
+  }
+}
+
 // GnuTLS's own socket I/O cannot be intercepted, so it takes no faults.
 void check_socket_io(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
@@ -194,6 +217,7 @@ void check_scenario_rules(const TomlCtx& ctx, const Scenario& sc, const toml::ta
   check_scripts(ctx, sc, t);
   check_early_data(ctx, sc, t);
   check_interjections(ctx, sc, t);
+  check_record_steps(ctx, sc, t);
   check_socket_io(ctx, sc, t);
   check_protocol_steps(ctx, sc, t);
   check_datagram_axes(ctx, sc, t);

@@ -137,6 +137,23 @@ TEST(Catalog, InterjectionsAreChecked) {
   EXPECT_EQ(error_of(text), "bad.toml:9: 'send N alert' is probed on the subject only");
 }
 
+// A heartbeat ping is TLS 1.2 and the subject's; record padding is TLS 1.3; a pipe source
+// holds at most what one write into a pipe takes; retry modes are named in the error.
+TEST(Catalog, RecordStepsAreChecked) {
+  EXPECT_EQ(error_of(with("\"send 1k\"]", "\"ping 64\", \"send 1k\"]")),
+            "bad.toml:8: 'ping N' needs protocols = [\"tls12\"]: TLS 1.3 has no heartbeat");
+  EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send_empty pad 32\", \"send 1k\"]")),
+            "bad.toml:8: 'send_empty pad P' needs protocols = [\"tls13\"]: record padding is "
+            "TLS 1.3");
+  std::string pipe = with("\"send 1k\"]", "\"send_file 65k pipe\"]");
+  pipe.replace(pipe.find("recv 1k"), 7, "recv 65k");
+  EXPECT_EQ(error_of(pipe),
+            "bad.toml:8: 'send_file N pipe|empty_pipe' takes at most 64k (a pipe's capacity)");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nretry = [\"sideways\"]")),
+            "bad.toml:12: in 'retry': unknown retry mode 'sideways' (expected same, null, "
+            "different, smaller or larger)");
+}
+
 // 0-RTT needs a resumed TLS 1.3 session between GnuTLS peers, early data first on the client.
 TEST(Catalog, EarlyDataNeedsResumption) {
   EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",
