@@ -11,7 +11,8 @@
 namespace dirprobe::report {
 
 // The status a table cell or paragraph carries: HTML colours it, Markdown prefixes a sign.
-enum class Tone : unsigned char { kNone, kPass, kSkip, kKnown, kBad };
+// kVacuous: a failure of its own kind, a claim that was not tested (no case met its premises).
+enum class Tone : unsigned char { kNone, kPass, kSkip, kKnown, kVacuous, kBad };
 
 // A piece of inline text.
 struct Span {

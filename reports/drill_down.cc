@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "reports/sections.h"
 
@@ -75,11 +77,99 @@ List violations(const Cell& cell) {
   return list;
 }
 
+// An event key as a premise names it: "again_push.send" -> "again.send.push".
+std::string premise_word(std::string_view key) {
+  for (auto [prefix, suffix] :
+       {std::pair<std::string_view, std::string_view>{"again_push.", ".push"},
+        {"again_unblocked.", ".unblocked"}})
+    if (key.starts_with(prefix))
+      return "again." + std::string(key.substr(prefix.size())) + std::string(suffix);
+  if (key == "blocked_push") return "blocked.push";
+  if (key == "blocked_pull") return "blocked.pull";
+  return std::string(key);
+}
+
+// The side a premise names for an event key, and the rest of the key: "subject.again.send" ->
+// subject, "again.send"; "both_push_full" -> both, "push_full"; "timer_fired" -> case.
+std::pair<std::string_view, std::string_view> premise_side(std::string_view key) {
+  for (std::string_view side : {"subject.", "peer.", "both_"})
+    if (key.starts_with(side)) return {side.substr(0, side.size() - 1), key.substr(side.size())};
+  return {"case", key};
+}
+
+// A case's events in the words of premises: "subject: again.handshake 2, blocked.pull 2; peer:
+// ...; both: push_full 1; case: timer_fired 2".
+std::string event_words(const Events& events) {
+  std::string out;
+  for (std::string_view side : {"subject", "peer", "both", "case"}) {
+    std::string words;
+    for (const auto& [key, count] : events) {
+      auto [of, rest] = premise_side(key);
+      if (of == side)
+        words += (words.empty() ? "" : ", ") + premise_word(rest) + " " + std::to_string(count);
+    }
+    if (!words.empty()) out += (out.empty() ? "" : "; ") + std::string(side) + ": " + words;
+  }
+  return out.empty() ? "none counted" : out;
+}
+
+// How the groups that met no premise ended, worst first, with what to say about them.
+struct UntestedKind {
+  Untested how;
+  Tone tone;
+  const char* headline;
+};
+constexpr UntestedKind kUntestedKinds[] = {
+    {Untested::kVacuous, Tone::kVacuous,
+     "Not tested (vacuous): no case of these groups met the premises, so the claim was not "
+     "tested there; their passing and known cases ended vacuous, a failure."},
+    {Untested::kExplained, Tone::kKnown,
+     "Not tested, explained: no case of these groups met the premises, and an expectation says "
+     "why (their passing cases ended known)."},
+    {Untested::kNotJudged, Tone::kKnown,
+     "Not tested: no case of these groups met the premises; every case failed or was cut short "
+     "before the events."},
+};
+
+// One item per group: what its evidence case (the clean one where there is one) missed, and
+// the events it did see, in the words of premises.
+Inline untested_item(const std::string& variant, const Group& g) {
+  Inline item{code(variant)};
+  const CaseRecord* e = g.evidence;
+  if (e == nullptr) return item;
+  item.push_back(text(": "));
+  item.push_back(code(e->id));
+  if (!e->premise_unmet.empty()) item.push_back(text(" missed " + e->premise_unmet + "."));
+  if (e->events) item.push_back(small(" Events seen: " + event_words(*e->events) + "."));
+  return item;
+}
+
+// The premises of the cell's scenario, how often they were met, and the groups that met none.
+void add_premises(std::vector<Block>& body, const Row& row, const Cell& cell) {
+  if (row.premises.empty()) return;
+  Inline head{text("Premises ")};
+  for (const auto& p : row.premises) {
+    if (head.size() > 1) head.push_back(text(", "));
+    head.push_back(code(p));
+  }
+  std::string counts = cell.premise_counts();
+  head.push_back(text(counts.empty() ? "." : ": " + counts + "."));
+  body.push_back(Paragraph{std::move(head)});
+  for (const auto& kind : kUntestedKinds) {
+    List groups;
+    for (const auto& [variant, g] : cell.groups)
+      if (g.how_untested() == kind.how) groups.items.push_back(untested_item(variant, g));
+    if (groups.items.empty()) continue;
+    body.push_back(Paragraph{{strong(kind.headline)}, kind.tone});
+    body.push_back(std::move(groups));
+  }
+}
+
 void add_counterexample(std::vector<Block>& body, const Run& run, const CaseRecord& c) {
   bool counter = is_failure(c.outcome) || !c.violations.empty();
   Inline head{strong(counter ? "Counterexample:" : "Example:"), text(" "), code(c.id),
               text(" — outcome "), strong(std::string(outcome_name(c.outcome)))};
-  if (c.raw_outcome)
+  if (c.raw_outcome && *c.raw_outcome != c.outcome)
     head.push_back(
         text(" (before expectations: " + std::string(outcome_name(*c.raw_outcome)) + ")"));
   body.push_back(Paragraph{std::move(head)});
@@ -116,6 +206,7 @@ DrillDown cell_drill_down(const Model& m, std::size_t row, std::size_t column) {
   if (!cell.ends.empty()) d.body.push_back(Paragraph{{text(cell.endings())}});
   List violated = violations(cell);
   if (!violated.items.empty()) d.body.push_back(std::move(violated));
+  add_premises(d.body, r, cell);
   if (cell.example != nullptr) add_counterexample(d.body, run, *cell.example);
   if (!cell.others.empty()) {
     Inline more{text("Further cases:")};
@@ -126,6 +217,10 @@ DrillDown cell_drill_down(const Model& m, std::size_t row, std::size_t column) {
     }
     d.body.push_back(Paragraph{std::move(more)});
   }
+  if (cell.stale_direction > 0)
+    d.body.push_back(Paragraph{
+        {small("Direction left stale after success in " + std::to_string(cell.stale_direction) +
+               " case(s) of this cell: recorded, not a failure.")}});
   return d;
 }
 

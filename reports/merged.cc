@@ -16,6 +16,21 @@ std::string with_verdict(const CaseRecord& c, Verdict v) {
   return out;
 }
 
+// The event counts nested again as in the run's file: "subject.again.send" -> subject/again/send.
+ordered_json nested_events(const Events& events) {
+  ordered_json j = {{"subject", ordered_json::object()}, {"peer", ordered_json::object()}};
+  for (const auto& [path, count] : events) {
+    ordered_json* at = &j;
+    std::string_view rest = path;
+    for (auto dot = rest.find('.'); dot != std::string_view::npos; dot = rest.find('.')) {
+      at = &(*at)[std::string(rest.substr(0, dot))];
+      rest.remove_prefix(dot + 1);
+    }
+    (*at)[std::string(rest)] = count;
+  }
+  return j;
+}
+
 std::string case_line(const CaseRecord& c) {
   ordered_json j = {{"id", c.id}, {"outcome", outcome_name(c.outcome)}};
   if (c.raw_outcome) j["raw_outcome"] = outcome_name(*c.raw_outcome);
@@ -23,6 +38,10 @@ std::string case_line(const CaseRecord& c) {
     std::string list = with_verdict(c, v);
     if (!list.empty()) j[std::string(verdict_name(v))] = list;
   }
+  if (c.premise != PremiseStatus::kNone) j["premise"] = premise_status_name(c.premise);
+  if (!c.premise_unmet.empty()) j["premise_unmet"] = c.premise_unmet;
+  if (c.stale_direction > 0) j["stale_direction"] = c.stale_direction;
+  if (c.events) j["events"] = nested_events(*c.events);
   return j.dump();
 }
 
@@ -47,7 +66,10 @@ std::string scenario_lines(const Model& m) {
     for (const auto& [name, s] : run.scenarios) all.try_emplace(name, &s);
   std::string out;
   for (const auto& [name, s] : all) {
-    ordered_json j = {{"family", s->family}, {"claim", s->claim}, {"asserted", s->asserted_text}};
+    ordered_json j = {{"family", s->family},
+                      {"claim", s->claim},
+                      {"asserted", s->asserted_text},
+                      {"premises", s->premises}};
     out += (out.empty() ? "\n" : ",\n") + ordered_json(name).dump() + ":" + j.dump();
   }
   return out;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <span>
 #include <sstream>
@@ -17,9 +18,21 @@ constexpr int kResultsVersion = 3;
 constexpr std::size_t kOtherExamples = 2;  // non-passing cases named besides the counterexample
 constexpr std::size_t kDeciding = 3;       // example cases behind a question's answer
 constexpr std::string_view kCompleted = "completed";
+constexpr std::string_view kVacuousDeviation = "outcome vacuous";  // an expectation's deviation
 
 // The schema of a results file, one table per kind of object (docs/results-format.md).
-enum class Kind : std::uint8_t { kString, kInteger, kNumber, kBool, kObject, kArray, kStrings };
+// kCount: an integer of at least 0; kCounts: an object whose values are counts.
+enum class Kind : std::uint8_t {
+  kString,
+  kInteger,
+  kNumber,
+  kBool,
+  kObject,
+  kArray,
+  kStrings,
+  kCount,
+  kCounts
+};
 struct Key {
   std::string_view name;
   Kind kind;
@@ -40,7 +53,8 @@ constexpr Key kDocumentKeys[] = {{"schema", Kind::kString, true},
 constexpr Key kHostKeys[] = {{"wall_seconds", Kind::kNumber, true}, {"jobs", Kind::kInteger, true}};
 constexpr Key kScenarioKeys[] = {{"family", Kind::kString, true},
                                  {"claim", Kind::kString, true},
-                                 {"asserted", Kind::kString, true}};
+                                 {"asserted", Kind::kString, true},
+                                 {"premises", Kind::kStrings, true}};
 constexpr Key kExpectationKeys[] = {
     {"where", Kind::kString, true},      {"deviation", Kind::kString, true},
     {"gnutls", Kind::kString, false},    {"reason", Kind::kString, false},
@@ -64,7 +78,24 @@ constexpr Key kCaseKeys[] = {{"id", Kind::kString, true},
                              {"ticks", Kind::kInteger, true},
                              {"calls_total", Kind::kInteger, true},
                              {"timer_waits", Kind::kInteger, false},
-                             {"calls", Kind::kStrings, false}};
+                             {"calls", Kind::kStrings, false},
+                             {"premise", Kind::kString, false},
+                             {"premise_unmet", Kind::kString, false},
+                             {"stale_direction", Kind::kCount, false},
+                             {"events", Kind::kObject, false}};
+// Events: per side, then those of both sides together ("both_") or of the case.
+constexpr Key kEventKeys[] = {{"subject", Kind::kObject, true},
+                              {"peer", Kind::kObject, true},
+                              {"both_push_full", Kind::kCount, false},
+                              {"timer_fired", Kind::kCount, false},
+                              {"hard_fault", Kind::kCount, false}};
+constexpr Key kSideEventKeys[] = {
+    {"ok", Kind::kCounts, false},          {"again", Kind::kCounts, false},
+    {"again_push", Kind::kCounts, false},  {"again_unblocked", Kind::kCounts, false},
+    {"blocked_push", Kind::kCount, false}, {"blocked_pull", Kind::kCount, false},
+    {"push_full", Kind::kCount, false},    {"injected", Kind::kCount, false},
+    {"sent", Kind::kCounts, false},        {"received", Kind::kCounts, false},
+    {"held", Kind::kCount, false}};
 constexpr Key kFaultKeys[] = {{"injected", Kind::kInteger, true},
                               {"hard", Kind::kInteger, true},
                               {"unused_script_steps", Kind::kInteger, false}};
@@ -77,9 +108,15 @@ constexpr Key kViolationKeys[] = {{"verdict", Kind::kString, true},
                                   {"causes", Kind::kStrings, false}};
 
 std::string_view kind_name(Kind kind) {
-  constexpr std::array<std::string_view, 7> kNames = {
-      "a string",  "an integer", "a number",           "true or false",
-      "an object", "an array",   "an array of strings"};
+  constexpr std::array<std::string_view, 9> kNames = {"a string",
+                                                      "an integer",
+                                                      "a number",
+                                                      "true or false",
+                                                      "an object",
+                                                      "an array",
+                                                      "an array of strings",
+                                                      "a count (an integer of at least 0)",
+                                                      "an object of counts"};
   return kNames[static_cast<unsigned>(kind)];
 }
 
@@ -100,21 +137,75 @@ bool has_kind(const json& value, Kind kind) {
     case Kind::kStrings:
       return value.is_array() &&
              std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); });
+    case Kind::kCount:
+      return value.is_number_unsigned();
+    case Kind::kCounts:
+      return value.is_object() && std::all_of(value.begin(), value.end(),
+                                              [](const json& v) { return v.is_number_unsigned(); });
   }
   return false;
 }
 
-// Where in which file a value is, for error messages: "r.json: cases[12]".
+// The lines on which the members of a results file's top object and the records of its `cases`
+// start (the harness writes each on its own line), for error messages. Only run on valid JSON.
+struct Lines {
+  std::map<std::string, std::size_t> members;
+  std::vector<std::size_t> cases;
+  std::size_t member(const std::string& key) const {
+    auto it = members.find(key);
+    return it == members.end() ? 0 : it->second;
+  }
+};
+
+Lines locate(std::string_view text) {
+  Lines out;
+  std::size_t line = 1;
+  int depth = 0;
+  bool in_cases = false, record_next = false;
+  std::string last;  // the last string read in the top object: a key when ':' follows
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') ++line;
+    if (c == '\n' || c == ' ' || c == '\t' || c == '\r') continue;
+    if (in_cases && depth == 2 && record_next && c != ']') {
+      out.cases.push_back(line);
+      record_next = false;
+    }
+    if (c == '"') {
+      std::size_t start = ++i;
+      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+      if (depth == 1) last = std::string(text.substr(start, std::min(i, text.size()) - start));
+    } else if (c == ':' && depth == 1) {
+      out.members[last] = line;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+      in_cases = in_cases || (depth == 2 && c == '[' && last == "cases");
+      record_next = in_cases && depth == 2;
+    } else if (c == '}' || c == ']') {
+      in_cases = in_cases && depth != 2;
+      --depth;
+    } else if (c == ',' && in_cases && depth == 2) {
+      record_next = true;
+    }
+  }
+  return out;
+}
+
+// Where in which file a value is, for error messages: "r.json:14: cases[12]".
 struct Place {
   const std::string& file;
   std::string path;
+  std::size_t line = 0;  // 0: not known
   [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(file + ": " + (path.empty() ? "" : path + ": ") + what);
+    throw InputError(file + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
+                     (path.empty() ? "" : path + ": ") + what);
   }
   void require(bool ok, const std::string& what) const {
     if (!ok) fail(what);
   }
-  Place at(const std::string& key) const { return {file, path.empty() ? key : path + "." + key}; }
+  Place at(const std::string& key) const {
+    return {file, path.empty() ? key : path + "." + key, line};
+  }
 };
 
 // The object has every required key of `keys`, each key with its kind, and no other key.
@@ -155,16 +246,82 @@ Outcome outcome_of(const json& record, std::string_view key, const Place& place)
   return *outcome;
 }
 
+// The form of a premise, "<side>.<event>[>=N]"; which events exist is the harness's to say.
+bool is_premise(const std::string& premise) {
+  static const std::regex kForm(R"(^(subject|peer|both|case)(\.[a-z0-9_]+)+(>=[1-9][0-9]*)?$)");
+  return std::regex_match(premise, kForm);
+}
+
+// An event's name in an object of counts: "send", "key_update".
+bool is_event_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
 Scenario read_scenario(const json& s, const Place& place) {
   check_keys(s, kScenarioKeys, place);
-  Scenario scenario{text(s, "family"), text(s, "claim"), {}, text(s, "asserted")};
+  Scenario scenario{
+      text(s, "family"), text(s, "claim"), {}, text(s, "asserted"), texts(s, "premises")};
   std::istringstream list(scenario.asserted_text);
   for (std::string name; std::getline(list, name, ',');) {
     auto inv = parse_invariant(name);
     place.require(inv.has_value(), "asserted: unknown invariant '" + name + "'");
     scenario.asserted[static_cast<unsigned>(*inv)] = true;
   }
+  for (const auto& premise : scenario.premises)
+    place.require(is_premise(premise), "premises: '" + premise +
+                                           "' is not <side>.<event>[>=N] (side subject, peer, "
+                                           "both or case)");
   return scenario;
+}
+
+// One side's events, flattened into `events` under "<side>.<key>[.<event>]".
+void read_side_events(const json& side, const std::string& name, Events& events,
+                      const Place& place) {
+  check_keys(side, kSideEventKeys, place);
+  for (const auto& [key, value] : side.items()) {
+    if (!value.is_object()) {
+      events[name + "." + key] = value.get<std::uint64_t>();
+      continue;
+    }
+    for (const auto& [event, count] : value.items()) {
+      place.at(key).require(is_event_name(event),
+                            "'" + event + "' is not an event name (a-z, 0-9 and _)");
+      events[name + "." + key + "." + event] = count.get<std::uint64_t>();
+    }
+  }
+}
+
+Events read_events(const json& e, const Place& place) {
+  check_keys(e, kEventKeys, place);
+  Events events;
+  for (const auto& [key, value] : e.items()) {
+    if (value.is_object())
+      read_side_events(value, key, events, place.at(key));
+    else
+      events[key] = value.get<std::uint64_t>();
+  }
+  return events;
+}
+
+// The premise status and its text; a status only where the scenario declares premises, the
+// text only where a premise was missed.
+void read_premise(CaseRecord& r, const json& c, const Scenario& scenario, const Place& place) {
+  if (c.contains("premise")) {
+    std::string name = text(c, "premise");
+    auto status = std::find_if(kAllPremiseStatuses.begin(), kAllPremiseStatuses.end(),
+                               [&](PremiseStatus s) { return premise_status_name(s) == name; });
+    place.require(status != kAllPremiseStatuses.end() && *status != PremiseStatus::kNone,
+                  "unknown premise '" + name + "' (met, unmet or cut)");
+    place.require(!scenario.premises.empty(),
+                  "'premise' is recorded but scenario '" + r.scenario + "' declares no premises");
+    r.premise = *status;
+  }
+  r.premise_unmet = text(c, "premise_unmet");
+  place.require(r.premise_unmet.empty() || r.premise == PremiseStatus::kUnmet ||
+                    r.premise == PremiseStatus::kCut,
+                "'premise_unmet' is given but 'premise' is not unmet or cut");
 }
 
 Expectation read_expectation(const json& e, const Place& place) {
@@ -195,6 +352,17 @@ void read_verdict(CaseRecord& record, const std::string& name, const json& v, co
   record.violations.push_back(std::move(violation));
 }
 
+// Whether an expectation explains the case's group being vacuous: its raw outcome is vacuous (it
+// passed), or it deviated too and one of its entries is an "outcome vacuous" one.
+bool explains_vacuous(const Run& run, const CaseRecord& r) {
+  if (r.raw_outcome == Outcome::kVacuous) return true;
+  return std::any_of(r.expected.begin(), r.expected.end(), [&](const std::string& where) {
+    return std::any_of(run.expectations.begin(), run.expectations.end(), [&](const Expectation& e) {
+      return e.where == where && e.deviation == kVacuousDeviation;
+    });
+  });
+}
+
 CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   check_keys(c, kCaseKeys, place);
   CaseRecord r;
@@ -202,6 +370,8 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   r.scenario = text(c, "scenario");
   place.require(run.scenarios.contains(r.scenario),
                 "scenario '" + r.scenario + "' is not in the scenarios table");
+  place.require(r.id.starts_with(r.scenario + "/"),
+                "id '" + r.id + "' does not start with its scenario '" + r.scenario + "/'");
   r.protocol = text(c, "protocol");
   auto peer = parse_library(text(c, "peer"));
   place.require(peer.has_value(), "unknown peer '" + text(c, "peer") + "'");
@@ -216,6 +386,7 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   std::sort(r.violations.begin(), r.violations.end(),
             [](const Violation& a, const Violation& b) { return a.invariant < b.invariant; });
   r.expected = texts(c, "expected");
+  r.vacuous_explained = r.outcome == Outcome::kKnown && explains_vacuous(run, r);
   r.calls = texts(c, "calls");
   place.require(c["calls_total"].get<long long>() >= 0, "'calls_total' is negative");
   r.calls_total = c["calls_total"].get<std::size_t>();
@@ -225,42 +396,59 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
                 "'transfer' does not hold 4 numbers");
   check_keys(c["faults"], kFaultKeys, place.at("faults"));
   if (c.contains("buffers")) check_keys(c["buffers"], kBufferKeys, place.at("buffers"));
+  read_premise(r, c, run.scenarios.at(r.scenario), place);
+  r.stale_direction = c.value("stale_direction", std::size_t{0});
+  if (c.contains("events")) r.events = read_events(c["events"], place.at("events"));
   return r;
 }
 
-// Checks the document against the schema and reads it; errors name `file`.
-Run read_results(json& doc, const std::string& file) {
+// What to do about a file of another version.
+std::string version_hint(const json& version) {
+  if (!version.is_number()) return "";
+  return version < kResultsVersion ? "; re-run dirprobe run with this build"
+                                   : "; use the dirprobe-report of the dirprobe that wrote it";
+}
+
+// Checks the document against the schema and reads it; errors name `file` and the line.
+Run read_results(json& doc, const std::string& file, const Lines& lines) {
   Place top{file, ""};
   top.require(doc.is_object() && doc.value("schema", json()) == "dirprobe-results",
               "not a dirprobe results file (schema must be \"dirprobe-results\")");
   const json& version = doc.value("schema_version", json());
-  top.require(version != 1, "schema_version 1 is not supported; re-run dirprobe run");
-  top.require(version == kResultsVersion, "schema_version " + version.dump() +
-                                              " is not supported (this generator reads version " +
-                                              std::to_string(kResultsVersion) + ")");
+  Place{file, "", lines.member("schema_version")}.require(
+      version == kResultsVersion,
+      "schema_version " + version.dump() + " is not supported (this generator reads version " +
+          std::to_string(kResultsVersion) + ")" + version_hint(version));
   check_keys(doc, kDocumentKeys, top);
-  top.require(doc["case_count"] == doc["cases"].size(),
-              "case_count does not match the number of case records (truncated file?)");
+  Place{file, "", lines.member("case_count")}.require(
+      doc["case_count"] == doc["cases"].size(),
+      "case_count does not match the number of case records (truncated file?)");
+  auto member = [&](const std::string& key, const std::string& path) {
+    return Place{file, path, lines.member(key)};
+  };
   Run run;
   run.file = file;
   run.runtime = text(doc, "runtime");
   run.gnutls_version = text(doc, "gnutls_version");
   run.openssl_version = text(doc, "openssl_version");
-  check_keys(doc["host"], kHostKeys, top.at("host"));
+  check_keys(doc["host"], kHostKeys, member("host", "host"));
   run.host = {doc["host"]["wall_seconds"].get<double>(), doc["host"]["jobs"].get<long>()};
-  top.require(run.host.wall_seconds >= 0 && run.host.jobs >= 1,
-              "host: wall_seconds must be at least 0 and jobs at least 1");
+  member("host", "host")
+      .require(run.host.wall_seconds >= 0 && run.host.jobs >= 1,
+               "wall_seconds must be at least 0 and jobs at least 1");
   for (const auto& [name, s] : doc["scenarios"].items())
-    run.scenarios[name] = read_scenario(s, top.at("scenarios." + name));
+    run.scenarios[name] = read_scenario(s, member("scenarios", "scenarios." + name));
   run.stale = texts(doc, "stale_expectations");
   const json& entries = doc.value("expectations", json::array());
   for (std::size_t i = 0; i < entries.size(); ++i)
-    run.expectations.push_back(
-        read_expectation(entries[i], top.at("expectations[" + std::to_string(i) + "]")));
+    run.expectations.push_back(read_expectation(
+        entries[i], member("expectations", "expectations[" + std::to_string(i) + "]")));
   const json& cases = doc["cases"];
   run.cases.reserve(cases.size());
-  for (std::size_t i = 0; i < cases.size(); ++i)
-    run.cases.push_back(read_case(cases[i], top.at("cases[" + std::to_string(i) + "]"), run));
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    Place at{file, "cases[" + std::to_string(i) + "]", i < lines.cases.size() ? lines.cases[i] : 0};
+    run.cases.push_back(read_case(cases[i], at, run));
+  }
   return run;
 }
 
@@ -285,8 +473,21 @@ bool better_example(const CaseRecord& c, const CaseRecord* current) {
   return c.outcome == current->outcome && current->violations.empty() && !c.violations.empty();
 }
 
+// A group's premise counts; its evidence is its clean case, else the first that missed one.
+void add_to_group(Group& g, const CaseRecord& c) {
+  ++g.cases;
+  g.judged += c.premise != PremiseStatus::kNone;
+  g.met += c.premise == PremiseStatus::kMet;
+  g.vacuous += c.vacuous();
+  g.explained += c.vacuous_explained;
+  if (c.clean() || (g.evidence == nullptr && !c.premise_unmet.empty())) g.evidence = &c;
+}
+
 void add_case(Cell& cell, const CaseRecord& c, const Scenario& scenario) {
   ++cell.outcomes[slot(c.outcome)];
+  ++cell.premise[static_cast<unsigned>(c.premise)];
+  if (!scenario.premises.empty()) add_to_group(cell.groups[c.variant()], c);
+  cell.stale_direction += c.stale_direction > 0;
   if (!c.completed()) ++cell.ends[c.end_reason.empty() ? c.end : c.end_reason];
   for (auto inv : kAllInvariants) {
     Verdict v = c.verdicts[slot(inv)];
@@ -309,7 +510,7 @@ void add_rows(Model& m) {
     for (const auto& c : run.cases)
       if (seen.insert(c.scenario).second) {
         const Scenario& s = run.scenarios.at(c.scenario);
-        m.rows.push_back({s.family, c.scenario, s.claim, {}, false});
+        m.rows.push_back({s.family, c.scenario, s.claim, s.premises, {}, false});
       }
   std::stable_sort(m.rows.begin(), m.rows.end(),
                    [](const Row& a, const Row& b) { return a.family < b.family; });
@@ -332,7 +533,8 @@ void mark_differences(Model& m) {
     std::map<Library, std::set<std::string>> seen;
     for (std::size_t i = 0; i < m.columns.size(); ++i)
       if (!row.cells[i].empty())
-        seen[m.columns[i].peer].insert(row.cells[i].summary() + row.cells[i].endings());
+        seen[m.columns[i].peer].insert(row.cells[i].summary() + row.cells[i].endings() +
+                                       row.cells[i].premise_summary());
     row.differs = std::any_of(seen.begin(), seen.end(),
                               [](const auto& peer) { return peer.second.size() > 1; });
   }
@@ -346,12 +548,17 @@ Answer answer(const Run& run, Invariant inv) {
   for (const auto& c : run.cases) {
     Verdict v = c.verdicts[slot(inv)];
     if (v == Verdict::kNa) continue;
+    // A vacuous group did not exercise its claim: what held there is no evidence.
+    if (v == Verdict::kHeld && c.vacuous()) {
+      ++a.vacuous;
+      continue;
+    }
     ++a.checked;
     if (v != Verdict::kViolated) continue;
     ++a.violated;
     bool asserted = run.scenarios.at(c.scenario).asserted[slot(inv)];
-    known = known || (asserted && c.outcome == Outcome::kKnown);
-    unexplained = unexplained || (asserted && c.outcome != Outcome::kKnown);
+    known = known || (asserted && c.deviations_explained());
+    unexplained = unexplained || (asserted && !c.deviations_explained());
     // Examples from different scenarios say more than three of one.
     bool fresh = std::none_of(a.deciding.begin(), a.deciding.end(),
                               [&](const CaseRecord* d) { return d->scenario == c.scenario; });
@@ -376,6 +583,12 @@ void answer_questions(Model& m) {
       {"Is buffering bounded while a side is quenched?", Invariant::B1},
       {"Does a loop that waits only for the reported direction always complete?", Invariant::L1},
       {"Do documented retries deliver every byte exactly once?", Invariant::R1},
+      {"Does every alert, ticket, KeyUpdate or other control message a call reports as sent "
+       "reach the peer exactly once, in order?",
+       Invariant::M1},
+      {"Does a send retried with other data or size return at most the first offer and "
+       "deliver one offer's bytes, never a mix?",
+       Invariant::R2},
   };
   for (const auto& q : m.questions) {
     std::vector<Answer> per_run;
@@ -384,9 +597,45 @@ void answer_questions(Model& m) {
   }
 }
 
+StaleDirections stale_directions(const Run& run) {
+  StaleDirections s;
+  for (const auto& c : run.cases) {
+    if (c.stale_direction == 0) continue;
+    ++s.cases;
+    s.calls += c.stale_direction;
+    if (s.first == nullptr) s.first = &c;
+  }
+  return s;
+}
+
 }  // namespace
 
 bool CaseRecord::completed() const { return end == kCompleted; }
+
+bool CaseRecord::vacuous() const { return outcome == Outcome::kVacuous || vacuous_explained; }
+
+bool CaseRecord::deviations_explained() const {
+  return outcome == Outcome::kKnown || (outcome == Outcome::kVacuous && raw_outcome &&
+                                        *raw_outcome != Outcome::kVacuous && !expected.empty());
+}
+
+std::string CaseRecord::variant() const {
+  std::string_view rest = std::string_view(id).substr(std::min(id.size(), scenario.size() + 1));
+  return std::string(rest.substr(0, rest.find('/')));
+}
+
+bool CaseRecord::clean() const {
+  std::string_view rest = std::string_view(id).substr(std::min(id.size(), scenario.size() + 1));
+  auto plan = rest.find('/'), seed = rest.rfind('/');
+  return plan != std::string_view::npos && seed > plan &&
+         rest.substr(plan + 1, seed - plan - 1) == "none";
+}
+
+std::string_view premise_status_name(PremiseStatus status) {
+  constexpr std::array<std::string_view, kPremiseStatusCount> kNames = {"none", "met", "unmet",
+                                                                        "cut"};
+  return kNames[static_cast<unsigned>(status)];
+}
 
 std::string Run::label() const {
   return "GnuTLS " + gnutls_version + (runtime.empty() ? "" : " (" + runtime + ")");
@@ -409,7 +658,7 @@ Run parse_run(const std::string& text, const std::string& file) {
     // parse_error, and out_of_range for a number too large for a double (1e999).
     throw InputError(file + ": not valid JSON: " + e.what());
   }
-  return read_results(doc, file);
+  return read_results(doc, file, locate(text));
 }
 
 std::string_view finding_name(Finding finding) {
@@ -442,6 +691,32 @@ std::string Cell::summary() const {
                std::to_string(violated_asserted[slot(inv)]);
   if (!names.empty()) out += " — violated: " + names;
   return out;
+}
+
+Untested Group::how_untested() const {
+  if (judged == 0 || met > 0) return Untested::kNo;
+  if (vacuous > explained) return Untested::kVacuous;
+  return vacuous > 0 ? Untested::kExplained : Untested::kNotJudged;
+}
+
+std::string Cell::premise_summary() const {
+  std::string counts = premise_counts();
+  return counts.empty() ? counts : "premise " + counts;
+}
+
+std::string Cell::premise_counts() const {
+  auto n = [&](PremiseStatus s) { return premise[static_cast<unsigned>(s)]; };
+  int judged = n(PremiseStatus::kMet) + n(PremiseStatus::kUnmet) + n(PremiseStatus::kCut);
+  if (judged == 0) return "";
+  std::string out = "met in " + std::to_string(n(PremiseStatus::kMet)) + " of " +
+                    std::to_string(judged) + " cases";
+  std::string parts;
+  for (auto [status, word] : {std::pair{PremiseStatus::kUnmet, "unmet"},
+                              {PremiseStatus::kCut, "cut"},
+                              {PremiseStatus::kNone, "not judged"}})
+    if (n(status) > 0)
+      parts += (parts.empty() ? "" : ", ") + std::string(word) + " " + std::to_string(n(status));
+  return parts.empty() ? out : out + " (" + parts + ")";
 }
 
 std::string Cell::endings() const {
@@ -493,6 +768,7 @@ Model build_model(std::vector<Run> runs) {
     }
   mark_differences(m);
   answer_questions(m);
+  for (const auto& run : m.runs) m.stale_directions.push_back(stale_directions(run));
   return m;
 }
 

@@ -1,7 +1,7 @@
-// The compatibility report's model: results files (format v2, docs/results-format.md) of one or
+// The compatibility report's model: results files (format v3, docs/results-format.md) of one or
 // more runs (one per GnuTLS runtime), validated, merged, and aggregated into the summary
-// questions and the scenario matrix. Verdicts and outcomes are the harness judge's, taken as
-// they are; the model only counts them.
+// questions, the premises met and the scenario matrix. Verdicts, outcomes and premise statuses
+// are the harness judge's, taken as they are; the model only counts them.
 #pragma once
 
 #include <array>
@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/vocabulary.h"
@@ -25,6 +26,22 @@ inline constexpr std::size_t kOutcomeCount = kAllOutcomes.size();
 class InputError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+// Whether a case met its scenario's premises, as the judge recorded it.
+enum class PremiseStatus : std::uint8_t {
+  kNone,   // not recorded: the scenario declares none, or the case did not run (skip, crash)
+  kMet,    // every premise's event happened
+  kUnmet,  // the case ran its course without an event
+  kCut,    // the case ended by an error before an event
+};
+inline constexpr std::array<PremiseStatus, 4> kAllPremiseStatuses = {
+    PremiseStatus::kNone, PremiseStatus::kMet, PremiseStatus::kUnmet, PremiseStatus::kCut};
+inline constexpr std::size_t kPremiseStatusCount = kAllPremiseStatuses.size();
+std::string_view premise_status_name(PremiseStatus status);  // "none", "met", ...
+
+// Event counts of a case, keyed by their path in the results file ("subject.again.send",
+// "peer.blocked_pull", "both_push_full", "timer_fired").
+using Events = std::map<std::string, std::uint64_t>;
 
 // A violated invariant in one case, as the judge recorded it.
 struct Violation {
@@ -44,13 +61,26 @@ struct CaseRecord {
   std::vector<std::string> expected;                // expectation entries (file:line) that apply
   std::vector<std::string> calls;                   // the call lines the harness kept
   std::size_t calls_total = 0;
-  bool completed() const;  // the run ended normally (end "completed")
+  PremiseStatus premise = PremiseStatus::kNone;
+  std::string premise_unmet;        // the premises missed, with how often each event was seen
+  std::size_t stale_direction = 0;  // successful calls whose direction is not their last I/O's
+  std::optional<Events> events;     // on the clean case of each variant and on unmet cases
+  bool completed() const;           // the run ended normally (end "completed")
+  // Known because an expectation explains that no case of its group met the premises.
+  bool vacuous_explained = false;
+  bool vacuous() const;  // outcome vacuous, or vacuous_explained: its group met no premise
+  // Every deviation it showed is explained by an expectation: it ended known, or known and then
+  // vacuous (its group met no premise; its raw outcome is then that of its deviations).
+  bool deviations_explained() const;
+  bool clean() const;           // the case of its variant without faults (fault plan "none")
+  std::string variant() const;  // the second part of the id: the case's group in its scenario
 };
 
 struct Scenario {
   std::string family, claim;
   std::array<bool, kInvariantCount> asserted{};  // the others are only recorded
   std::string asserted_text;                     // as in the file: "D1,D2,S1"
+  std::vector<std::string> premises;             // "subject.again.send", ...; may be empty
 };
 
 // An entry of the expectations the run was judged with.
@@ -82,6 +112,24 @@ struct Column {
   Library peer = Library::kGnutls;
 };
 
+// How a group of cases none of which met its scenario's premises ended.
+enum class Untested : std::uint8_t {
+  kNo,         // a case met them, or no case recorded a premise status (skipped, lost)
+  kVacuous,    // its passing and known cases ended vacuous: a failure
+  kExplained,  // they ended known: an expectation says why
+  kNotJudged,  // every case failed, or was cut short before the events: none ended vacuous
+};
+
+// The premises of one group of cases (scenario x variant): a group none of whose cases met them
+// did not test its scenario's claim.
+struct Group {
+  int cases = 0, judged = 0, met = 0;    // judged: cases that record a premise status
+  int vacuous = 0, explained = 0;        // cases ended vacuous; vacuous ones that ended known
+  const CaseRecord* evidence = nullptr;  // the clean case, else the first that missed a premise
+  Untested how_untested() const;
+  bool untested() const { return how_untested() != Untested::kNo; }
+};
+
 // Aggregate of one (scenario, column) cell.
 struct Cell {
   std::array<int, kOutcomeCount> outcomes{};  // cases per outcome
@@ -94,16 +142,23 @@ struct Cell {
   // How the cases that did not complete ended ("subject: gnutls_handshake returned X") -> count:
   // two versions can fail the same cases in different ways.
   std::map<std::string, int> ends;
+  std::array<int, kPremiseStatusCount> premise{};  // cases per premise status
+  std::map<std::string, Group> groups;             // by variant; only if the scenario has premises
+  int stale_direction = 0;                         // cases with a stale direction after success
   bool empty() const;
   Outcome status() const;       // the worst outcome (pass when empty)
   std::string summary() const;  // "pass 60 · known 4 — violated: D2×4" (text, not colour)
   std::string endings() const;  // "ended: <reason> ×4; ..." or ""
+  // "met in 3 of 40 cases (unmet 30, cut 7)", "" when no case records a premise status.
+  std::string premise_counts() const;
+  std::string premise_summary() const;  // "premise met in ...", or ""
 };
 
 struct Row {
   std::string family, scenario, claim;
-  std::vector<Cell> cells;  // one per column
-  bool differs = false;     // a peer's cells differ between runtimes
+  std::vector<std::string> premises;  // as the first run that has the scenario declares them
+  std::vector<Cell> cells;            // one per column
+  bool differs = false;               // a peer's cells differ between runtimes
 };
 
 // A question users ask, answered per runtime from the invariant that decides it.
@@ -125,7 +180,16 @@ std::string_view finding_name(Finding finding);  // "yes", "no (known)", ...
 struct Answer {
   Finding finding = Finding::kUntested;
   int checked = 0, violated = 0;
+  int vacuous = 0;  // held in a case of a vacuous group: not counted as checked
   std::vector<const CaseRecord*> deciding;  // violating cases from different scenarios
+};
+
+// Successful subject calls that left a direction other than that of their own last transport
+// operation: a recorded fact, since the manual documents the direction only after E_AGAIN.
+struct StaleDirections {
+  int cases = 0;
+  std::size_t calls = 0;
+  const CaseRecord* first = nullptr;  // in catalog order
 };
 
 struct Model {
@@ -133,7 +197,8 @@ struct Model {
   std::vector<Column> columns;
   std::vector<Row> rows;
   std::vector<Question> questions;
-  std::vector<std::vector<Answer>> answers;  // [question][run]
+  std::vector<std::vector<Answer>> answers;       // [question][run]
+  std::vector<StaleDirections> stale_directions;  // [run]
   std::size_t case_count = 0;
   // Where a case of run `run` sits in the matrix: its row and column.
   std::size_t row_of(const std::string& scenario) const;
@@ -141,8 +206,10 @@ struct Model {
   std::map<std::string, std::size_t> row_index;
 };
 
-// Reads and validates one results file; errors name the file (and line for JSON syntax).
-// Version 1 files are refused: "schema_version 1 is not supported; re-run dirprobe run".
+// Reads and validates one results file; errors name the file and, where the value has one,
+// its line ("r.json:14: cases[1]: unknown key 'colour'"). Files of another version are refused:
+// "r.json:10: schema_version 2 is not supported (this generator reads version 3); re-run
+// dirprobe run".
 Run load_run(const std::filesystem::path& file);
 // Parses and validates the text of a results file as if read from `file` (load_run reads the
 // file and calls this); throws InputError naming `file`.

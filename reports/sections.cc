@@ -1,7 +1,9 @@
 #include "reports/sections.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
+#include <utility>
 
 namespace dirprobe::report {
 namespace {
@@ -20,6 +22,8 @@ Tone tone_of(Outcome outcome) {
       return Tone::kSkip;
     case Outcome::kKnown:
       return Tone::kKnown;
+    case Outcome::kVacuous:
+      return Tone::kVacuous;
     default:
       return Tone::kBad;
   }
@@ -77,11 +81,39 @@ Section runs_section(const Model& m) {
   return {"Runs", {std::move(table), std::move(note)}, {}};
 }
 
-// The evidence behind an answer: "840 cases checked" or "1088 of 3272 cases violate it".
+// The evidence behind an answer: "840 cases checked" or "1088 of 3272 cases violate it", and
+// the cases of vacuous groups left out.
 std::string evidence(const Answer& a) {
-  if (a.finding == Finding::kUntested) return "no case checks it";
-  if (a.violated == 0) return std::to_string(a.checked) + " cases checked";
-  return std::to_string(a.violated) + " of " + std::to_string(a.checked) + " cases violate it";
+  std::string out;
+  if (a.finding == Finding::kUntested)
+    out = "no case checks it";
+  else if (a.violated == 0)
+    out = std::to_string(a.checked) + " cases checked";
+  else
+    out = std::to_string(a.violated) + " of " + std::to_string(a.checked) + " cases violate it";
+  if (a.vacuous > 0)
+    out += "; held in " + std::to_string(a.vacuous) + " vacuous cases, not counted";
+  return out;
+}
+
+// The row of the questions table for stale directions: a recorded fact, toned as none.
+TableRow stale_direction_row(const Model& m) {
+  TableRow row{{{{text("Direction left stale after success (recorded, not a failure: the manual "
+                       "documents the direction only after E_AGAIN/E_INTERRUPTED)")}},
+                {{text("—")}}},
+               {}};
+  for (const auto& s : m.stale_directions) {
+    TableCell cell{{text(std::to_string(s.cases) + " cases")}};
+    if (s.first != nullptr) {
+      cell.content.push_back(text(" (first: "));
+      cell.content.push_back(code(s.first->id));
+      cell.content.push_back(text(")"));
+      cell.content.push_back(line_break());
+      cell.content.push_back(small(std::to_string(s.calls) + " successful calls"));
+    }
+    row.cells.push_back(std::move(cell));
+  }
+  return row;
 }
 
 std::string anchor_of(const Model& m, std::size_t run, const CaseRecord& c) {
@@ -108,13 +140,184 @@ Section questions_section(const Model& m) {
     }
     table.rows.push_back(std::move(row));
   }
+  table.rows.push_back(stale_direction_row(m));
   Paragraph legend{{text("\"no (known)\": every case that violates it ended known (each of its "
                          "deviations is listed in "),
                     code("scenarios/expectations/"),
                     text(" with its reason); \"no (not promised)\": violations only where the "
                          "scenario records the invariant because the manual does not promise it "
-                         "there; \"no\": at least one violating case did not end known.")}};
+                         "there; \"no\": at least one violating case did not end known. A case "
+                         "of a vacuous group (no case of it met its scenario's premises) is no "
+                         "evidence, so what held there is not counted. The last row counts the "
+                         "cases in which a successful subject call left a direction other than "
+                         "that of its own last transport operation; the manual promises nothing "
+                         "there, so it is recorded, not judged.")}};
   return {"What can my event loop rely on?", {std::move(table), std::move(legend)}, {}};
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+// A list of premises as code spans: "`subject.again.send`, `peer.sent.alert`".
+Inline premise_list(const std::vector<std::string>& premises) {
+  Inline out;
+  for (const auto& p : premises) {
+    if (!out.empty()) out.push_back(text(", "));
+    out.push_back(code(p));
+  }
+  return out;
+}
+
+// The premise counts and groups of a scenario's cells on one run (its peers together).
+Cell run_premises(const Model& m, const Row& row, std::size_t run) {
+  Cell total;
+  for (std::size_t c = 0; c < m.columns.size(); ++c) {
+    if (m.columns[c].run != run) continue;
+    for (std::size_t s = 0; s < kPremiseStatusCount; ++s)
+      total.premise[s] += row.cells[c].premise[s];
+    total.groups.insert(row.cells[c].groups.begin(), row.cells[c].groups.end());
+  }
+  return total;
+}
+
+// The word and tone for how a group that met no premise ended.
+std::pair<std::string, Tone> untested_words(Untested how) {
+  switch (how) {
+    case Untested::kVacuous:
+      return {"vacuous", Tone::kVacuous};
+    case Untested::kExplained:
+      return {"known vacuous", Tone::kKnown};
+    case Untested::kNotJudged:
+      return {"every case failed or was cut short", Tone::kKnown};
+    case Untested::kNo:
+      break;
+  }
+  return {"tested", Tone::kPass};
+}
+
+// A scenario's premises on one run: pass when every group met them, else the worst group's.
+Tone premise_tone(const Cell& total) {
+  if (total.premise_summary().empty()) return Tone::kNone;
+  Tone tone = Tone::kPass;
+  for (const auto& [variant, g] : total.groups)
+    tone = std::max(tone, untested_words(g.how_untested()).second);
+  return tone;
+}
+
+// "in its only group", "in all 8 groups", "in 2 of 8 groups (v1, v2)".
+Inline which_groups(const std::vector<std::string>& variants, std::size_t of) {
+  if (variants.size() == of)
+    return {text(of == 1 ? " in its only group" : " in all " + std::to_string(of) + " groups")};
+  return {text(" in " + std::to_string(variants.size()) + " of " + std::to_string(of) + " groups "),
+          small("(" + joined(variants) + ")")};
+}
+
+// One item per matrix cell and way of ending of its groups that met no premise (the vacuous
+// ones, or the others): the cell, how many groups, which, and what the first of them missed.
+List untested_groups(const Model& m, bool vacuous) {
+  List list;
+  for (std::size_t r = 0; r < m.rows.size(); ++r)
+    for (std::size_t c = 0; c < m.columns.size(); ++c) {
+      const Cell& cell = m.rows[r].cells[c];
+      std::map<Untested, std::vector<std::string>> by_how;
+      std::map<Untested, const CaseRecord*> first;
+      for (const auto& [variant, g] : cell.groups) {
+        Untested how = g.how_untested();
+        if (how == Untested::kNo || (how == Untested::kVacuous) != vacuous) continue;
+        by_how[how].push_back(variant);
+        first.try_emplace(how, g.evidence);
+      }
+      for (const auto& [how, variants] : by_how) {
+        const std::string& scenario = m.rows[r].scenario;
+        Inline item{cell.example != nullptr ? link(scenario, cell_anchor(r, c)) : code(scenario),
+                    text(" — " + column_label(m, m.columns[c]) + ": "),
+                    strong(untested_words(how).first)};
+        for (auto& span : which_groups(variants, cell.groups.size())) item.push_back(span);
+        const CaseRecord* e = first[how];
+        if (e != nullptr && !e->premise_unmet.empty())
+          item.push_back(text("; the first missed " + e->premise_unmet));
+        list.items.push_back(std::move(item));
+      }
+    }
+  return list;
+}
+
+// A scenario's premise counts on one run, with the number of its groups that met none.
+TableCell premise_cell(const Model& m, const Row& row, std::size_t run) {
+  Cell total = run_premises(m, row, run);
+  std::string summary = total.premise_summary();
+  TableCell cell{{text(summary.empty() ? "—" : summary)}, premise_tone(total)};
+  auto untested = std::count_if(total.groups.begin(), total.groups.end(),
+                                [](const auto& g) { return g.second.untested(); });
+  if (untested > 0) {
+    cell.content.push_back(line_break());
+    cell.content.push_back(strong("not tested in " + std::to_string(untested) + " of " +
+                                  std::to_string(total.groups.size()) + " groups"));
+  }
+  return cell;
+}
+
+// One row per scenario that declares premises; the others' names go to `undeclared`.
+Table premises_table(const Model& m, std::vector<std::string>& undeclared) {
+  Table table{"premises", {"scenario", "premises"}, {}};
+  for (const auto& run : m.runs) table.header.push_back(run.label());
+  for (const auto& row : m.rows) {
+    if (row.premises.empty()) {
+      undeclared.push_back(row.scenario);
+      continue;
+    }
+    TableRow out{
+        {{{strong(row.scenario), small(" (" + row.family + ")")}}, {premise_list(row.premises)}},
+        {}};
+    for (std::size_t r = 0; r < m.runs.size(); ++r) out.cells.push_back(premise_cell(m, row, r));
+    table.rows.push_back(std::move(out));
+  }
+  return table;
+}
+
+Section premises_section(const Model& m) {
+  Section s{"Premises: was each claim tested?",
+            {Paragraph{{text("A scenario declares the events its claim depends on, its premises "
+                             "(for example "),
+                        code("subject.again.send"),
+                        text(": the subject's send returned E_AGAIN at least once). A group of "
+                             "cases (scenario × variant) none of which met them did not test the "
+                             "claim: its passing cases end "),
+                        strong("vacuous"),
+                        text(", a failure (and so do its known ones), unless an expectation says "
+                             "why (then known).")}}},
+            {}};
+  std::vector<std::string> undeclared;
+  Table table = premises_table(m, undeclared);
+  if (table.rows.empty()) {
+    s.blocks.push_back(Paragraph{{text("No scenario declares premises yet: no pass in this "
+                                       "report is checked against the events its claim "
+                                       "depends on.")},
+                                 Tone::kKnown});
+    return s;
+  }
+  List vacuous = untested_groups(m, true), other = untested_groups(m, false);
+  if (!vacuous.items.empty()) {
+    s.blocks.push_back(
+        Paragraph{{strong("Claims not tested (vacuous groups, a failure):")}, Tone::kVacuous});
+    s.blocks.push_back(std::move(vacuous));
+  }
+  if (!other.items.empty()) {
+    s.blocks.push_back(
+        Paragraph{{text("Also met no premise (an expectation explains why, or no case ran its "
+                        "course to pass or be called vacuous):")}});
+    s.blocks.push_back(std::move(other));
+  }
+  s.blocks.push_back(std::move(table));
+  if (!undeclared.empty())
+    s.blocks.push_back(
+        Paragraph{{text("Declare no premises yet (their passes are not checked "
+                        "against one): " +
+                        joined(undeclared) + ".")}});
+  return s;
 }
 
 // Known deviations (the expectations the runs were judged with): how often each was seen.
@@ -173,7 +376,12 @@ TableCell matrix_cell(const Cell& cell, const std::string& anchor) {
   std::string word(outcome_name(status));
   for (char& ch : word) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   Span head = status == Outcome::kPass ? strong(word) : link(word, anchor);
-  return {{std::move(head), line_break(), text(cell.summary())}, tone_of(status)};
+  TableCell out{{std::move(head), line_break(), text(cell.summary())}, tone_of(status)};
+  if (std::string premise = cell.premise_summary(); !premise.empty()) {
+    out.content.push_back(line_break());
+    out.content.push_back(small(premise));
+  }
+  return out;
 }
 
 Section matrix_section(const Model& m) {
@@ -184,27 +392,38 @@ Section matrix_section(const Model& m) {
     TableRow out{
         {{{strong(row.scenario), small(" (" + row.family + ")"), line_break(), small(row.claim)}}},
         {}};
+    if (!row.premises.empty()) {
+      out.cells[0].content.push_back(line_break());
+      out.cells[0].content.push_back(small("premises: " + joined(row.premises)));
+    }
     if (row.differs) {
       out.cells[0].content.push_back(line_break());
       out.cells[0].content.push_back(strong("⚑ differs between versions"));
       out.tags.push_back("differs");
     }
-    bool bad = false;
+    bool bad = false, untested = false;
     for (std::size_t c = 0; c < row.cells.size(); ++c) {
-      bad = bad || (!row.cells[c].empty() && row.cells[c].status() != Outcome::kPass);
-      out.cells.push_back(matrix_cell(row.cells[c], cell_anchor(r, c)));
+      const Cell& cell = row.cells[c];
+      bad = bad || (!cell.empty() && cell.status() != Outcome::kPass);
+      untested = untested || std::any_of(cell.groups.begin(), cell.groups.end(),
+                                         [](const auto& g) { return g.second.untested(); });
+      out.cells.push_back(matrix_cell(cell, cell_anchor(r, c)));
     }
     if (bad) out.tags.push_back("bad");
+    if (untested) out.tags.push_back("untested");
     table.rows.push_back(std::move(out));
   }
   Paragraph intro{
       {text("Rows: scenarios by family. Columns: GnuTLS runtime × peer library. A "
-            "cell gives the worst outcome, the outcome counts and the asserted "
-            "invariants violated (with the number of cases); its link opens the "
-            "cases behind it.")}};
+            "cell gives the worst outcome, the outcome counts, the asserted "
+            "invariants violated (with the number of cases) and, where the scenario "
+            "declares premises, in how many cases they were met; its link opens the "
+            "cases behind it. VACUOUS: no case of a group met the premises, so the "
+            "claim was not tested there.")}};
   Filters filters{"matrix",
                   {{"differs", "only rows that differ between versions"},
-                   {"bad", "only rows with deviations"}}};
+                   {"bad", "only rows with deviations"},
+                   {"untested", "only rows with a group that met no premise"}}};
   return {"Matrix", {std::move(intro), std::move(filters), std::move(table)}, {}};
 }
 
@@ -249,8 +468,8 @@ std::string plain_text(const Inline& content) {
 
 Document build_document(const Model& m) {
   Document doc{"dirprobe: GnuTLS non-blocking I/O compatibility report",
-               {runs_section(m), questions_section(m), known_section(m), differences_section(m),
-                matrix_section(m), drill_down_section(m)}};
+               {runs_section(m), questions_section(m), premises_section(m), known_section(m),
+                differences_section(m), matrix_section(m), drill_down_section(m)}};
   Section stale = stale_section(m);
   if (!stale.blocks.empty()) doc.sections.push_back(std::move(stale));
   doc.sections.push_back(closing_section(m));

@@ -19,6 +19,7 @@ table{border-collapse:collapse;font-size:.85rem}
 th,td{border:1px solid #d0d7de;padding:.3rem .45rem;vertical-align:top;text-align:left}
 th{background:#f6f8fa;position:sticky;top:0}
 .t-pass{background:#dafbe1}.t-known{background:#fff8c5}.t-skip{background:#eaeef2}.t-bad{background:#ffebe9}
+.t-vacuous{background:#f3e8ff;outline:2px dashed #8250df;outline-offset:-2px}
 details{border:1px solid #d0d7de;border-radius:6px;margin:.5rem 0;padding:.3rem .6rem}
 details[open]{background:#f6f8fa}
 summary{cursor:pointer;font-weight:600}
@@ -46,6 +47,8 @@ std::string tone_class(Tone tone) {
       return " class=\"t-skip\"";
     case Tone::kKnown:
       return " class=\"t-known\"";
+    case Tone::kVacuous:
+      return " class=\"t-vacuous\"";
     case Tone::kBad:
       return " class=\"t-bad\"";
     case Tone::kNone:

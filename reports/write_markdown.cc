@@ -17,6 +17,8 @@ std::string sign(Tone tone) {
       return "⏭ ";
     case Tone::kKnown:
       return "⚠️ ";
+    case Tone::kVacuous:
+      return "⭕ ";
     case Tone::kBad:
       return "❌ ";
     case Tone::kNone:

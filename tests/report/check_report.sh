@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end test of the report: real runs of a tiny catalog under two runtime names (one of
 # them markup), the generator, then headless Chromium renders report.html: the matrix is there,
-# a drill-down opens from its link with its counterexample and replay command, and no string
-# from the results ran as markup. The page must be one file that fetches nothing. Screenshots
+# a drill-down opens from its link with its counterexample and replay command, a scenario whose
+# premise no case meets shows as vacuous in its own colour, and no string from the results ran
+# as markup. The page must be one file that fetches nothing. Screenshots
 # (wide and phone) are kept next to the report for people to look at.
 #   check_report.sh DIRPROBE REPORT_TOOL WORK_DIR
 set -euo pipefail
@@ -19,6 +20,8 @@ for name in plain '<img src=x onerror=document.title=1>'; do
   set -e
   [ $rc -eq 1 ] || fail "expected the run to report D2 deviations (exit 1), got exit $rc"
 done
+grep -q '"outcome":"vacuous"' "$work/a.json" || fail "the scenario without its premise did not end vacuous"
+
 "$report_tool" --out "$work/out" "$work/a.json" "$work/b.json"
 html="$work/out/report.html"
 for f in report.html report.md results.json; do [ -s "$work/out/$f" ] || fail "$f not written"; done
@@ -35,17 +38,21 @@ grep -Eiq '<(script|link|img|iframe)[^>]*(src|href)=' "$html" && fail "report.ht
 grep -Eiq '(src|href)="?(https?:)?//' "$html" && fail "report.html points at the network"
 [ "$(stat -c %s "$html")" -le 1500000 ] || fail "report.html is larger than 1.5 MB"
 
-# Bad input is refused with the file named: truncated JSON (with its line), and version 1.
+# Bad input is refused with the file and line named: truncated JSON, and versions 1 and 2.
 refused() {  # refused FILE EXPECTED-MESSAGE-GLOB
   set +e
   msg="$("$report_tool" --out "$work/bad" "$1" 2>&1)"; rc=$?
   set -e
   [ $rc -eq 2 ] && [[ "$msg" == $2 ]] || fail "$(basename "$1"): exit $rc: $msg"
 }
-printf '{"schema": "dirprobe-results",\n"schema_version": 2,\n"cases": [' >"$work/truncated.json"
+printf '{"schema": "dirprobe-results",\n"schema_version": 3,\n"cases": [' >"$work/truncated.json"
 refused "$work/truncated.json" "*truncated.json: not valid JSON: *line 3*"
-echo '{"schema": "dirprobe-results", "schema_version": 1, "case_count": 0, "cases": []}' >"$work/v1.json"
-refused "$work/v1.json" "*v1.json: schema_version 1 is not supported; re-run dirprobe run"
+for v in 1 2; do
+  printf '{"schema": "dirprobe-results",\n"schema_version": %s, "case_count": 0, "cases": []}\n' "$v" \
+    >"$work/v$v.json"
+  refused "$work/v$v.json" \
+    "*v$v.json:2: schema_version $v is not supported (this generator reads version 3); re-run dirprobe run with this build"
+done
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
 if [ -z "$browser" ]; then
@@ -67,6 +74,10 @@ grep -q "<details id=\"$anchor\" open" "$dom" || fail "following the link did no
 grep -q "Replay: <code>[^<]*dirprobe run --case '[^<]*' --trace</code>" "$dom" ||
   fail "the drill-down shows no replay command"
 grep -q "<b>Counterexample:</b>" "$dom" || fail "the drill-down shows no counterexample"
+grep -q '<h2>Premises: was each claim tested?</h2>' "$dom" || fail "the page has no premises section"
+grep -q '<td class="t-vacuous">' "$dom" || fail "no matrix cell shows the vacuous group in its colour"
+grep -q 'report-vacuous</a> — [^<]*: <b>vacuous</b> in its only group' "$dom" ||
+  fail "the premises section does not call out the vacuous group"
 grep -q "<pre>" "$dom" || fail "the drill-down shows no call lines"
 grep -q '<title>dirprobe: GnuTLS non-blocking I/O compatibility report</title>' "$dom" ||
   fail "the page title changed: injected markup ran"

@@ -1,6 +1,7 @@
-// Unit tests of the report generator: the reader of results format v2 (data/v2-small.json is a
-// hand-made file in that format), the model's answers, the section model and its two writers,
-// and the merged results.
+// Unit tests of the report generator: the reader of results format v3 (data/v3-small.json is a
+// hand-made file in that format, with premises, a vacuous group, M1 and stale directions;
+// data/v2-small.json one in the format before, which must be refused), the model's answers and
+// premise counts, the section model and its two writers, and the merged results.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -17,11 +18,25 @@
 namespace dirprobe::report {
 namespace {
 
+std::string data_file(const std::string& name) {
+  return (std::filesystem::path(DIRPROBE_REPORT_DATA) / name).string();
+}
+
 std::string fixture() {
-  std::ifstream in(std::filesystem::path(DIRPROBE_REPORT_DATA) / "v2-small.json");
+  std::ifstream in(data_file("v3-small.json"));
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+constexpr unsigned slot(Invariant inv) { return static_cast<unsigned>(inv); }
+constexpr unsigned slot(PremiseStatus s) { return static_cast<unsigned>(s); }
+
+// `text` with every occurrence of `from` replaced by `to`.
+std::string replace_all_plain(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
 }
 
 // `text` with its first occurrence of `from` replaced by `to`; the test fails if there is none.
@@ -64,10 +79,16 @@ Model two_runs() {
   return build_model(std::move(runs));
 }
 
+Model one_run() {
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("a.json", fixture()));
+  return build_model(std::move(runs));
+}
+
 // The fixture is read whole: cases, scenarios (with what they assert), host, violations.
-TEST(ReportReader, ReadsResultsFormatV2) {
+TEST(ReportReader, ReadsResultsFormatV3) {
   report::Run run = load_text("a.json", fixture());
-  ASSERT_EQ(run.cases.size(), 5u);
+  ASSERT_EQ(run.cases.size(), 10u);
   EXPECT_EQ(run.runtime, "alpha");
   EXPECT_EQ(run.host.jobs, 2);
   EXPECT_DOUBLE_EQ(run.host.wall_seconds, 1.5);
@@ -86,31 +107,164 @@ TEST(ReportReader, ReadsResultsFormatV2) {
   EXPECT_FALSE(run.cases[3].completed());
 }
 
-// Refusals name the file and say what is wrong, byte for byte.
-TEST(ReportReader, RefusesVersion1ByName) {
-  std::string v1 = replaced(fixture(), "\"schema_version\": 2", "\"schema_version\": 1");
-  EXPECT_EQ(refusal(v1),
-            temp("refused.json") + ": schema_version 1 is not supported; re-run dirprobe run");
+// A known case that deviated too (raw outcome fail) counts as explained vacuous when one of
+// its entries is an "outcome vacuous" one, and only then.
+TEST(ReportReader, KnownCasesOfVacuousGroupsAreToldApart) {
+  std::string deviated = replaced(fixture(), "\"outcome\": \"known\", \"raw_outcome\": \"vacuous\"",
+                                  "\"outcome\": \"known\", \"raw_outcome\": \"fail\"");
+  EXPECT_TRUE(load_text("a.json", deviated).cases[7].vacuous_explained);
+  std::string other_entry =
+      replaced(deviated, "\"expected\": [\"scenarios/expectations/gnutls.toml:12\"]",
+               "\"expected\": [\"scenarios/expectations/gnutls.toml:7\"]");
+  EXPECT_FALSE(load_text("a.json", other_entry).cases[7].vacuous_explained);
+}
+
+// What version 3 added: premises, premise statuses, stale directions, events, M1, R2, vacuous.
+TEST(ReportReader, ReadsPremisesEventsAndStaleDirections) {
+  report::Run run = load_text("a.json", fixture());
+  EXPECT_EQ(run.scenarios.at("alert-pending").premises,
+            (std::vector<std::string>{"subject.again.send", "subject.sent.alert"}));
+  EXPECT_TRUE(run.scenarios.at("bye").premises.empty());
+  EXPECT_TRUE(run.scenarios.at("alert-pending").asserted[slot(Invariant::R2)]);
+  const CaseRecord& clean = run.cases[0];
+  EXPECT_EQ(clean.premise, PremiseStatus::kMet);
+  EXPECT_EQ(clean.stale_direction, 2u);
+  EXPECT_TRUE(clean.clean());
+  EXPECT_EQ(clean.variant(), "tls13-client-gnutls-unix-trusting");
+  ASSERT_TRUE(clean.events.has_value());
+  EXPECT_EQ(*clean.events, (Events{{"peer.again.recv", 2},
+                                   {"peer.blocked_pull", 2},
+                                   {"subject.again.send", 3},
+                                   {"subject.again_push.send", 3},
+                                   {"subject.blocked_push", 3},
+                                   {"subject.held", 16406}}));
+  EXPECT_EQ(run.cases[2].premise, PremiseStatus::kCut);
+  EXPECT_EQ(run.cases[2].premise_unmet, "subject.again.send>=2 (seen 1)");
+  EXPECT_FALSE(run.cases[2].events.has_value());
+  EXPECT_EQ(run.cases[3].premise, PremiseStatus::kNone);
+  const CaseRecord& vacuous = run.cases[5];
+  EXPECT_EQ(vacuous.outcome, Outcome::kVacuous);
+  EXPECT_TRUE(vacuous.vacuous());
+  EXPECT_EQ(vacuous.premise, PremiseStatus::kUnmet);
+  EXPECT_EQ(vacuous.events->at("both_push_full"), 1u);
+  EXPECT_EQ(vacuous.events->at("subject.ok.send"), 1u);
+  EXPECT_EQ(vacuous.verdicts[slot(Invariant::R2)], Verdict::kHeld);
+  EXPECT_FALSE(run.cases[6].clean());
+  EXPECT_TRUE(run.cases[7].vacuous());  // known, raw outcome vacuous
+  EXPECT_TRUE(run.cases[7].vacuous_explained);
+  EXPECT_EQ(run.cases[7].outcome, Outcome::kKnown);
+  // A known case of a group that met no premise ends vacuous, its deviations still explained.
+  const CaseRecord& was_known = run.cases[9];
+  EXPECT_TRUE(was_known.vacuous());
+  EXPECT_FALSE(was_known.vacuous_explained);
+  EXPECT_TRUE(was_known.deviations_explained());
+  EXPECT_FALSE(vacuous.deviations_explained());
+  EXPECT_FALSE(run.cases[2].deviations_explained());
+  ASSERT_EQ(run.cases[8].violations.size(), 1u);
+  EXPECT_EQ(run.cases[8].violations[0].invariant, Invariant::M1);
+  EXPECT_EQ(run.cases[8].violations[0].call, 9u);
+}
+
+// Refusals name the file and the line and say what is wrong, byte for byte.
+TEST(ReportReader, RefusesOtherVersionsSayingWhatToDo) {
+  std::string v2 = data_file("v2-small.json");
+  try {
+    load_run(v2);
+    ADD_FAILURE() << "a version 2 file was read";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              v2 + ":3: schema_version 2 is not supported (this generator reads version 3); "
+                   "re-run dirprobe run with this build");
+  }
+  std::string v1 = replaced(fixture(), "\"schema_version\": 3", "\"schema_version\": 1");
+  EXPECT_EQ(refusal(v1), temp("refused.json") +
+                             ":3: schema_version 1 is not supported (this generator reads "
+                             "version 3); re-run dirprobe run with this build");
+  std::string v4 = replaced(fixture(), "\"schema_version\": 3", "\"schema_version\": 4");
+  EXPECT_EQ(refusal(v4), temp("refused.json") +
+                             ":3: schema_version 4 is not supported (this generator reads "
+                             "version 3); use the dirprobe-report of the dirprobe that wrote it");
 }
 
 TEST(ReportReader, RefusesBadRecordsNamingFileAndPlace) {
   std::string file = temp("refused.json");
   EXPECT_EQ(refusal(replaced(fixture(), "\"ticks\": 40", "\"ticks\": 40, \"colour\": \"red\"")),
-            file + ": cases[0]: unknown key 'colour'");
+            file + ":13: cases[0]: unknown key 'colour'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"end\": \"completed\", ", "")),
-            file + ": cases[0]: lacks 'end' (a string)");
+            file + ":13: cases[0]: lacks 'end' (a string)");
   EXPECT_EQ(refusal(replaced(fixture(), "\"D1\": \"held\"", "\"D1\": \"n/a\"")),
-            file + ": cases[0].invariants.D1: a verdict given as text must be \"held\"");
+            file + ":13: cases[0].invariants.D1: a verdict given as text must be \"held\"");
+  EXPECT_EQ(refusal(replaced(fixture(), "\"M1\": \"held\"", "\"M3\": \"held\"")),
+            file + ":13: cases[0].invariants: unknown invariant 'M3'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"scenario\": \"bye\"", "\"scenario\": \"gone\"")),
-            file + ": cases[3]: scenario 'gone' is not in the scenarios table");
+            file + ":16: cases[3]: scenario 'gone' is not in the scenarios table");
   EXPECT_EQ(refusal(replaced(fixture(), "\"outcome\": \"skip\"", "\"outcome\": \"maybe\"")),
-            file + ": cases[4]: unknown outcome 'maybe'");
+            file + ":17: cases[4]: unknown outcome 'maybe'");
+  EXPECT_EQ(refusal(replaced(fixture(), "\"raw_outcome\": \"vacuous\"",
+                             "\"raw_outcome\": \"vacuously\"")),
+            file + ":18: cases[5]: unknown raw_outcome 'vacuously'");
+  EXPECT_EQ(refusal(replaced(fixture(), "\"id\": \"bye/tls12-server-openssl",
+                             "\"id\": \"byebye/tls12-server-openssl")),
+            file +
+                ":17: cases[4]: id 'byebye/tls12-server-openssl-unix-trusting/none/s0' does "
+                "not start with its scenario 'bye/'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"jobs\": 2", "\"jobs\": \"2\"")),
-            file + ": host: 'jobs' is not an integer");
-  EXPECT_EQ(refusal(replaced(fixture(), "\"case_count\": 5", "\"case_count\": 6")),
-            file + ": case_count does not match the number of case records (truncated file?)");
+            file + ":7: host: 'jobs' is not an integer");
+  EXPECT_EQ(refusal(replaced(fixture(), "\"case_count\": 10", "\"case_count\": 11")),
+            file + ":11: case_count does not match the number of case records (truncated file?)");
   EXPECT_EQ(refusal(replaced(fixture(), "\"schema\": \"dirprobe-results\"", "\"schema\": 7")),
             file + ": not a dirprobe results file (schema must be \"dirprobe-results\")");
+}
+
+// The fields version 3 added are read as strictly as the others.
+TEST(ReportReader, RefusesBadPremisesEventsAndStaleDirections) {
+  std::string file = temp("refused.json");
+  auto refused = [](const std::string& from, const std::string& to) {
+    return refusal(replaced(fixture(), from, to));
+  };
+  EXPECT_EQ(refused(", \"premises\": []", ""),
+            file + ":8: scenarios.bye: lacks 'premises' (an array of strings)");
+  EXPECT_EQ(refused("\"subject.again.send>=2\"", "\"client.again.send\""),
+            file +
+                ":8: scenarios.send-x: premises: 'client.again.send' is not "
+                "<side>.<event>[>=N] (side subject, peer, both or case)");
+  EXPECT_EQ(refused("\"premise\": \"met\"", "\"premise\": \"maybe\""),
+            file + ":13: cases[0]: unknown premise 'maybe' (met, unmet or cut)");
+  EXPECT_EQ(refused("\"premise\": \"met\"", "\"premise\": \"none\""),
+            file + ":13: cases[0]: unknown premise 'none' (met, unmet or cut)");
+  EXPECT_EQ(refused("\"outcome\": \"stalled\"", "\"premise\": \"met\", \"outcome\": \"stalled\""),
+            file + ":16: cases[3]: 'premise' is recorded but scenario 'bye' declares no premises");
+  EXPECT_EQ(refused("\"premise\": \"met\", \"stale",
+                    "\"premise\": \"met\", \"premise_unmet\": \"x\", \"stale"),
+            file + ":13: cases[0]: 'premise_unmet' is given but 'premise' is not unmet or cut");
+  EXPECT_EQ(refused("\"stale_direction\": 2", "\"stale_direction\": -2"),
+            file + ":13: cases[0]: 'stale_direction' is not a count (an integer of at least 0)");
+  EXPECT_EQ(refused("\"stale_direction\": 2", "\"stale_direction\": \"2\""),
+            file + ":13: cases[0]: 'stale_direction' is not a count (an integer of at least 0)");
+  EXPECT_EQ(refused("\"held\": 16406", "\"heldd\": 16406"),
+            file + ":13: cases[0].events.subject: unknown key 'heldd'");
+  EXPECT_EQ(refused("\"again\": {\"send\": 3}", "\"again\": {\"send\": -3}"),
+            file + ":13: cases[0].events.subject: 'again' is not an object of counts");
+  EXPECT_EQ(refused("\"again_push\": {\"send\": 3}", "\"again_push\": {\"Send!\": 3}"),
+            file +
+                ":13: cases[0].events.subject.again_push: 'Send!' is not an event name (a-z, "
+                "0-9 and _)");
+  EXPECT_EQ(refused("\"peer\": {}}", "\"both\": {}}"),
+            file + ":21: cases[8].events: lacks 'peer' (an object)");
+  EXPECT_EQ(
+      refused("\"events\": {\"subject\": {\"sent\": {\"alert\": 1}}, \"peer\": {\"received\": "
+              "{\"alert\": 1}}}",
+              "\"events\": 7"),
+      file + ":20: cases[7]: 'events' is not an object");
+}
+
+// Lines are those on which a record starts, however the file is laid out, and strings that hold
+// brackets, quotes or newlines do not shift them.
+TEST(ReportReader, NamesTheLineWhereTheRecordStarts) {
+  std::string text = replace_all_plain(fixture(), "\n{\"id\"", "\n{\n\"id\"");
+  text = replaced(text, "gnutls_bye completes under EAGAIN", "[{\\\"\\n\\\\ ]}");
+  EXPECT_EQ(refusal(replaced(text, "\"outcome\": \"skip\"", "\"outcome\": \"maybe\"")),
+            temp("refused.json") + ":21: cases[4]: unknown outcome 'maybe'");
 }
 
 TEST(ReportReader, JsonSyntaxErrorsNameFileAndLine) {
@@ -142,6 +296,79 @@ TEST(ReportModel, AnswersFollowOutcomesAndAssertedInvariants) {
   std::string recorded =
       replaced(fixture(), "\"asserted\": \"D1,D2,S1\"", "\"asserted\": \"D1,D2\"");
   EXPECT_EQ(finding(recorded, Invariant::S1), Finding::kNoNotPromised);
+  EXPECT_EQ(finding(fixture(), Invariant::M1), Finding::kNo);  // the alert never reached the peer
+  EXPECT_EQ(finding(fixture(), Invariant::R2), Finding::kYes);
+}
+
+const Answer& answer_for(const Model& m, Invariant inv) {
+  for (std::size_t q = 0; q < m.questions.size(); ++q)
+    if (m.questions[q].invariant == inv) return m.answers[q][0];
+  throw std::logic_error("no question for " + std::string(invariant_name(inv)));
+}
+
+// Every invariant has its question; what held in a vacuous group is no evidence.
+TEST(ReportModel, VacuousCasesAreNotCountedAsChecks) {
+  Model m = one_run();
+  for (auto inv : kAllInvariants) EXPECT_NO_THROW(answer_for(m, inv)) << invariant_name(inv);
+  const Answer& r2 = answer_for(m, Invariant::R2);
+  EXPECT_EQ(r2.checked, 1);  // the tls13 case; the two of the vacuous group are left out
+  EXPECT_EQ(r2.vacuous, 2);
+  const Answer& m1 = answer_for(m, Invariant::M1);
+  EXPECT_EQ(m1.checked, 3);  // send-x none and short, alert-pending tls13
+  EXPECT_EQ(m1.vacuous, 4);
+  EXPECT_EQ(m1.violated, 1);
+  ASSERT_EQ(m1.deciding.size(), 1u);
+  EXPECT_EQ(m1.deciding[0]->id, "alert-pending/tls13-client-gnutls-unix-trusting/none/s0");
+}
+
+// Premise statuses are counted per cell and per group (scenario x variant); a group none of
+// whose cases met them is untested, however its cases ended.
+TEST(ReportModel, CountsPremisesPerCellAndGroup) {
+  Model m = one_run();
+  const Row& alert = m.rows[m.row_of("alert-pending")];
+  EXPECT_EQ(alert.premises, (std::vector<std::string>{"subject.again.send", "subject.sent.alert"}));
+  const Cell& gnutls = alert.cells[m.column_of(0, Library::kGnutls)];
+  EXPECT_EQ(gnutls.premise[slot(PremiseStatus::kMet)], 1);
+  EXPECT_EQ(gnutls.premise[slot(PremiseStatus::kUnmet)], 3);
+  EXPECT_EQ(gnutls.premise_summary(), "premise met in 1 of 4 cases (unmet 3)");
+  EXPECT_EQ(gnutls.status(), Outcome::kFail);  // worse than the vacuous group
+  ASSERT_EQ(gnutls.groups.size(), 2u);
+  const Group& vacuous = gnutls.groups.at("tls12-client-gnutls-unix-trusting");
+  EXPECT_TRUE(vacuous.untested());
+  EXPECT_EQ(vacuous.cases, 3);
+  EXPECT_EQ(vacuous.vacuous, 3);
+  EXPECT_EQ(vacuous.how_untested(), Untested::kVacuous);
+  EXPECT_EQ(vacuous.explained, 0);
+  ASSERT_NE(vacuous.evidence, nullptr);
+  EXPECT_EQ(vacuous.evidence->id, "alert-pending/tls12-client-gnutls-unix-trusting/none/s0");
+  EXPECT_FALSE(gnutls.groups.at("tls13-client-gnutls-unix-trusting").untested());
+  const Cell& openssl = alert.cells[m.column_of(0, Library::kOpenssl)];
+  const Group& explained = openssl.groups.at("tls12-client-openssl-unix-trusting");
+  EXPECT_TRUE(explained.untested());
+  EXPECT_EQ(explained.explained, 1);
+  EXPECT_EQ(explained.how_untested(), Untested::kExplained);
+  EXPECT_EQ(openssl.status(), Outcome::kKnown);
+  // send-x over OpenSSL: its only case was cut before the premise; it failed, none passed.
+  const Cell& send = m.rows[m.row_of("send-x")].cells[m.column_of(0, Library::kOpenssl)];
+  EXPECT_EQ(send.premise_summary(), "premise met in 0 of 1 cases (cut 1)");
+  EXPECT_TRUE(send.groups.begin()->second.untested());
+  EXPECT_EQ(send.groups.begin()->second.vacuous, 0);
+  EXPECT_EQ(send.groups.begin()->second.how_untested(), Untested::kNotJudged);
+  // bye declares no premises: no counts, no groups.
+  const Cell& bye = m.rows[m.row_of("bye")].cells[m.column_of(0, Library::kGnutls)];
+  EXPECT_EQ(bye.premise_summary(), "");
+  EXPECT_TRUE(bye.groups.empty());
+}
+
+// Stale directions are counted per run, with the first case in catalog order.
+TEST(ReportModel, CountsStaleDirectionsPerRun) {
+  Model m = two_runs();
+  ASSERT_EQ(m.stale_directions.size(), 2u);
+  EXPECT_EQ(m.stale_directions[1].cases, 2);
+  EXPECT_EQ(m.stale_directions[1].calls, 3u);
+  ASSERT_NE(m.stale_directions[1].first, nullptr);
+  EXPECT_EQ(m.stale_directions[1].first->id, "send-x/tls13-client-gnutls-unix-trusting/none/s0");
+  EXPECT_EQ(m.rows[m.row_of("send-x")].cells[m.column_of(0, Library::kGnutls)].stale_direction, 1);
 }
 
 // The counterexample of a cell is a case with its worst outcome; every row that changes
@@ -206,7 +433,7 @@ Outline outline_of_html(const std::string& html) {
 }
 
 std::string markdown_plain(std::string s) {
-  for (const char* sign : {"✅ ", "⏭ ", "⚠️ ", "❌ "})
+  for (const char* sign : {"✅ ", "⏭ ", "⚠️ ", "⭕ ", "❌ "})
     if (s.rfind(sign, 0) == 0) s = s.substr(std::string(sign).size());
   s = replace_all(s, "<br>", " ");
   s = replace_all(s, R"(\[((?:[^\]\\]|\\.)*)\]\(#[^)]*\))", "$1");
@@ -257,7 +484,7 @@ TEST(ReportWriters, MarkdownAndHtmlWriteTheSameSections) {
   Document doc = build_document(two_runs());
   Outline expected = outline_of(doc);
   ASSERT_GT(expected.headings.size(), 8u);
-  ASSERT_EQ(expected.tables.size(), 4u);  // runs, questions, known deviations, matrix
+  ASSERT_EQ(expected.tables.size(), 5u);  // runs, questions, premises, known deviations, matrix
   Outline markdown = outline_of_markdown(write_markdown(doc));
   EXPECT_EQ(markdown.headings, expected.headings);
   EXPECT_EQ(markdown.tables, expected.tables);
@@ -307,24 +534,176 @@ TEST(ReportWriters, EscapeEveryFormat) {
   EXPECT_NE(html.find("beta &lt;b&gt;|&amp;&#39;"), std::string::npos);
 }
 
-// The merged results: valid JSON, one line per case with only its outcome and verdicts.
+// The section of a document with this title.
+const Section& section(const Document& doc, const std::string& title) {
+  for (const auto& s : doc.sections)
+    if (s.title == title) return s;
+  throw std::logic_error("no section " + title);
+}
+
+// The premises section calls out the vacuous group (in its own tone) apart from the explained
+// one and the one none of whose cases passed, and counts premises per scenario and run.
+TEST(ReportWriters, PremisesSectionCallsOutVacuousGroups) {
+  Document doc = build_document(one_run());
+  const Section& s = section(doc, "Premises: was each claim tested?");
+  std::vector<std::string> vacuous_heads, items;
+  const Table* table = nullptr;
+  for (const auto& block : s.blocks) {
+    if (const auto* p = std::get_if<Paragraph>(&block); p && p->tone == Tone::kVacuous)
+      vacuous_heads.push_back(plain_text(p->content));
+    if (const auto* l = std::get_if<List>(&block))
+      for (const auto& item : l->items) items.push_back(plain_text(item));
+    if (const auto* t = std::get_if<Table>(&block)) table = t;
+  }
+  EXPECT_EQ(vacuous_heads,
+            std::vector<std::string>{"Claims not tested (vacuous groups, a failure):"});
+  EXPECT_EQ(items,
+            (std::vector<std::string>{
+                "alert-pending — GnuTLS 3.7.9 (alpha) × gnutls: vacuous in 1 of 2 groups "
+                "(tls12-client-gnutls-unix-trusting); the first missed subject.again.send "
+                "(seen 0)",
+                "alert-pending — GnuTLS 3.7.9 (alpha) × openssl: known vacuous in its only "
+                "group; the first missed subject.again.send (seen 0)",
+                "send-x — GnuTLS 3.7.9 (alpha) × openssl: every case failed or was cut short in "
+                "its only group; the first missed subject.again.send>=2 (seen 1)"}));
+  ASSERT_NE(table, nullptr);
+  ASSERT_EQ(table->rows.size(), 2u);  // bye declares none
+  const TableRow& alert = table->rows[0];
+  EXPECT_EQ(plain_text(alert.cells[0].content), "alert-pending (records)");
+  EXPECT_EQ(plain_text(alert.cells[1].content), "subject.again.send, subject.sent.alert");
+  EXPECT_EQ(plain_text(alert.cells[2].content),
+            "premise met in 1 of 5 cases (unmet 4) not tested in 2 of 3 groups");
+  EXPECT_EQ(alert.cells[2].tone, Tone::kVacuous);
+  EXPECT_EQ(plain_text(table->rows[1].cells[2].content),
+            "premise met in 2 of 3 cases (cut 1) not tested in 1 of 2 groups");
+  EXPECT_EQ(table->rows[1].cells[2].tone, Tone::kKnown);
+  EXPECT_EQ(plain_text(std::get<Paragraph>(s.blocks.back()).content),
+            "Declare no premises yet (their passes are not checked against one): bye.");
+}
+
+// With no premise declared anywhere the section says so instead of showing an empty table.
+TEST(ReportWriters, PremisesSectionWithoutPremises) {
+  std::string text = fixture();
+  for (const char* list :
+       {"[\"subject.again.send\", \"subject.sent.alert\"]", "[\"subject.again.send>=2\"]"})
+    text = replaced(text, list, "[]");
+  text = std::regex_replace(text, std::regex(R"(, "premise": "[a-z]+")"), "");
+  text = std::regex_replace(text, std::regex(R"(, "premise_unmet": "[^"]*")"), "");
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("none.json", text));
+  Document doc = build_document(build_model(std::move(runs)));
+  const Section& s = section(doc, "Premises: was each claim tested?");
+  ASSERT_EQ(s.blocks.size(), 2u);
+  EXPECT_EQ(plain_text(std::get<Paragraph>(s.blocks[1]).content),
+            "No scenario declares premises yet: no pass in this report is checked against the "
+            "events its claim depends on.");
+}
+
+// Vacuous has its own tone in both formats, and M1, R2 and the stale directions have rows.
+TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
+  Model m = one_run();
+  Document doc = build_document(m);
+  const Table& matrix = std::get<Table>(section(doc, "Matrix").blocks[2]);
+  const TableRow& alert = matrix.rows[m.row_of("alert-pending")];
+  EXPECT_EQ(alert.tags, (std::vector<std::string>{"bad", "untested"}));
+  EXPECT_EQ(plain_text(alert.cells[1].content),
+            "FAIL vacuous 3 · fail 1 — violated: D2×1 M1×1 premise met in 1 of 4 cases (unmet 3)");
+  EXPECT_EQ(plain_text(alert.cells[0].content),
+            "alert-pending (records) an alert sent while a send is pending reaches the peer once "
+            "premises: subject.again.send, subject.sent.alert");
+  std::string markdown = write_markdown(doc), html = write_html(doc);
+  EXPECT_NE(markdown.find("| ⭕ "), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"t-vacuous\">"), std::string::npos);
+  EXPECT_NE(html.find(".t-vacuous{"), std::string::npos);
+  const Table& summary = std::get<Table>(section(doc, "What can my event loop rely on?").blocks[0]);
+  std::vector<std::string> invariants;
+  for (const auto& row : summary.rows) invariants.push_back(plain_text(row.cells[1].content));
+  EXPECT_EQ(invariants, (std::vector<std::string>{"S1", "S2", "D1", "D2", "Q1", "Q2", "B1", "L1",
+                                                  "R1", "M1", "R2", "—"}));
+  EXPECT_EQ(summary.rows.back().cells[2].tone, Tone::kNone);  // a fact, not a verdict
+  EXPECT_NE(markdown.find("| — | 2 cases (first: `send-x/tls13-client-gnutls-unix-trusting/none/"
+                          "s0`)<br>3 successful calls |"),
+            std::string::npos);
+  EXPECT_NE(markdown.find("| M1 | ❌ **no**<br>1 of 3 cases violate it; held in 4 vacuous cases, "
+                          "not counted<br>[alert-pending/tls13-client-gnutls-unix-trusting/none/"
+                          "s0](#cell-"),
+            std::string::npos);
+}
+
+// The drill-down of a cell with an untested group names its premises, the group, what its clean
+// case missed and the events it saw, in the words of premises.
+TEST(ReportWriters, DrillDownShowsPremisesAndUntestedGroups) {
+  Model m = one_run();
+  DrillDown d = cell_drill_down(m, m.row_of("alert-pending"), m.column_of(0, Library::kGnutls));
+  std::vector<std::string> text;
+  std::vector<Tone> tones;
+  for (const auto& block : d.body) {
+    if (const auto* p = std::get_if<Paragraph>(&block)) {
+      text.push_back(plain_text(p->content));
+      tones.push_back(p->tone);
+    }
+    if (const auto* l = std::get_if<List>(&block))
+      for (const auto& item : l->items) text.push_back("- " + plain_text(item));
+  }
+  auto at = [&](const std::string& line) {
+    return std::find(text.begin(), text.end(), line) - text.begin();
+  };
+  auto premises =
+      at("Premises subject.again.send, subject.sent.alert: met in 1 of 4 cases (unmet 3).");
+  auto head =
+      at("Not tested (vacuous): no case of these groups met the premises, so the claim "
+         "was not tested there; their passing and known cases ended vacuous, a failure.");
+  auto group =
+      at("- tls12-client-gnutls-unix-trusting: "
+         "alert-pending/tls12-client-gnutls-unix-trusting/none/s0 missed "
+         "subject.again.send (seen 0). Events seen: subject: again.handshake 2, "
+         "blocked.pull 2, ok.handshake 1, ok.send 1, push_full 2, sent.alert 1; peer: "
+         "received.alert 1; both: push_full 1.");
+  ASSERT_LT(group, static_cast<long>(text.size())) << testing::PrintToString(text);
+  EXPECT_LT(premises, head);
+  EXPECT_EQ(head + 1, group);
+  EXPECT_NE(at("Direction left stale after success in 1 case(s) of this cell: recorded, not a "
+               "failure."),
+            static_cast<long>(text.size()));
+  EXPECT_EQ(std::count(tones.begin(), tones.end(), Tone::kVacuous), 1);
+}
+
+// The merged results: valid JSON, one line per case with its outcome, verdicts, premise status,
+// stale directions and events, the scenarios with their premises.
 TEST(ReportMerged, OneLinePerCase) {
   Model m = two_runs();
   std::string text = merged_results(m);
   nlohmann::json doc = nlohmann::json::parse(text);
   EXPECT_EQ(doc["schema"], "dirprobe-matrix");
-  EXPECT_EQ(doc["schema_version"], 2);
-  EXPECT_EQ(doc["case_count"], 10);
+  EXPECT_EQ(doc["schema_version"], 3);
+  EXPECT_EQ(doc["case_count"], 20);
   ASSERT_EQ(doc["runs"].size(), 2u);
   EXPECT_EQ(doc["runs"][1]["host"]["jobs"], 2);
+  EXPECT_EQ(doc["scenarios"]["send-x"]["premises"],
+            nlohmann::json::parse(R"(["subject.again.send>=2"])"));
+  EXPECT_EQ(doc["scenarios"]["bye"]["premises"], nlohmann::json::array());
   EXPECT_EQ(
       doc["runs"][0]["cases"][1],
       nlohmann::json::parse(R"({"id": "send-x/tls13-client-gnutls-unix-trusting/push@3=short:1/s0",
-              "outcome": "known", "raw_outcome": "fail", "held": "D1,S1", "violated": "D2"})"));
+              "outcome": "known", "raw_outcome": "fail", "held": "D1,S1,M1", "violated": "D2",
+              "premise": "met"})"));
+  EXPECT_EQ(
+      doc["runs"][0]["cases"][8],
+      nlohmann::json::parse(R"({"id": "alert-pending/tls13-client-gnutls-unix-trusting/none/s0",
+              "outcome": "fail", "held": "D1,D2,R2", "violated": "M1", "premise": "met",
+              "stale_direction": 1, "events": {"subject": {"again": {"send": 1},
+              "again_unblocked": {"send": 1}, "sent": {"alert": 1}}, "peer": {}}})"));
+  // Events, premise texts and stale directions are carried as the run's file has them.
+  nlohmann::json source = nlohmann::json::parse(fixture());
+  for (std::size_t i = 0; i < source["cases"].size(); ++i)
+    for (const char* key : {"events", "premise", "premise_unmet", "stale_direction"})
+      EXPECT_EQ(doc["runs"][1]["cases"][i].value(key, nlohmann::json()),
+                source["cases"][i].value(key, nlohmann::json()))
+          << i << " " << key;
   std::istringstream lines(text);
   std::size_t case_lines = 0;
   for (std::string line; std::getline(lines, line);) case_lines += line.rfind("{\"id\":", 0) == 0;
-  EXPECT_EQ(case_lines, 10u);
+  EXPECT_EQ(case_lines, 20u);
 }
 
 }  // namespace
