@@ -250,6 +250,10 @@ TableCell premise_cell(const Model& m, const Row& row, std::size_t run) {
   Cell total = run_premises(m, row, run);
   std::string summary = total.premise_summary();
   TableCell cell{{text(summary.empty() ? "—" : summary)}, premise_tone(total)};
+  // No case recorded a status: every one was skipped, or lost by its worker.
+  if (int none = total.premise[static_cast<unsigned>(PremiseStatus::kNone)];
+      summary.empty() && none > 0)
+    cell = {{text("not judged (" + std::to_string(none) + " cases skipped or lost)")}, Tone::kSkip};
   auto untested = std::count_if(total.groups.begin(), total.groups.end(),
                                 [](const auto& g) { return g.second.untested(); });
   if (untested > 0) {
