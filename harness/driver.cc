@@ -45,6 +45,7 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   c.early_data = spec.subject.early_data;
   c.resumption = spec.subject.resumption;
   c.heartbeat = spec.subject.heartbeat;
+  c.tickets = spec.subject.tickets;
   return c;
 }
 

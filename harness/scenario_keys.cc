@@ -85,6 +85,11 @@ void apply_seeds(V v, Scenario& sc) {
     sc.seeds.push_back(static_cast<std::uint64_t>(need_int(v.ctx, item, v.key, 0)));
 }
 
+void apply_tickets(V v, Scenario& sc) {
+  bool manual = choice(v, {"auto", "manual"}, "ticket setting") == "manual";
+  sc.base.subject.tickets = manual ? Tickets::kManual : Tickets::kAuto;
+}
+
 // "<where>:<rc>": where = post-client-hello | hook-post-client-hello, rc = again | interrupted.
 void apply_callback(V v, Scenario& sc) {
   std::string text = v.string();
@@ -175,6 +180,12 @@ constexpr ScenarioKey kKeys[] = {
      "`true` (with `resume`, TLS 1.3, GnuTLS peer): `GNUTLS_ENABLE_EARLY_DATA`, anti-replay on "
      "the server",
      [](V v, Scenario& sc) { sc.base.subject.early_data = v.boolean(); }},
+    {"tickets", false, ValueType::kString, "",
+     "a server's TLS 1.3 tickets without `resume`: `auto` (its handshake sends them; a GnuTLS "
+     "server gets a ticket key), `manual` (only the script's `ticket` steps: GnuTLS with a key and "
+     "`GNUTLS_NO_AUTO_SEND_TICKET`, OpenSSL with `SSL_CTX_set_num_tickets(ctx, 0)`); absent: "
+     "each library's default (a GnuTLS server has no key and sends none, OpenSSL sends two)",
+     apply_tickets},
     {"seeds", false, ValueType::kIntegers, "[0]", "data pattern seeds", apply_seeds},
     {"sndbuf", false, ValueType::kInteger, "0",
      "socket send buffer size to ask for (0: kernel default)",

@@ -108,6 +108,20 @@ void check_interjections(const TomlCtx& ctx, const Scenario& sc, const toml::tab
                "[\"gnutls\"] (heartbeat is TLS 1.2; OpenSSL 3 has none)");
 }
 
+// A server's own tickets are set outside resumption only (resumption shares its ticket keys
+// between two connections); tickets sent only by the script exist in TLS 1.3 only.
+void check_tickets(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
+  Tickets tickets = sc.base.subject.tickets;
+  if (tickets != Tickets::kDefault && sc.base.resume)
+    ctx.fail(at(t, "tickets"),
+             "'tickets' is for connections that do not resume (resume = true "
+             "brings its own ticket keys)");
+  if (tickets == Tickets::kManual && sc.protocols != std::vector{Protocol::kTls13})
+    ctx.fail(at(t, "tickets"),
+             "'tickets = \"manual\"' needs protocols = [\"tls13\"]: a script sends tickets "
+             "with 'ticket', a TLS 1.3 step");
+}
+
 // GnuTLS's own socket I/O cannot be intercepted, so it takes no faults.
 void check_socket_io(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
@@ -194,6 +208,7 @@ void check_scenario_rules(const TomlCtx& ctx, const Scenario& sc, const toml::ta
   check_scripts(ctx, sc, t);
   check_early_data(ctx, sc, t);
   check_interjections(ctx, sc, t);
+  check_tickets(ctx, sc, t);
   check_socket_io(ctx, sc, t);
   check_protocol_steps(ctx, sc, t);
   check_datagram_axes(ctx, sc, t);

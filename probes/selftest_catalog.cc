@@ -146,6 +146,23 @@ TEST(Catalog, EarlyDataNeedsResumption) {
             "bad.toml:12: 'early_data = true' needs resume = true (0-RTT resumes)");
 }
 
+// A server's own tickets are set outside resumption; tickets sent only by the script are TLS 1.3.
+TEST(Catalog, TicketSettingsAreChecked) {
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"manual\"")),
+            "bad.toml:12: 'tickets = \"manual\"' needs protocols = [\"tls13\"]: a script sends "
+            "tickets with 'ticket', a TLS 1.3 step");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"often\"")),
+            "bad.toml:12: unknown ticket setting 'often' (expected auto or manual)");
+  EXPECT_EQ(
+      error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"auto\"\nresume = true"))
+          .substr(0, 50),
+      "bad.toml:12: 'tickets' is for connections that do ");
+  auto scenarios = load_scenario_text(
+      with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"auto\""), "good.toml");
+  EXPECT_EQ(scenarios.at(0).base.subject.tickets, Tickets::kAuto);
+  EXPECT_EQ(load_scenario_text(kGood, "good.toml").at(0).base.subject.tickets, Tickets::kDefault);
+}
+
 // Keys left out take the declared defaults, which are the settings a CaseSpec starts with.
 TEST(ScenarioKeys, FallbacksAreApplied) {
   Scenario sc = load_scenario_text(kGood, "good.toml").at(0);
@@ -193,7 +210,7 @@ TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
           << name << " = " << value << ": " << error_of(text);
     }
   }
-  EXPECT_EQ(names.size(), 34u);
+  EXPECT_EQ(names.size(), 35u);
 }
 
 // docs/scenarios.md shows the key table made from the declaration, between its markers.
