@@ -14,6 +14,7 @@
 #include "harness/call_record.h"
 #include "harness/case_spec.h"
 #include "harness/endpoint.h"
+#include "harness/hold.h"
 #include "harness/io_trace.h"
 #include "harness/pattern.h"
 
@@ -43,6 +44,8 @@ struct CaseRun {
       0;  // most heap the subject's calls retained after the handshake (mallinfo2)
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
   std::string library_subject, library_peer;
+  // The fault plan's holds: who sat out, until which block of the other side (hold.h).
+  std::vector<Hold> holds;
   double wall_ms = 0;  // informational only; never part of a verdict
 };
 

@@ -165,9 +165,14 @@ constexpr ScenarioKey kKeys[] = {
     {"sweep_ops", false, ValueType::kStrings, R"(["push", "pull"])",
      "which operations the sweep covers: `push`, `pull` (needs `sweep`)", apply_sweep_ops},
     {"sweep_phase", false, ValueType::kString, R"("all")",
-     "`all`, or `handshake`: only the subject's I/O during its first handshake (needs `sweep`)",
+     "`all`; `handshake`: only the subject's I/O during its first handshake; `flights`: only "
+     "its I/O before its first call that moves application data (the handshake and, say, TLS "
+     "1.3 tickets read before any data) (needs `sweep`)",
      [](V v, Scenario& sc) {
-       sc.sweep.handshake_only = choice(v, {"all", "handshake"}, "sweep_phase") == "handshake";
+       std::string phase = choice(v, {"all", "handshake", "flights"}, "sweep_phase");
+       sc.sweep.phase = phase == "handshake" ? SweepPhase::kHandshake
+                        : phase == "flights" ? SweepPhase::kFlights
+                                             : SweepPhase::kAll;
      }},
     {"nonblock", false, ValueType::kBoolean, "true",
      "DTLS only: `false` drops `GNUTLS_NONBLOCK` (pull_timeout then waits, bounded)",

@@ -172,7 +172,7 @@ TEST(ScenarioKeys, FallbacksAreApplied) {
   EXPECT_EQ(sc.retries, std::vector{RetryMode::kSame});
   EXPECT_EQ(sc.seeds, std::vector<std::uint64_t>{0});
   EXPECT_TRUE(sc.sweep.actions.empty());
-  EXPECT_TRUE(sc.sweep.push && sc.sweep.pull && !sc.sweep.handshake_only);
+  EXPECT_TRUE(sc.sweep.push && sc.sweep.pull && sc.sweep.phase == SweepPhase::kAll);
   CaseSpec fresh;
   EXPECT_EQ(sc.base.send_chunk, fresh.send_chunk);
   EXPECT_EQ(sc.base.recv_buffer, fresh.recv_buffer);
