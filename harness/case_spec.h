@@ -28,6 +28,7 @@ enum class StepKind {
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
   kEarlyData,    // TLS 1.3 client, before its handshake: send `send_bytes` as 0-RTT data
   kRecvEarly,    // TLS 1.3 server, after its handshake: read `recv_bytes` of 0-RTT data
+  kHold,         // make no call until the other side has blocked (hold.h)
 };
 
 struct Step {
@@ -39,6 +40,9 @@ struct Step {
   bool wait = false;
   std::size_t pad = 0;  // transfer: record padding per send (gnutls_record_send2)
   bool once = false;    // early data: one call per chunk, taken as queued whatever it returns
+  // Corked: the last `more` of `send_bytes` are sent once an uncork has returned E_AGAIN (the
+  // uncork still pending), before uncork is called again.
+  std::uint64_t more = 0;
   // Transfer: the call made once, the first time a send of this step returns E_AGAIN, before
   // the send is retried: "alert" (a warning alert) or "ping" (a heartbeat); empty: none.
   std::string interject;

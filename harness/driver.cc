@@ -94,11 +94,16 @@ class Scheduler {
   }
 
  private:
-  // A side held by the fault plan sits its turn out (hold.h).
+  // A side held by the fault plan or by its `hold` step sits its turn out (hold.h); the step
+  // ends once the hold is over.
   bool held(Side side, std::uint64_t tick) {
+    SideRunner& runner = side == Side::kSubject ? subject_ : peer_;
     bool other_done = side == Side::kSubject ? peer_.done() : subject_.done();
     CaseRunView view{run_.calls, c_.subject->channel().trace(), c_.peer->channel().trace()};
-    return holds_.holding(side, tick, view, other_done);
+    bool at_step = runner.at_hold();
+    bool holding = holds_.holding(side, tick, view, other_done, at_step);
+    if (at_step && !holding) runner.end_hold();
+    return holding;
   }
 
   // Bytes moved by either transport, successful calls and completed steps.

@@ -334,7 +334,7 @@ std::string scenario_keys_markdown() {
            std::string(value_type_name(key.type)) + " | " +
            (key.fallback.empty() ? "" : "`" + cell(key.fallback) + "`") + " | " + cell(key.doc) +
            " |\n";
-  out += "\nSteps of `subject` and `peer` (N, P, S, R: byte counts such as `512`, `64k`, `1M`):";
+  out += "\nSteps of `subject` and `peer` (N, M, P, S, R: byte counts such as `512`, `64k`, `1M`):";
   std::string_view sep = " ";
   for (auto form : step_forms()) {
     out += std::string(sep) + "`" + std::string(form) + "`";

@@ -122,6 +122,20 @@ void check_tickets(const TomlCtx& ctx, const Scenario& sc, const toml::table& t)
              "with 'ticket', a TLS 1.3 step");
 }
 
+// One hold at a time: a side at its `hold` step would wait behind a hold of the fault plan.
+void check_hold_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
+  bool steps = false;
+  for (const auto* script : {&sc.base.subject_steps, &sc.base.peer_steps})
+    for (const auto& step : *script) steps = steps || step.kind == StepKind::kHold;
+  auto holds = [](const std::vector<std::string>& plans) {
+    return std::any_of(plans.begin(), plans.end(),
+                       [](const std::string& p) { return p.find("hold") != std::string::npos; });
+  };
+  if (steps && (holds(sc.faults) || holds(sc.sweep.actions)))
+    ctx.fail(at(t, holds(sc.faults) ? "faults" : "sweep"),
+             "a 'hold' step and the fault action 'hold' do not go together (one hold at a time)");
+}
+
 // GnuTLS's own socket I/O cannot be intercepted, so it takes no faults.
 void check_socket_io(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   bool faulty = sc.faults.size() > 1 || sc.faults.front() != "none" || !sc.sweep.actions.empty();
@@ -209,6 +223,7 @@ void check_scenario_rules(const TomlCtx& ctx, const Scenario& sc, const toml::ta
   check_early_data(ctx, sc, t);
   check_interjections(ctx, sc, t);
   check_tickets(ctx, sc, t);
+  check_hold_steps(ctx, sc, t);
   check_socket_io(ctx, sc, t);
   check_protocol_steps(ctx, sc, t);
   check_datagram_axes(ctx, sc, t);

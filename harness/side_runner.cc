@@ -50,13 +50,18 @@ struct SendFile {
   UniqueFd file;    // a memory file holding this step's bytes of the pattern
   long offset = 0;  // what GnuTLS reports sent from it
 };
+// Cork, the step's sends, uncork until it completes; a step with `more` sends its last bytes
+// once an uncork has returned E_AGAIN (or completed), before uncork is called again.
 struct Corked {
   bool corked = false;
+  bool uncork_called = false;
 };
 struct EarlyData {};
 struct RecvEarly {};
-using ActiveStep =
-    std::variant<RepeatedCall, Transfer, ExpectEof, Event, SendFile, Corked, EarlyData, RecvEarly>;
+// A `hold` step: no call at all; the scheduler ends it once the other side has blocked.
+struct HoldStep {};
+using ActiveStep = std::variant<RepeatedCall, Transfer, ExpectEof, Event, SendFile, Corked,
+                                EarlyData, RecvEarly, HoldStep>;
 
 Event event_step(const Step& step, std::string_view library, Role role) {
   switch (step.kind) {
@@ -97,6 +102,8 @@ ActiveStep start_step(const Step& step, std::string_view library, Role role) {
       return EarlyData{};
     case StepKind::kRecvEarly:
       return RecvEarly{};
+    case StepKind::kHold:
+      return HoldStep{};
   }
   return RepeatedCall{Api::kHandshake};
 }
@@ -231,6 +238,7 @@ class SideRunner::State {
   bool handle(Corked& c);
   bool handle(EarlyData&);
   bool handle(RecvEarly&);
+  bool handle(HoldStep&) { return false; }
 
   Side side_;
   Role role_;
@@ -449,11 +457,14 @@ bool SideRunner::State::handle(Corked& c) {
     ep_.cork();
     c.corked = true;
   }
-  if (send_offset_ < send_goal_) {
+  std::uint64_t sent_corked = send_goal_ - step().more;  // the rest waits for an uncork
+  if (send_offset_ < (c.uncork_called ? send_goal_ : sent_corked)) {
     if (ready(waits_.send)) send_chunk();
     return false;
   }
-  return ready(waits_.main) && completes(call(Api::kUncork, args(0)), waits_.main);
+  if (!ready(waits_.main)) return false;
+  c.uncork_called = true;
+  return completes(call(Api::kUncork, args(0)), waits_.main) && send_offset_ >= send_goal_;
 }
 
 bool SideRunner::State::handle(EarlyData&) {
@@ -472,6 +483,15 @@ SideRunner::SideRunner(Side side, Role role, Endpoint& endpoint, const std::vect
 SideRunner::~SideRunner() = default;
 
 void SideRunner::tick(std::uint64_t tick) { state_->run_tick(tick); }
+bool SideRunner::at_hold() const {
+  return !done() && !failed() && state_->step().kind == StepKind::kHold;
+}
+void SideRunner::end_hold() {
+  if (!at_hold()) return;
+  ++state_->step_;
+  ++state_->successes_;
+  state_->enter_step();
+}
 bool SideRunner::done() const { return state_->done(); }
 bool SideRunner::failed() const { return state_->failure_.has_value(); }
 const std::string& SideRunner::failure() const {

@@ -163,6 +163,24 @@ TEST(Catalog, TicketSettingsAreChecked) {
   EXPECT_EQ(load_scenario_text(kGood, "good.toml").at(0).base.subject.tickets, Tickets::kDefault);
 }
 
+// A `hold` step and the fault action `hold` are one hold too many; `cork N send M` splits its
+// bytes into the corked part and the part sent while the uncork is pending.
+TEST(Catalog, HoldsAndCorkedSendsAreRead) {
+  std::string step = with("\"recv 1k\"]", "\"hold\", \"recv 1k\"]");
+  EXPECT_EQ(error_of(step), "(accepted)");
+  std::string both = step;
+  both.replace(both.find("push@1=eagain"), 13, "push@1=hold");
+  EXPECT_EQ(error_of(both),
+            "bad.toml:10: a 'hold' step and the fault action 'hold' do not go together (one hold "
+            "at a time)");
+  auto sc = load_scenario_text(with("\"send 1k\"]", "\"cork 256 send 768\"]"), "good.toml");
+  const Step& corked = sc.at(0).base.subject_steps.at(1);
+  EXPECT_EQ(corked.kind, StepKind::kCorked);
+  EXPECT_EQ(corked.send_bytes, 1024u);
+  EXPECT_EQ(corked.more, 768u);
+  EXPECT_EQ(corked.text(), "cork(256,then 768)");
+}
+
 // Keys left out take the declared defaults, which are the settings a CaseSpec starts with.
 TEST(ScenarioKeys, FallbacksAreApplied) {
   Scenario sc = load_scenario_text(kGood, "good.toml").at(0);

@@ -84,6 +84,33 @@ TEST(Hold, PeerHoldsUntilTheSubjectBlocks) {
   EXPECT_TRUE(holds.holds().at(2).other_done);
 }
 
+// A `hold` step holds its own side from the end of its call that completed the step before:
+// what the other side did since counts.
+TEST(Hold, StepHoldsItsSide) {
+  IoTrace subject = {op(IoOp::kPush, 5)};
+  IoTrace peer = {op(IoOp::kPull, 5)};
+  std::vector<CallRecord> calls = {call(Side::kSubject, 0, 1, 0), call(Side::kPeer, 0, 1, 0)};
+  HoldTracker holds;
+  CaseRunView view{calls, subject, peer};
+  EXPECT_FALSE(holds.holding(Side::kSubject, 1, view, false));
+  subject.push_back(op(IoOp::kPush, 5));
+  calls.push_back(call(Side::kSubject, 1, 2, 1));
+  EXPECT_TRUE(holds.holding(Side::kPeer, 1, view, false, true));
+  subject.push_back(op(IoOp::kPush, -1));
+  calls.push_back(call(Side::kSubject, 2, 3, 2, Status::kAgain));
+  EXPECT_FALSE(holds.holding(Side::kPeer, 2, view, false, true));
+  const Hold& h = holds.holds().at(0);
+  EXPECT_FALSE(h.mark);
+  EXPECT_EQ(h.holder, Side::kPeer);
+  EXPECT_EQ(h.other_from, 1u);
+  EXPECT_EQ(h.calls_from, 2u);
+  EXPECT_EQ(h.released_by, 2u);
+  EXPECT_EQ(h.turns, 1u);
+  EXPECT_EQ(check_holds(holds.holds(), view), "");
+  EXPECT_EQ(hold_line(h, view).substr(0, 53),
+            "hold: the peer sat out 1 turn at its 'hold' step (t1)");
+}
+
 // Forged evidence is caught: a release said to be a block that is none, or a holder that
 // called while holding.
 TEST(Hold, CheckRejectsForgedEvidence) {
@@ -94,6 +121,7 @@ TEST(Hold, CheckRejectsForgedEvidence) {
                                    call(Side::kSubject, 1, 2, 2)};
   CaseRunView view{calls, subject, peer};
   Hold good;  // the subject held after its pull until the peer's blocked pull
+  good.mark = 0;
   good.other_from = 0;
   good.calls_from = 1;
   good.turns = 1;
