@@ -33,6 +33,8 @@ std::string Step::text() const {
       return std::string(wait ? "cork_wait(" : "cork(") + std::to_string(send_bytes) + ")";
     case StepKind::kHold:
       return "hold";
+    case StepKind::kPing:
+      return "ping";
     case StepKind::kKeyUpdate:
       return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:

@@ -29,6 +29,7 @@ enum class StepKind {
   kEarlyData,    // TLS 1.3 client, before its handshake: send `send_bytes` as 0-RTT data
   kRecvEarly,    // TLS 1.3 server, after its handshake: read `recv_bytes` of 0-RTT data
   kHold,         // make no call until the other side has blocked (hold.h)
+  kPing,         // TLS 1.2: a heartbeat ping, then recv (taking in data) until its pong arrives
 };
 
 struct Step {

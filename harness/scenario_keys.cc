@@ -68,7 +68,14 @@ void apply_steps(V v, std::vector<Step>& steps) { steps = v.list<Step>(parse_ste
 void apply_subject(V v, Scenario& sc) {
   apply_steps(v, sc.base.subject_steps);
   for (const auto& step : sc.base.subject_steps)
-    if (step.interject == "ping") sc.base.subject.heartbeat = true;
+    if (step.interject == "ping" || step.kind == StepKind::kPing) sc.base.subject.heartbeat = true;
+}
+
+// A `ping` step of the peer needs heartbeat on both sides, as the subject's does.
+void apply_peer(V v, Scenario& sc) {
+  apply_steps(v, sc.base.peer_steps);
+  for (const auto& step : sc.base.peer_steps)
+    if (step.kind == StepKind::kPing) sc.base.subject.heartbeat = true;
 }
 
 void apply_sweep_ops(V v, Scenario& sc) {
@@ -131,8 +138,7 @@ constexpr ScenarioKey kKeys[] = {
      [](V v, Scenario& sc) { sc.peers = v.list<PeerLibrary>(parse_peer); }},
     {"subject", true, ValueType::kStrings, "", "the subject's step script (steps below)",
      apply_subject},
-    {"peer", true, ValueType::kStrings, "", "the peer's step script (steps below)",
-     [](V v, Scenario& sc) { apply_steps(v, sc.base.peer_steps); }},
+    {"peer", true, ValueType::kStrings, "", "the peer's step script (steps below)", apply_peer},
     {"assert", true, ValueType::kStrings, "", "invariants whose violation fails the case",
      [](V v, Scenario& sc) {
        for (auto inv : v.list<Invariant>(parse_inv)) sc.base.asserted.add(inv);

@@ -122,6 +122,16 @@ void check_tickets(const TomlCtx& ctx, const Scenario& sc, const toml::table& t)
              "with 'ticket', a TLS 1.3 step");
 }
 
+// A `ping` step is a TLS 1.2 heartbeat; with an OpenSSL peer (OpenSSL 3 has none) its cases
+// are skipped with that reason.
+void check_ping_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
+  for (bool subject_side : {true, false})
+    for (const auto& step : subject_side ? sc.base.subject_steps : sc.base.peer_steps)
+      if (step.kind == StepKind::kPing && sc.protocols != std::vector{Protocol::kTls12})
+        ctx.fail(at(t, subject_side ? "subject" : "peer"),
+                 "'ping' needs protocols = [\"tls12\"]: heartbeat is TLS 1.2 only");
+}
+
 // One hold at a time: a side at its `hold` step would wait behind a hold of the fault plan.
 void check_hold_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   bool steps = false;
@@ -224,6 +234,7 @@ void check_scenario_rules(const TomlCtx& ctx, const Scenario& sc, const toml::ta
   check_interjections(ctx, sc, t);
   check_tickets(ctx, sc, t);
   check_hold_steps(ctx, sc, t);
+  check_ping_steps(ctx, sc, t);
   check_socket_io(ctx, sc, t);
   check_protocol_steps(ctx, sc, t);
   check_datagram_axes(ctx, sc, t);

@@ -79,6 +79,7 @@ constexpr StepForm kForms[] = {
      }},
     {"send_empty", [](Step& s, const Args&) { s.kind = StepKind::kSendEmpty; }},
     {"hold", [](Step& s, const Args&) { s.kind = StepKind::kHold; }},
+    {"ping", [](Step& s, const Args&) { s.kind = StepKind::kPing; }},
     {"early N",
      [](Step& s, const Args& a) {
        s.kind = StepKind::kEarlyData;

@@ -60,8 +60,12 @@ struct EarlyData {};
 struct RecvEarly {};
 // A `hold` step: no call at all; the scheduler ends it once the other side has blocked.
 struct HoldStep {};
+// A heartbeat ping, retried until it returns 0, then recv until the pong arrives.
+struct PingStep {
+  bool sent = false;
+};
 using ActiveStep = std::variant<RepeatedCall, Transfer, ExpectEof, Event, SendFile, Corked,
-                                EarlyData, RecvEarly, HoldStep>;
+                                EarlyData, RecvEarly, HoldStep, PingStep>;
 
 Event event_step(const Step& step, std::string_view library, Role role) {
   switch (step.kind) {
@@ -104,6 +108,8 @@ ActiveStep start_step(const Step& step, std::string_view library, Role role) {
       return RecvEarly{};
     case StepKind::kHold:
       return HoldStep{};
+    case StepKind::kPing:
+      return PingStep{};
   }
   return RepeatedCall{Api::kHandshake};
 }
@@ -239,6 +245,7 @@ class SideRunner::State {
   bool handle(EarlyData&);
   bool handle(RecvEarly&);
   bool handle(HoldStep&) { return false; }
+  bool handle(PingStep& p);
 
   Side side_;
   Role role_;
@@ -465,6 +472,29 @@ bool SideRunner::State::handle(Corked& c) {
   if (!ready(waits_.main)) return false;
   c.uncork_called = true;
   return completes(call(Api::kUncork, args(0)), waits_.main) && send_offset_ >= send_goal_;
+}
+
+// The ping's pong comes back through recv (GNUTLS_E_HEARTBEAT_PONG_RECEIVED); application data
+// read while waiting for it counts for the steps it belongs to.
+bool SideRunner::State::handle(PingStep& p) {
+  if (!p.sent) {
+    if (!ready(waits_.main)) return false;
+    CallOutcome out = call(Api::kPing, args(0));
+    p.sent = out.status == Status::kOk;
+    if (!p.sent) on_block(out, waits_.main);
+    return false;
+  }
+  if (!ready(waits_.recv)) return false;
+  CallOutcome out = call(Api::kRecv, args(recv_buf_.size()));
+  if (out.status == Status::kOk) {
+    rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
+  } else if (out.status == Status::kEof) {
+    fail("end of stream while waiting for the heartbeat pong");
+  } else if (out.status != Status::kNotice) {
+    on_block(out, waits_.recv);
+  }
+  return out.status == Status::kNotice &&
+         ep_.code_name(out.code) == "GNUTLS_E_HEARTBEAT_PONG_RECEIVED";
 }
 
 bool SideRunner::State::handle(EarlyData&) {

@@ -181,6 +181,18 @@ TEST(Catalog, HoldsAndCorkedSendsAreRead) {
   EXPECT_EQ(corked.text(), "cork(256,then 768)");
 }
 
+// A `ping` step is a TLS 1.2 heartbeat, on either side; it switches heartbeat on.
+TEST(Catalog, PingStepIsTls12) {
+  std::string ping = with("\"recv 1k\"]", "\"ping\", \"recv 1k\"]");
+  EXPECT_EQ(error_of(ping),
+            "bad.toml:9: 'ping' needs protocols = [\"tls12\"]: heartbeat is TLS 1.2 only");
+  const std::string both = "\"tls12\", \"tls13\"";
+  ping.replace(ping.find(both), both.size(), "\"tls12\"");
+  auto sc = load_scenario_text(ping, "good.toml");
+  EXPECT_TRUE(sc.at(0).base.subject.heartbeat);
+  EXPECT_EQ(sc.at(0).base.peer_steps.at(1).kind, StepKind::kPing);
+}
+
 // Keys left out take the declared defaults, which are the settings a CaseSpec starts with.
 TEST(ScenarioKeys, FallbacksAreApplied) {
   Scenario sc = load_scenario_text(kGood, "good.toml").at(0);
