@@ -11,6 +11,7 @@ std::string Step::text() const {
     case StepKind::kTransfer:
       if (pad > 0)
         return "transfer(send=" + std::to_string(send_bytes) + ",pad=" + std::to_string(pad) + ")";
+      if (until_blocked) return "fill(" + std::to_string(send_bytes) + ")";
       if (!interject.empty())
         return "transfer(send=" + std::to_string(send_bytes) + ",then " + interject + ")";
       return "transfer(send=" + std::to_string(send_bytes) + ",recv=" + std::to_string(recv_bytes) +

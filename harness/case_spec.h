@@ -10,6 +10,7 @@
 
 #include "harness/endpoint.h"
 #include "harness/invariant_ids.h"
+#include "harness/premise.h"
 #include "harness/transport.h"
 
 namespace dirprobe {
@@ -41,6 +42,9 @@ struct Step {
   bool wait = false;
   std::size_t pad = 0;  // transfer: record padding per send (gnutls_record_send2)
   bool once = false;    // early data: one call per chunk, taken as queued whatever it returns
+  // Transfer: the step ends at its first send that returns E_AGAIN (the socket is full); the
+  // bytes it did not send carry over to the next step, which retries the pending send.
+  bool until_blocked = false;
   // Corked: the last `more` of `send_bytes` are sent once an uncork has returned E_AGAIN (the
   // uncork still pending), before uncork is called again.
   std::uint64_t more = 0;
@@ -93,6 +97,7 @@ struct CaseSpec {
   std::size_t recv_buffer = 16384;  // bytes offered per recv call
 
   InvariantSet asserted;                      // a violation of these fails the case
+  std::vector<Premise> premises;              // the events the claim depends on (all of them)
   std::optional<std::uint64_t> buffer_bound;  // B1: bytes the subject may hold while quenched
   std::uint64_t tick_budget = 200000;         // scheduler rounds before the case is cut off
   int timeout_ms = 0;  // wall-clock limit for a call that never returns (0: the runner's)

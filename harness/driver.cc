@@ -176,6 +176,10 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.peer_rx = peer.rx();
   run.subject_tx = subject.tx();
   run.peer_tx = peer.tx();
+  run.subject_facts = subject.facts();
+  run.subject_facts.messages = std::move(c.subject->messages());
+  run.peer_facts = peer.facts();
+  run.peer_facts.messages = std::move(c.peer->messages());
   const FaultPlan& plan = c.subject->channel().plan();
   run.faults_injected = plan.injected();
   run.hard_faults = plan.hard_faults();

@@ -17,6 +17,7 @@
 #include "harness/hold.h"
 #include "harness/io_trace.h"
 #include "harness/pattern.h"
+#include "harness/side_runner.h"
 
 namespace dirprobe {
 
@@ -43,6 +44,7 @@ struct CaseRun {
   long long heap_growth =
       0;  // most heap the subject's calls retained after the handshake (mallinfo2)
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
+  SideFacts subject_facts, peer_facts;        // messages reported, bytes held
   std::string library_subject, library_peer;
   // The fault plan's holds: who sat out, until which block of the other side (hold.h).
   std::vector<Hold> holds;

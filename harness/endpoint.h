@@ -12,6 +12,7 @@
 #include "harness/channel.h"
 #include "harness/credentials.h"
 #include "harness/fault_plan.h"
+#include "harness/messages.h"
 #include "harness/resumption.h"
 #include "harness/vocabulary.h"
 
@@ -165,16 +166,22 @@ class Endpoint {
   virtual std::string code_name(int code) const = 0;
   // Application bytes the library holds that a recv would return without I/O.
   virtual std::size_t pending() const = 0;
+  // Bytes held corked, waiting for an uncork (gnutls_record_check_corked; OpenSSL: 0).
+  virtual std::size_t corked() const { return 0; }
   virtual std::string_view library() const = 0;
 
   Channel& channel() { return channel_; }
   const Channel& channel() const { return channel_; }
+  // The control messages this side's library reported sending and receiving.
+  MessageLog& messages() { return messages_; }
+  const MessageLog& messages() const { return messages_; }
   // False when the library does its own socket I/O: the channel then traces nothing.
   virtual bool traced() const { return true; }
 
  protected:
   Endpoint(int fd, FaultPlan plan) : channel_(fd, std::move(plan)) {}
   Channel channel_;
+  MessageLog messages_;
 };
 
 std::unique_ptr<Endpoint> make_gnutls_endpoint(const EndpointConfig& config, int fd,

@@ -16,7 +16,7 @@ using nlohmann::json;
 
 const std::set<std::string, std::less<>> kKeys = {"cases", "invariant", "cause", "outcome",
                                                   "error", "gnutls",    "reason"};
-const std::set<std::string, std::less<>> kOutcomes = {"stalled", "crash", "fail"};
+const std::set<std::string, std::less<>> kOutcomes = {"stalled", "crash", "fail", "vacuous"};
 
 Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
   int line = static_cast<int>(t.source().begin.line);
@@ -37,14 +37,14 @@ Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
     std::string text = need_string(ctx, *inv, "invariant");
     e.invariant = parse_invariant(text);
     if (!e.invariant)
-      ctx.fail(*inv, "unknown invariant '" + text + "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
+      ctx.fail(*inv, "unknown invariant '" + text + "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
     if (const toml::node* c = t.get("cause")) e.cause = need_string(ctx, *c, "cause");
     if (t.get("error") != nullptr) ctx.fail(*t.get("error"), "'error' goes with 'outcome'");
   } else {
     if (t.get("cause") != nullptr) ctx.fail(*t.get("cause"), "'cause' goes with 'invariant'");
     e.outcome = need_string(ctx, *out, "outcome");
     if (!kOutcomes.contains(e.outcome))
-      ctx.fail(*out, "unknown outcome '" + e.outcome + "' (expected stalled, crash or fail)");
+      ctx.fail(*out, "unknown outcome '" + e.outcome + "' (expected stalled, crash, fail or vacuous)");
     if (const toml::node* err = t.get("error")) e.error = need_string(ctx, *err, "error");
   }
   if (const toml::node* g = t.get("gnutls")) {

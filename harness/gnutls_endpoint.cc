@@ -60,7 +60,8 @@ class GnutlsEndpoint final : public Endpoint {
       : Endpoint(fd, std::move(plan)),
         socket_io_(config.socket_io),
         dtls_(config.protocol == Protocol::kDtls12),
-        nonblock_(config.nonblock) {
+        nonblock_(config.nonblock),
+        client_(config.role == Role::kClient) {
     gnutls_session_t raw;
     unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
                      (config.nonblock ? GNUTLS_NONBLOCK : 0) | (dtls_ ? GNUTLS_DATAGRAM : 0) |
@@ -91,7 +92,7 @@ class GnutlsEndpoint final : public Endpoint {
                    "gnutls_server_name_set");
       gnutls_session_set_verify_cert(raw, kServerName, 0);
     }
-    if (!config.callback.empty()) install_callback(config);
+    install_hook(config);
     if (config.post_handshake_auth && config.role == Role::kServer)
       gnutls_certificate_server_set_request(raw, GNUTLS_CERT_REQUEST);
     if (socket_io_) {
@@ -105,7 +106,14 @@ class GnutlsEndpoint final : public Endpoint {
     }
   }
 
-  CallOutcome handshake() override { return outcome(gnutls_handshake(session_.get())); }
+  CallOutcome handshake() override {
+    in_handshake_ = true;
+    CallOutcome out = outcome(gnutls_handshake(session_.get()));
+    in_handshake_ = false;
+    established_ = established_ || out.status == Status::kOk;
+    return out;
+  }
+  std::size_t corked() const override { return gnutls_record_check_corked(session_.get()); }
   CallOutcome send(const std::uint8_t* data, std::size_t size) override {
     return outcome(static_cast<int>(gnutls_record_send(session_.get(), data, size)));
   }
@@ -116,8 +124,14 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(static_cast<int>(gnutls_record_recv(session_.get(), buffer, size)), true);
   }
   CallOutcome bye(ByeHow how) override {
-    return outcome(
+    CallOutcome out = outcome(
         gnutls_bye(session_.get(), how == ByeHow::kRdwr ? GNUTLS_SHUT_RDWR : GNUTLS_SHUT_WR));
+    if (out.status == Status::kOk) {
+      messages_.note(true, close_notify());
+      // With GNUTLS_SHUT_RDWR, 0 means the peer's close_notify arrived too.
+      if (how == ByeHow::kRdwr) messages_.note(false, close_notify());
+    }
+    return out;
   }
   CallOutcome rehandshake() override { return outcome(gnutls_rehandshake(session_.get())); }
   CallOutcome key_update(bool request_peer) override {
@@ -151,15 +165,22 @@ class GnutlsEndpoint final : public Endpoint {
     return outcome(static_cast<int>(gnutls_record_recv_early_data(session_.get(), buffer, size)));
   }
   CallOutcome alert() override {
-    return outcome(gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED));
+    CallOutcome out =
+        outcome(gnutls_alert_send(session_.get(), GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED));
+    if (out.status == Status::kOk)
+      messages_.note(true, {MessageKind::kAlert, GNUTLS_A_USER_CANCELED, GNUTLS_AL_WARNING});
+    return out;
   }
   CallOutcome ping() override {
     if (gnutls_heartbeat_allowed(session_.get(), GNUTLS_HB_LOCAL_ALLOWED_TO_SEND) == 0)
       throw SkipCase("heartbeat was not negotiated (GnuTLS " + gnutls_runtime_version() +
                      " may be built without heartbeat support)");
-    return outcome(gnutls_heartbeat_ping(session_.get(), kPingSize, 0, 0));
+    return noting(outcome(gnutls_heartbeat_ping(session_.get(), kPingSize, 0, 0)),
+                  MessageKind::kHeartbeatPing);
   }
-  CallOutcome pong() override { return outcome(gnutls_heartbeat_pong(session_.get(), 0)); }
+  CallOutcome pong() override {
+    return noting(outcome(gnutls_heartbeat_pong(session_.get(), 0)), MessageKind::kHeartbeatPong);
+  }
   void save_session() override {
     gnutls_datum_t data{nullptr, 0};
     check_gnutls(gnutls_session_get_data2(session_.get(), &data), "gnutls_session_get_data2");
@@ -200,7 +221,35 @@ class GnutlsEndpoint final : public Endpoint {
     } else {
       out.status = Status::kFatal;
     }
+    note_received(rc, is_recv);
     return out;
+  }
+
+  static ControlMessage close_notify() {
+    return {MessageKind::kAlert, GNUTLS_A_CLOSE_NOTIFY, GNUTLS_AL_WARNING};
+  }
+  CallOutcome noting(CallOutcome out, MessageKind kind) {
+    if (out.status == Status::kOk) messages_.note(true, {kind});
+    return out;
+  }
+  // What a return code says arrived: an alert (with gnutls_alert_get), a heartbeat, or (recv
+  // returning 0) the peer's close_notify. Handshake messages are reported by the hook.
+  void note_received(int rc, bool is_recv) {
+    if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED || rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+      auto level = rc == GNUTLS_E_WARNING_ALERT_RECEIVED ? GNUTLS_AL_WARNING : GNUTLS_AL_FATAL;
+      messages_.note(false, {MessageKind::kAlert,
+                             static_cast<std::uint8_t>(gnutls_alert_get(session_.get())),
+                             static_cast<std::uint8_t>(level)});
+    } else if (rc == GNUTLS_E_HEARTBEAT_PING_RECEIVED) {
+      messages_.note(false, {MessageKind::kHeartbeatPing});
+    } else if (rc == GNUTLS_E_HEARTBEAT_PONG_RECEIVED) {
+      messages_.note(false, {MessageKind::kHeartbeatPong});
+    } else if (rc == 0 && is_recv) {
+      messages_.note(false, close_notify());
+    } else if (rc == GNUTLS_E_REHANDSHAKE && client_) {
+      // A client learns of a HelloRequest only from this code (lib/record.c runs no hook).
+      messages_.note(false, {MessageKind::kHandshake, GNUTLS_HANDSHAKE_HELLO_REQUEST});
+    }
   }
 
   void set_up_resumption(const EndpointConfig& config) {
@@ -228,23 +277,44 @@ class GnutlsEndpoint final : public Endpoint {
                  "gnutls_session_ticket_enable_server");
   }
 
-  // The callback returns callback_rc the first time it runs, then 0.
-  void install_callback(const EndpointConfig& config) {
+  // One hook for every handshake message, sent or received (GnuTLS keeps one hook per
+  // session): it reports each message, and is also the scenario's "hook-post-client-hello"
+  // callback. The callbacks return callback_rc the first time they run, then 0.
+  void install_hook(const EndpointConfig& config) {
     callback_rc_ = config.callback_rc;
+    hook_callback_ = config.callback == "hook-post-client-hello";
     gnutls_session_set_ptr(session_.get(), this);
     if (config.callback == "post-client-hello") {
       gnutls_handshake_set_post_client_hello_function(session_.get(), [](gnutls_session_t s) {
         return static_cast<GnutlsEndpoint*>(gnutls_session_get_ptr(s))->fire_callback();
       });
-    } else {
-      gnutls_handshake_set_hook_function(
-          session_.get(), GNUTLS_HANDSHAKE_CLIENT_HELLO, GNUTLS_HOOK_POST,
-          [](gnutls_session_t s, unsigned, unsigned, unsigned, const gnutls_datum_t*) {
-            return static_cast<GnutlsEndpoint*>(gnutls_session_get_ptr(s))->fire_callback();
-          });
     }
+    gnutls_handshake_set_hook_function(
+        session_.get(), GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
+        [](gnutls_session_t s, unsigned type, unsigned when, unsigned incoming,
+           const gnutls_datum_t*) {
+          return static_cast<GnutlsEndpoint*>(gnutls_session_get_ptr(s))
+              ->on_hook(type, when, incoming);
+        });
   }
   int fire_callback() { return std::exchange(callback_rc_, 0); }
+  // A received message is reported before GnuTLS processes it (a TLS 1.3 certificate request
+  // never reaches the post hook), a sent one after it was written. GnuTLS's pseudo types
+  // (ChangeCipherSpec 254, the SSLv2 hello 1024) are not messages.
+  int on_hook(unsigned type, unsigned when, unsigned incoming) {
+    bool report = incoming != 0 ? when == GNUTLS_HOOK_PRE : when == GNUTLS_HOOK_POST;
+    if (report && type < 128)
+      messages_.note(incoming == 0, {MessageKind::kHandshake, static_cast<std::uint8_t>(type)});
+    // With GNUTLS_AUTO_REAUTH a TLS 1.2 client answers a HelloRequest inside recv and returns
+    // no code for it: its new ClientHello, sent outside any handshake call, is its report.
+    if (report && client_ && established_ && !in_handshake_ && incoming == 0 &&
+        type == GNUTLS_HANDSHAKE_CLIENT_HELLO)
+      messages_.note(false, {MessageKind::kHandshake, GNUTLS_HANDSHAKE_HELLO_REQUEST});
+    if (hook_callback_ && incoming != 0 && when == GNUTLS_HOOK_POST &&
+        type == GNUTLS_HANDSHAKE_CLIENT_HELLO)
+      return fire_callback();
+    return 0;
+  }
 
   static GnutlsEndpoint* self(gnutls_transport_ptr_t p) { return static_cast<GnutlsEndpoint*>(p); }
   void report(long rc) {
@@ -285,7 +355,11 @@ class GnutlsEndpoint final : public Endpoint {
   bool socket_io_;
   bool dtls_;
   bool nonblock_;
+  bool client_;
+  bool in_handshake_ = false;  // inside the application's gnutls_handshake call
+  bool established_ = false;   // a handshake call completed
   int callback_rc_ = 0;
+  bool hook_callback_ = false;
 };
 
 }  // namespace

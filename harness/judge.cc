@@ -1,6 +1,7 @@
 #include "harness/judge.h"
 
 #include <exception>
+#include <map>
 #include <set>
 
 #include "harness/openssl_random.h"
@@ -49,7 +50,74 @@ void decide(CaseResult& r) {
     r.reason = "a hard transport fault was injected but the case completed without an error";
 }
 
+CaseResult result_for(const CaseSpec& spec, Outcome outcome, std::string reason) {
+  CaseResult r;
+  r.spec = spec;
+  r.outcome = r.raw_outcome = outcome;
+  r.reason = std::move(reason);
+  return r;
+}
+
+// Whether the case met its premises; a case ended by an error or cut off before the event is
+// "cut", not "unmet".
+void judge_premises(CaseResult& r) {
+  r.events = count_events(r.run);
+  if (r.spec.premises.empty()) return;
+  r.premise_unmet = unmet_premises(r.spec.premises, r.events);
+  if (r.premise_unmet.empty())
+    r.premise = PremiseStatus::kMet;
+  else
+    r.premise = r.run.end == RunEnd::kCompleted ? PremiseStatus::kUnmet : PremiseStatus::kCut;
+}
+
+std::size_t count_stale_directions(const CaseRun& run) {
+  std::size_t stale = 0;
+  for (const CallRecord& c : run.calls) {
+    if (c.side != Side::kSubject || c.out.status != Status::kOk || !run.subject_traced) continue;
+    for (std::size_t i = c.io.end; i > c.io.begin; --i) {
+      const IoEvent& e = run.subject_trace[i - 1];
+      if (e.poll) continue;
+      stale += c.out.direction != (e.op == IoOp::kPush ? 1 : 0);
+      break;
+    }
+  }
+  return stale;
+}
+
 }  // namespace
+
+void judge_premise_groups(const std::vector<CaseSpec>& specs, std::vector<nlohmann::json>& records,
+                          const KnownDeviations& known) {
+  // Per group: some case met the premises; some case ran its course without meeting them.
+  std::map<std::string, std::pair<bool, bool>> groups;
+  auto group = [&](std::size_t i) { return specs[i].scenario + "/" + specs[i].variant; };
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    auto& [met, unmet] = groups[group(i)];
+    std::string premise = records[i].value("premise", "");
+    met = met || premise == "met";
+    unmet = unmet || premise == "unmet";
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    nlohmann::json& j = records[i];
+    auto [met, unmet] = groups[group(i)];
+    std::string outcome = j.value("outcome", "");
+    // A group whose every case ended early (an error, a lost worker) says nothing either way;
+    // failing cases keep their outcome.
+    if (met || !unmet || (outcome != "pass" && outcome != "known")) continue;
+    if (outcome == "pass") j["raw_outcome"] = outcome_name(Outcome::kVacuous);
+    j["outcome"] = outcome_name(Outcome::kVacuous);
+    std::string why = "no case of " + group(i) + " met the premises (" +
+                      j.value("premise_unmet", "") + ")";
+    j["reason"] = j.contains("reason") ? why + "; " + j["reason"].get<std::string>() : why;
+    if (known.expectations == nullptr) continue;
+    std::string id = specs[i].id();
+    for (const Expectation& e : known.expectations->entries) {
+      if (!e.applies(id, known.gnutls) || !e.explains("outcome vacuous")) continue;
+      j["outcome"] = outcome_name(Outcome::kKnown);
+      j["expected"].push_back(e.where);
+    }
+  }
+}
 
 Outcome raw_outcome_of(RunEnd end, bool violated, std::size_t hard_faults) {
   if (end == RunEnd::kStalled || end == RunEnd::kBudget) return Outcome::kStalled;
@@ -99,11 +167,14 @@ std::vector<std::string> deviations_of(const CaseResult& r) {
 }
 
 CaseResult judge(const CaseSpec& spec, CaseRun run, const KnownDeviations& known) {
-  CaseResult r{spec, std::move(run), {}, Outcome::kPass, "", Outcome::kPass, {}};
+  CaseResult r = result_for(spec, Outcome::kPass, "");
+  r.run = std::move(run);
   r.invariants = evaluate_invariants(spec, r.run);
   decide(r);
   apply_known(r, known);
   fail_unreached_sweep_point(r);
+  judge_premises(r);
+  r.stale_direction = count_stale_directions(r.run);
   return r;
 }
 
@@ -112,13 +183,12 @@ CaseResult run_and_judge(const CaseSpec& spec, const KnownDeviations& known) {
   try {
     return judge(spec, run_case(spec), known);
   } catch (const SkipCase& e) {
-    CaseResult r{spec, {}, {}, Outcome::kSkip, e.what(), Outcome::kSkip, {}};
+    CaseResult r = result_for(spec, Outcome::kSkip, e.what());
     r.run.end = RunEnd::kCompleted;
     r.run.end_reason = std::string("skipped: ") + e.what();
     return r;
   } catch (const std::exception& e) {
-    CaseResult r{spec, {}, {}, Outcome::kFail, std::string("setup failed: ") + e.what(),
-                 Outcome::kFail, {}};
+    CaseResult r = result_for(spec, Outcome::kFail, std::string("setup failed: ") + e.what());
     r.run.end = RunEnd::kFatal;
     r.run.end_reason = r.reason;
     apply_known(r, known);
@@ -128,7 +198,7 @@ CaseResult run_and_judge(const CaseSpec& spec, const KnownDeviations& known) {
 
 CaseResult judge_lost(const CaseSpec& spec, Outcome outcome, const std::string& why,
                       const KnownDeviations& known) {
-  CaseResult r{spec, {}, {}, outcome, why, outcome, {}};
+  CaseResult r = result_for(spec, outcome, why);
   r.run.end = RunEnd::kFatal;
   r.run.end_reason = why;
   r.invariants = evaluate_invariants(spec, r.run);

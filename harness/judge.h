@@ -3,11 +3,13 @@
 // judge is the only place an outcome is decided; results files and reports carry it as is.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "harness/case_spec.h"
 #include "harness/driver.h"
+#include "harness/events.h"
 #include "harness/expectations.h"
 #include "harness/invariants.h"
 #include "harness/vocabulary.h"
@@ -32,6 +34,13 @@ struct CaseResult {
   Outcome raw_outcome = Outcome::kPass;
   // The entries of the expectations that explain a deviation the case showed.
   std::vector<const Expectation*> explained_by;
+  // Whether the case met its scenario's premises, and if not, which it missed.
+  PremiseStatus premise = PremiseStatus::kNone;
+  std::string premise_unmet;
+  CaseEvents events;  // what happened on both sides (events.h)
+  // Successful subject calls whose direction is not that of their own last transport
+  // operation (a recorded fact: the manual documents the direction only after E_AGAIN).
+  std::size_t stale_direction = 0;
 };
 
 // The deviations of a judged case: each asserted invariant it violated ("D2:<cause>" once per
@@ -59,6 +68,13 @@ CaseResult run_and_judge(const CaseSpec& spec, const KnownDeviations& known = {}
 // A case whose worker process died (crash) or never answered (stalled), judged like any other.
 CaseResult judge_lost(const CaseSpec& spec, Outcome outcome, const std::string& why,
                       const KnownDeviations& known = {});
+
+// Premises are judged per group (scenario and variant): a group none of whose cases met the
+// premises proves nothing, and each of its passing records becomes "vacuous" (a failure),
+// or "known" where an expectation with outcome "vacuous" covers the case. `records` are the
+// judged cases as results JSON, in the order of `specs`.
+void judge_premise_groups(const std::vector<CaseSpec>& specs, std::vector<nlohmann::json>& records,
+                          const KnownDeviations& known);
 
 // The command that replays one case.
 std::string replay_command(const CaseSpec& spec);

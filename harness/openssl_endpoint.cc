@@ -150,6 +150,8 @@ class OpensslEndpoint final : public Endpoint {
     if (bio == nullptr) throw_openssl("BIO_new");
     BIO_set_data(bio, &channel_);
     SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns the BIO from here on
+    SSL_set_msg_callback(ssl_.get(), on_message);
+    SSL_set_msg_callback_arg(ssl_.get(), &messages_);
   }
 
   CallOutcome handshake() override {
@@ -282,6 +284,18 @@ class OpensslEndpoint final : public Endpoint {
           static_cast<int>(SSL_CTX_set_tlsext_ticket_keys(ctx_.get(), keys.data(), keys.size())),
           "SSL_CTX_set_tlsext_ticket_keys");
     }
+  }
+
+  // OpenSSL's message callback: every handshake message and alert it writes or reads (record
+  // headers, TLS 1.3 inner content types and ChangeCipherSpec are not messages).
+  static void on_message(int write_p, int, int content_type, const void* buf, std::size_t len,
+                         SSL*, void* arg) {
+    const auto* bytes = static_cast<const std::uint8_t*>(buf);
+    auto* log = static_cast<MessageLog*>(arg);
+    if (content_type == SSL3_RT_HANDSHAKE && len >= 1)
+      log->note(write_p != 0, {MessageKind::kHandshake, bytes[0]});
+    else if (content_type == SSL3_RT_ALERT && len >= 2)
+      log->note(write_p != 0, {MessageKind::kAlert, bytes[1], bytes[0]});
   }
 
   UniquePtr<SSL_CTX> ctx_;

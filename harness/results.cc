@@ -105,6 +105,13 @@ json case_to_json(const CaseResult& r) {
   if (r.run.end != RunEnd::kCompleted || r.outcome != Outcome::kPass)
     j["end_reason"] = r.run.end_reason;
   j["invariants"] = invariants_json(r);
+  if (r.premise != PremiseStatus::kNone) j["premise"] = premise_status_name(r.premise);
+  if (!r.premise_unmet.empty()) j["premise_unmet"] = r.premise_unmet;
+  if (r.stale_direction > 0) j["stale_direction"] = r.stale_direction;
+  // The events of the clean case (and of any case that did not meet its premises): what a
+  // premise can be checked against without replaying.
+  if (r.spec.fault_plan == "none" || r.premise == PremiseStatus::kUnmet)
+    j["events"] = events_json(r.events);
   if (!r.explained_by.empty()) {
     json expected = json::array();
     for (const Expectation* e : r.explained_by) expected.push_back(e->where);
@@ -120,7 +127,12 @@ json scenario_table(const std::vector<CaseSpec>& specs) {
   json table = json::object();
   for (const auto& s : specs) {
     if (table.contains(s.scenario)) continue;
-    table[s.scenario] = {{"family", s.family}, {"claim", s.claim}, {"asserted", s.asserted.text()}};
+    json premises = json::array();
+    for (const auto& p : s.premises) premises.push_back(p.text);
+    table[s.scenario] = {{"family", s.family},
+                         {"claim", s.claim},
+                         {"asserted", s.asserted.text()},
+                         {"premises", std::move(premises)}};
   }
   return table;
 }

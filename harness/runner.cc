@@ -228,11 +228,12 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
                                    : default_run_one(specs[i], options.known);
       if (options.on_case) options.on_case(i, records[i]);
     }
-    return records;
+  } else {
+    test_credentials();  // generated once here, inherited by every worker
+    signal(SIGPIPE, SIG_IGN);
+    Pool(specs, options, records).run();
   }
-  test_credentials();  // generated once here, inherited by every worker
-  signal(SIGPIPE, SIG_IGN);
-  Pool(specs, options, records).run();
+  judge_premise_groups(specs, records, options.known);
   return records;
 }
 

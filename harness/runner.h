@@ -19,13 +19,15 @@ struct RunnerOptions {
   int jobs = 1;                 // worker processes
   int case_timeout_ms = 20000;  // wall-clock safety net for a call that never returns
   KnownDeviations known;        // what the judge consults
-  // Called once per case, in case order, with its index and record.
+  // Called once per case, in case order, with its index and record as the case judged it
+  // (before the premise groups are judged: the records run_cases returns are final).
   std::function<void(std::size_t, const nlohmann::json&)> on_case;
   // What a worker does with one case (default: run, judge, write the record). Tests of the
   // runner replace it with one that aborts or hangs.
   std::function<nlohmann::json(const CaseSpec&, const KnownDeviations&)> run_one;
 };
 
+// Runs and judges every case, then judges the premise groups (judge_premise_groups).
 std::vector<nlohmann::json> run_cases(const std::vector<CaseSpec>& specs,
                                       const RunnerOptions& options);
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "harness/events.h"
 #include "harness/fault_plan.h"
 #include "harness/scenario_steps.h"
 
@@ -29,7 +30,7 @@ Invariant parse_inv(const std::string& text) {
   auto inv = parse_invariant(text);
   if (!inv)
     throw std::invalid_argument("unknown invariant '" + text +
-                                "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
+                                "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
   return *inv;
 }
 
@@ -143,6 +144,11 @@ constexpr ScenarioKey kKeys[] = {
      [](V v, Scenario& sc) {
        for (auto inv : v.list<Invariant>(parse_inv)) sc.base.asserted.add(inv);
      }},
+    {"premises", true, ValueType::kStrings, "",
+     "the events the claim depends on, all required: `<side>.<event>[>=N]` (see Premises "
+     "below). A bare handshake meets none of them; a group of cases none of which meets "
+     "them is `vacuous`",
+     [](V v, Scenario& sc) { sc.base.premises = v.list<Premise>(parse_premise); }},
     {"record", false, ValueType::kStrings, "",
      "invariants only recorded (any id not asserted is recorded anyway)",
      [](V v, Scenario& sc) { sc.recorded = v.list<Invariant>(parse_inv); }},

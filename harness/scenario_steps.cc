@@ -29,6 +29,11 @@ constexpr StepForm kForms[] = {
     {"handshake", [](Step& s, const Args&) { s.kind = StepKind::kHandshake; }},
     {"send N", [](Step& s, const Args& a) { transfer(s, a[0], ""); }},
     {"recv N", [](Step& s, const Args& a) { transfer(s, "", a[0]); }},
+    {"fill N",
+     [](Step& s, const Args& a) {
+       transfer(s, a[0], "");
+       s.until_blocked = true;
+     }},
     {"duplex S R", [](Step& s, const Args& a) { transfer(s, a[0], a[1]); }},
     {"bye rdwr|wr",
      [](Step& s, const Args& a) {

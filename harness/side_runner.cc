@@ -37,6 +37,7 @@ struct RepeatedCall {
 enum class Interjection { kNone, kDue, kMade };
 struct Transfer {
   Interjection interjection = Interjection::kNone;
+  bool blocked = false;  // a send of this step returned E_AGAIN
 };
 struct ExpectEof {};
 // A protocol event: the initiating call, then (where the library needs it, and always for a
@@ -265,16 +266,36 @@ class SideRunner::State {
   std::optional<std::string> failure_;
   HeapMeter heap_;
   PendingSend pending_;
+  SideFacts facts_;
   std::optional<Api> answering_;  // the call that answers a request the peer made
 };
+
+// Bytes the library still holds for sending after a call: what the call's last push was
+// asked to take and did not.
+std::size_t unpushed(const IoTrace& trace, TraceSpan io) {
+  for (std::size_t i = io.end; i > io.begin; --i) {
+    const IoEvent& e = trace[i - 1];
+    if (e.poll || e.op != IoOp::kPush) continue;
+    return e.moved >= static_cast<long>(e.requested) ? 0
+                                                     : e.requested - static_cast<std::size_t>(
+                                                                         std::max(e.moved, 0L));
+  }
+  return 0;
+}
 
 // Makes the call and logs it, with the I/O it caused.
 CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
   CallRecord rec{side_, api, args.size, args.null_retry, 0, {}, {ep_.channel().trace_size(), 0},
                  tick_};
   if (api == Api::kSend && !args.null_retry) rec.pad = step().pad;
+  ep_.messages().call = log_.size();
   rec.out = heap_.around(step_ > 0, [&] { return invoke(ep_, api, args); });
   rec.io.end = ep_.channel().trace_size();
+  if (api == Api::kHandshake && rec.out.status == Status::kOk && !facts_.handshake_done)
+    facts_.handshake_done = log_.size();
+  std::uint64_t held =
+      unpushed(ep_.channel().trace(), rec.io) + ep_.corked() + ep_.pending();
+  facts_.max_held = std::max(facts_.max_held, held);
   log_.push_back(rec);
   account(api, args, rec.out);
   return rec.out;
@@ -412,12 +433,14 @@ bool SideRunner::State::handle(Transfer& t) {
     if (ready(waits_.main)) interject(t);
   } else if (send_offset_ < send_goal_ && ready(waits_.send)) {
     CallOutcome out = send_chunk();
+    t.blocked = t.blocked || out.status == Status::kAgain;
     if (out.status == Status::kAgain && t.interjection == Interjection::kNone &&
         !step().interject.empty())
       t.interjection = Interjection::kDue;
   }
   if (rx_.received() < recv_goal_ && ready(waits_.recv)) receive();
-  return send_offset_ >= send_goal_ && rx_.received() >= recv_goal_ && !failure_;
+  bool sent = send_offset_ >= send_goal_ || (step().until_blocked && t.blocked);
+  return sent && rx_.received() >= recv_goal_ && !failure_;
 }
 
 bool SideRunner::State::handle(ExpectEof&) { return ready(waits_.recv) && receive_eof(); }
@@ -535,6 +558,7 @@ void SideRunner::measure_heap(Channel& channel) {
   channel.reserve_trace(1 << 16);
 }
 long long SideRunner::max_heap_held() const { return state_->heap_.max_held; }
+const SideFacts& SideRunner::facts() const { return state_->facts_; }
 const PatternChecker& SideRunner::rx() const { return state_->rx_; }
 std::uint64_t SideRunner::tx() const { return state_->send_offset_; }
 std::uint64_t SideRunner::successes() const { return state_->successes_; }

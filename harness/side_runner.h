@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,17 @@
 #include "harness/pattern.h"
 
 namespace dirprobe {
+
+// What one side did, beyond its calls: what its library reported sending and receiving, the
+// most bytes it held, and which call completed its first handshake.
+struct SideFacts {
+  MessageLog messages;
+  // Most bytes the library held at the end of a call: encrypted bytes a push did not take,
+  // corked bytes (gnutls_record_check_corked) and received bytes not yet read
+  // (gnutls_record_check_pending / SSL_pending). Accounting, not heap measurement.
+  std::uint64_t max_held = 0;
+  std::optional<std::size_t> handshake_done;  // index of the call that completed it
+};
 
 class SideRunner {
  public:
@@ -51,6 +63,8 @@ class SideRunner {
   void measure_heap(Channel& channel);
   long long max_heap_held() const;
 
+  // What the side did (its library's message reports are moved in by the driver).
+  const SideFacts& facts() const;
   const PatternChecker& rx() const;  // what this side received
   std::uint64_t tx() const;          // application bytes this side sent
   // Calls that succeeded and steps completed: part of the scheduler's progress measure.

@@ -25,6 +25,7 @@ subject = ["handshake", "send 1k"]
 peer = ["handshake", "recv 1k"]
 faults = ["none", "push@1=eagain"]
 assert = ["D1"]
+premises = ["subject.again.send"]
 )";
 
 std::string error_of(const std::string& text) {
@@ -67,7 +68,7 @@ TEST(Catalog, ErrorsNameFileAndLine) {
             "bad.toml:10: in 'faults': faul");
   EXPECT_EQ(
       error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
-      "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1)");
+      "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
   EXPECT_EQ(error_of(with("send 1k\"]", "send 1k\", \"dance\"]")).substr(0, 38),
             "bad.toml:8: in 'subject': unknown step");
   EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send 1k pad\"]")),
@@ -227,7 +228,7 @@ TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
     std::string name(key.name);
     for (const auto& [value, type] : kValues) {
       if (type == key.type) continue;
-      std::string text = kGood, line = "12";
+      std::string text = kGood, line = "13";
       auto at = text.find("\n" + name + " = ");
       if (at != std::string::npos) {
         line = std::to_string(std::count(text.begin(), text.begin() + at + 1, '\n') + 1);
@@ -240,7 +241,7 @@ TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
           << name << " = " << value << ": " << error_of(text);
     }
   }
-  EXPECT_EQ(names.size(), 35u);
+  EXPECT_EQ(names.size(), 36u);
 }
 
 // docs/scenarios.md shows the key table made from the declaration, between its markers.

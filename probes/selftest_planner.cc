@@ -40,7 +40,7 @@ std::string swept(const std::string& name, const std::string& extra = "") {
          "\"\nfamily = \"f\"\nclaim = \"c\"\nprotocols = [\"tls13\"]\nroles = [\"client\"]\n"
          "peers = [\"gnutls\"]\npolicies = [\"oblivious\"]\nsubject = [\"handshake\"]\n"
          "peer = [\"handshake\"]\nsweep = [\"eagain\"]\nsweep_ops = [\"push\"]\n"
-         "assert = [\"D1\", \"L1\"]\n" +
+         "assert = [\"D1\", \"L1\"]\npremises = [\"subject.again.handshake.push\"]\n" +
          extra;
 }
 
@@ -115,7 +115,8 @@ TEST_F(PlannerTest, EditingAScenarioInvalidatesOnlyItsEntry) {
   std::string text = swept("a");
   std::string reordered =
       "# a comment\n" + text.substr(0, text.find("sweep =")) +
-      "\nsweep_ops = [\"push\"]\nsweep = [\"eagain\"]\nassert = [\"D1\", \"L1\"]\n";
+      "\nsweep_ops = [\"push\"]\nsweep = [\"eagain\"]\nassert = [\"D1\", \"L1\"]\n"
+      "premises = [\"subject.again.handshake.push\"]\n";
   EXPECT_EQ(plan_cache_key(scenario_of(reordered)), plan_cache_key(a));
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kResultsVersion = 2;
+constexpr int kResultsVersion = 3;
 constexpr std::size_t kOtherExamples = 2;  // non-passing cases named besides the counterexample
 constexpr std::size_t kDeciding = 3;       // example cases behind a question's answer
 constexpr std::string_view kCompleted = "completed";

@@ -7,6 +7,8 @@
  *                                             loses / flips its first byte
  *   send-eagain-no-io                         every 2nd gnutls_record_send returns E_AGAIN
  *                                             without doing anything
+ *   alert-send-no-io                          gnutls_alert_send returns 0 without sending
+ *   alert-send-twice                          gnutls_alert_send sends its alert twice
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -81,4 +83,15 @@ int gnutls_handshake(gnutls_session_t session) {
   int (*fn)(gnutls_session_t) = real("gnutls_handshake");
   last_call_was_send = 0;
   return fn(session);
+}
+
+int gnutls_alert_send(gnutls_session_t session, gnutls_alert_level_t level,
+                      gnutls_alert_description_t desc) {
+  int (*fn)(gnutls_session_t, gnutls_alert_level_t, gnutls_alert_description_t) =
+      real("gnutls_alert_send");
+  last_call_was_send = 0;
+  if (is_mode("alert-send-no-io")) return 0;
+  int rc = fn(session, level, desc);
+  if (rc == 0 && is_mode("alert-send-twice")) rc = fn(session, level, desc);
+  return rc;
 }
