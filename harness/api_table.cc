@@ -62,7 +62,7 @@ CallOutcome invoke(Endpoint& ep, Api api, const CallArgs& args) {
     case Api::kAlert:
       return ep.alert();
     case Api::kPing:
-      return ep.ping();
+      return ep.ping(step.ping_size);
     case Api::kPong:
       return ep.pong();
     case Api::kRecv:

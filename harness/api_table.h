@@ -34,7 +34,8 @@ std::string_view api_name(Api api, std::string_view library);
 
 // What one call is given: the step it belongs to and the side's buffers. `send` holds `size`
 // bytes to send (send, send_early); `recv` is filled up to `recv_size` (recv, recv_early);
-// `file` and `file_offset` are send_file's memory file and the offset the library advances.
+// `file` and `file_offset` are send_file's source and the offset the library advances (null:
+// the source's own position).
 struct CallArgs {
   const Step& step;
   const std::uint8_t* send = nullptr;
@@ -44,6 +45,9 @@ struct CallArgs {
   std::size_t recv_size = 0;
   int file = -1;
   long* file_offset = nullptr;
+  // A NULL, 0 send made only to flush a record an E_AGAIN may have left pending: when nothing
+  // was pending GnuTLS answers GNUTLS_E_INVALID_REQUEST, which the caller then takes as "none".
+  bool flush_only = false;
 };
 
 // Makes the one library call behind `api` on `endpoint` (a padded send when the step pads).

@@ -1,6 +1,7 @@
 #include "harness/case_spec.h"
 
 #include <stdexcept>
+#include <utility>
 
 namespace dirprobe {
 
@@ -25,17 +26,21 @@ std::string Step::text() const {
     case StepKind::kReauth:
       return "reauth";
     case StepKind::kSendEmpty:
-      return "send_empty";
+      return pad > 0 ? "send_empty(pad=" + std::to_string(pad) + ")" : "send_empty";
     case StepKind::kSendFile:
+      if (source == FileSource::kPipe || source == FileSource::kEmptyPipe)
+        return "send_file(" + std::to_string(send_bytes) +
+               (source == FileSource::kPipe ? ",pipe)" : ",empty_pipe)");
+      if (source == FileSource::kAtEof) return "send_file_eof(" + std::to_string(file_bytes) + ")";
       return "send_file(" + std::to_string(send_bytes) + ")";
+    case StepKind::kPing:
+      return "ping(" + std::to_string(ping_size) + ")";
     case StepKind::kCorked:
       if (more > 0)
         return "cork(" + std::to_string(send_bytes - more) + ",then " + std::to_string(more) + ")";
       return std::string(wait ? "cork_wait(" : "cork(") + std::to_string(send_bytes) + ")";
     case StepKind::kHold:
       return "hold";
-    case StepKind::kPing:
-      return "ping";
     case StepKind::kKeyUpdate:
       return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:
@@ -51,8 +56,18 @@ std::string Step::text() const {
 std::string_view policy_name(LoopPolicy policy) {
   return policy == LoopPolicy::kOblivious ? "oblivious" : "trusting";
 }
+namespace {
+constexpr std::pair<std::string_view, RetryMode> kRetries[] = {{"same", RetryMode::kSame},
+                                                               {"null", RetryMode::kNull},
+                                                               {"different", RetryMode::kDifferent},
+                                                               {"smaller", RetryMode::kSmaller},
+                                                               {"larger", RetryMode::kLarger}};
+}  // namespace
+
 std::string_view retry_name(RetryMode mode) {
-  return mode == RetryMode::kSame ? "same" : mode == RetryMode::kNull ? "null" : "different";
+  for (const auto& [name, value] : kRetries)
+    if (value == mode) return name;
+  return "?";
 }
 
 LoopPolicy parse_policy(std::string_view text) {
@@ -63,11 +78,14 @@ LoopPolicy parse_policy(std::string_view text) {
 }
 
 RetryMode parse_retry(std::string_view text) {
-  if (text == "same") return RetryMode::kSame;
-  if (text == "null") return RetryMode::kNull;
-  if (text == "different") return RetryMode::kDifferent;
+  for (const auto& [name, value] : kRetries)
+    if (name == text) return value;
   throw std::invalid_argument("unknown retry mode '" + std::string(text) +
-                              "' (expected same, null or different)");
+                              "' (expected same, null, different, smaller or larger)");
+}
+
+bool retries_other_data(RetryMode mode) {
+  return mode == RetryMode::kDifferent || mode == RetryMode::kSmaller || mode == RetryMode::kLarger;
 }
 
 std::string CaseSpec::id() const {

@@ -24,14 +24,26 @@ enum class StepKind {
   kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
   kTicket,       // TLS 1.3 server: send a NewSessionTicket
   kReauth,       // TLS 1.3 server: request post-handshake authentication and complete it
-  kSendFile,     // send `send_bytes` from a file with gnutls_record_send_file
-  kSendEmpty,    // one send of 0 bytes (a zero-length record), retried until it returns
+  kSendFile,     // send `send_bytes` from a file with gnutls_record_send_file (`source`)
+  kSendEmpty,    // one send of 0 bytes (`pad` > 0: send2 with padding), repeated until it returns
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
   kEarlyData,    // TLS 1.3 client, before its handshake: send `send_bytes` as 0-RTT data
   kRecvEarly,    // TLS 1.3 server, after its handshake: read `recv_bytes` of 0-RTT data
   kHold,         // make no call until the other side has blocked (hold.h)
-  kPing,         // TLS 1.2: a heartbeat ping, then recv (taking in data) until its pong arrives
+  kPing,         // TLS 1.2: a heartbeat ping of `ping_size` bytes, then recv until its pong
 };
+
+// Where send_file reads from.
+enum class FileSource {
+  kMemory,     // a memory file holding the step's bytes, read from the offset GnuTLS advances
+  kPipe,       // a non-blocking pipe holding the step's bytes, its write end closed (offset
+               // NULL: a pipe cannot seek)
+  kEmptyPipe,  // the same pipe, empty until a call has found it so, then filled and closed
+  kAtEof,      // a memory file of `file_bytes` bytes (0: empty), the offset at its end: the
+               // call finds nothing left to read; `send_bytes` is 0
+};
+// The most a pipe source holds: Linux's default pipe capacity, filled in one write.
+inline constexpr std::uint64_t kPipeCapacity = 65536;
 
 struct Step {
   StepKind kind = StepKind::kHandshake;
@@ -48,6 +60,11 @@ struct Step {
   // Corked: the last `more` of `send_bytes` are sent once an uncork has returned E_AGAIN (the
   // uncork still pending), before uncork is called again.
   std::uint64_t more = 0;
+  FileSource source = FileSource::kMemory;  // send_file: where it reads from
+  std::uint64_t file_bytes = 0;             // send_file from FileSource::kAtEof: the file's size
+  // Heartbeat: the data_size given to gnutls_heartbeat_ping (a ping step, or an interjected
+  // ping); GnuTLS sends MAX(data_size - 16, 0) payload bytes and 16 of padding.
+  std::size_t ping_size = 64;
   // Transfer: the call made once, the first time a send of this step returns E_AGAIN, before
   // the send is retried: "alert" (a warning alert) or "ping" (a heartbeat); empty: none.
   std::string interject;
@@ -66,16 +83,24 @@ enum class LoopPolicy {
   kOblivious,  // retry every pending call on every tick
   kTrusting,   // after E_AGAIN wait (poll) only for the direction the library reported
 };
+// How a send is retried after E_AGAIN/E_INTERRUPTED. The manual asks for the same data (or
+// NULL, 0); the other modes are misuse, judged by R2 instead of R1. Their retry offers the
+// bitwise complement of the stream's bytes from the same offset, so the receiver can tell the
+// first offer's bytes from the retry's.
 enum class RetryMode {
   kSame,       // retry a send with the same buffer and size
   kNull,       // retry a send with NULL and 0 (GnuTLS documents this as equivalent)
-  kDifferent,  // misuse: retry with other bytes of the same size (what does GnuTLS send?)
+  kDifferent,  // misuse: other bytes of the same size
+  kSmaller,    // misuse: other bytes, half the first offer's size (at least 1)
+  kLarger,     // misuse: other bytes, twice the first offer's size
 };
 
 std::string_view policy_name(LoopPolicy policy);
 std::string_view retry_name(RetryMode mode);
 LoopPolicy parse_policy(std::string_view text);  // throws std::invalid_argument
 RetryMode parse_retry(std::string_view text);    // throws std::invalid_argument
+// True for the misuse modes (different, smaller, larger): the retry offers other bytes.
+bool retries_other_data(RetryMode mode);
 
 struct CaseSpec {
   std::string scenario;  // e.g. "transfer-64k"

@@ -174,6 +174,7 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.heap_growth = subject.max_heap_held();
   run.subject_rx = subject.rx();
   run.peer_rx = peer.rx();
+  run.reoffers = subject.reoffers();
   run.subject_tx = subject.tx();
   run.peer_tx = peer.tx();
   run.subject_facts = subject.facts();

@@ -18,6 +18,7 @@
 #include "harness/io_trace.h"
 #include "harness/pattern.h"
 #include "harness/side_runner.h"
+#include "harness/reoffer.h"
 
 namespace dirprobe {
 
@@ -36,7 +37,8 @@ struct CaseRun {
   IoTrace subject_trace, peer_trace;
   bool subject_traced = true;
   PatternChecker subject_rx{0, 0}, peer_rx{0, 0};  // what each side received
-  std::uint64_t subject_tx = 0, peer_tx = 0;       // application bytes each side sent
+  std::vector<Reoffer> reoffers;  // the subject's sends completed by a misuse retry (R2)
+  std::uint64_t subject_tx = 0, peer_tx = 0;  // application bytes each side sent
   std::size_t faults_injected = 0, hard_faults = 0, unused_script_steps = 0;
   std::uint64_t ticks = 0;
   std::size_t timer_waits = 0;  // DTLS: waits for a retransmission timer (bounded)

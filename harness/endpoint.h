@@ -133,7 +133,8 @@ class Endpoint {
   // SSL_verify_client_post_handshake (server; it only schedules the request).
   virtual CallOutcome reauth() = 0;
   // gnutls_record_send_file(fd, offset, count), looked up at run time (SkipCase if absent);
-  // OpenSSL has no equivalent (SkipCase).
+  // `offset` may be null (the fd's own position is used, as for a pipe). OpenSSL has no
+  // equivalent (SkipCase).
   virtual CallOutcome send_file(int fd, long* offset, std::size_t count) = 0;
   // Cork: later sends are buffered (GnuTLS gnutls_record_cork; OpenSSL has no cork and sends
   // at once). Uncork flushes them: gnutls_record_uncork(0 or GNUTLS_RECORD_WAIT).
@@ -145,10 +146,11 @@ class Endpoint {
   virtual CallOutcome send_early(const std::uint8_t* data, std::size_t size) = 0;
   virtual CallOutcome recv_early(std::uint8_t* buffer, std::size_t size) = 0;
   // A warning alert (gnutls_alert_send(GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED)), a heartbeat
-  // ping (gnutls_heartbeat_ping, not waiting for the pong; SkipCase when heartbeat was not
-  // negotiated) and the answer to a received ping (gnutls_heartbeat_pong). OpenSSL: SkipCase.
+  // ping of `size` bytes (gnutls_heartbeat_ping's data_size, not waiting for the pong;
+  // SkipCase when heartbeat was not negotiated) and the answer to a received ping
+  // (gnutls_heartbeat_pong). OpenSSL: SkipCase.
   virtual CallOutcome alert() = 0;
-  virtual CallOutcome ping() = 0;
+  virtual CallOutcome ping(std::size_t size) = 0;
   virtual CallOutcome pong() = 0;
   // Resumption: a client stores its session in the shared state (after the priming
   // connection); resumed() says whether this connection's handshake resumed one.

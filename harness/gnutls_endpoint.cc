@@ -153,6 +153,7 @@ class GnutlsEndpoint final : public Endpoint {
         reinterpret_cast<SendFile>(dlsym(RTLD_DEFAULT, "gnutls_record_send_file"));
     if (fn == nullptr)
       throw SkipCase("GnuTLS " + gnutls_runtime_version() + " lacks gnutls_record_send_file");
+    if (offset == nullptr) return outcome(static_cast<int>(fn(session_.get(), fd, nullptr, count)));
     off_t off = *offset;
     auto rc = fn(session_.get(), fd, &off, count);
     *offset = off;
@@ -171,11 +172,11 @@ class GnutlsEndpoint final : public Endpoint {
       messages_.note(true, {MessageKind::kAlert, GNUTLS_A_USER_CANCELED, GNUTLS_AL_WARNING});
     return out;
   }
-  CallOutcome ping() override {
+  CallOutcome ping(std::size_t size) override {
     if (gnutls_heartbeat_allowed(session_.get(), GNUTLS_HB_LOCAL_ALLOWED_TO_SEND) == 0)
       throw SkipCase("heartbeat was not negotiated (GnuTLS " + gnutls_runtime_version() +
                      " may be built without heartbeat support)");
-    return noting(outcome(gnutls_heartbeat_ping(session_.get(), kPingSize, 0, 0)),
+    return noting(outcome(gnutls_heartbeat_ping(session_.get(), size, 0, 0)),
                   MessageKind::kHeartbeatPing);
   }
   CallOutcome pong() override {
@@ -349,7 +350,6 @@ class GnutlsEndpoint final : public Endpoint {
     return rc;
   }
 
-  static constexpr std::size_t kPingSize = 64;
   GnutlsPtr<gnutls_session_t> session_;
   std::shared_ptr<ResumptionState> resumption_;
   bool socket_io_;

@@ -64,6 +64,13 @@ std::string call_text(const CallRecord& c) {
 }
 
 InvariantResult check_r1(const CaseRun& run) {
+  // A misuse retry offered other bytes: there is no one stream the peer should have received.
+  if (!run.reoffers.empty())
+    return {Verdict::kNa,
+            std::to_string(run.reoffers.size()) + " send(s) completed by a retry with other " +
+                "bytes (retry mode " + std::string(retry_name(run.reoffers.front().mode)) +
+                "): the application never offered one consistent stream; R2 judges them",
+            std::nullopt};
   for (const PatternChecker* rx : {&run.peer_rx, &run.subject_rx}) {
     const char* who = rx == &run.peer_rx ? "peer" : "subject";
     if (rx->error())
@@ -187,6 +194,56 @@ std::optional<std::string> m1_direction(const CaseRun& run, const M1Side& from, 
   return std::nullopt;
 }
 
+// What the peer received where a retried send says it sent its bytes.
+enum class Arrival { kNothing, kFirst, kRetry, kMix, kOther };
+
+Arrival arrival_of(const StretchBytes& b, std::uint64_t length) {
+  if (length == 0 || b.missing == length) return Arrival::kNothing;
+  if (b.other > 0) return Arrival::kOther;
+  if (b.complement == 0) return Arrival::kFirst;
+  if (b.stream == 0) return Arrival::kRetry;
+  return Arrival::kMix;
+}
+
+std::string arrival_text(Arrival a) {
+  switch (a) {
+    case Arrival::kNothing:
+      return "peer received none of it";
+    case Arrival::kFirst:
+      return "peer received the first offer's bytes";
+    case Arrival::kRetry:
+      return "peer received the retry's bytes";
+    case Arrival::kMix:
+      return "peer received a mix of both offers";
+    case Arrival::kOther:
+      return "peer received bytes of neither offer";
+  }
+  return "?";
+}
+
+// One retried send in words: "retry of 8192 after a first offer of 16384 returned 16384; peer
+// received the first offer's bytes".
+std::string reoffer_text(const Reoffer& r, Arrival a) {
+  return "retry of " + std::to_string(r.retry) + " after a first offer of " +
+         std::to_string(r.first) + " returned " + std::to_string(r.returned) + "; " +
+         arrival_text(a);
+}
+
+// Received bytes that differ from the stream outside every retried send's stretch: loss or
+// duplication, which no retry explains. The first such offset, if any.
+std::optional<std::uint64_t> mismatch_outside(const CaseRun& run) {
+  for (const Mismatch& m : run.peer_rx.mismatches()) {
+    std::uint64_t covered = 0;
+    for (const Reoffer& r : run.reoffers) {
+      std::uint64_t end = r.offset + static_cast<std::uint64_t>(std::max(r.returned, 0L));
+      std::uint64_t lo = std::max(m.offset, r.offset), hi = std::min(m.offset + m.length, end);
+      if (lo < hi) covered += hi - lo;
+    }
+    if (covered < m.length) return m.offset;
+  }
+  return std::nullopt;
+}
+
 InvariantResult check_m1(const CaseSpec& spec, const CaseRun& run) {
   M1Side subject{"subject to peer", Side::kSubject, run.subject_facts, run.subject_trace};
   M1Side peer{"peer to subject", Side::kPeer, run.peer_facts, run.peer_trace};
@@ -200,6 +257,46 @@ InvariantResult check_m1(const CaseSpec& spec, const CaseRun& run) {
             Counterexample{run.calls.empty() ? 0 : run.calls.size() - 1, *broken}};
   if (checked == 0) return {Verdict::kNa, "no control message was sent", {}};
   return {Verdict::kHeld, std::to_string(checked) + " messages checked", {}};
+}
+
+// R2: sends retried with other bytes or another size (the misuse retry modes). Each one's
+// return is set against the size it passed and the first offer, and what the peer received
+// where the call says it sent against both offers. Violated when a retry returns more than
+// the first offer, or the peer received a mix of the offers, or bytes of neither (also
+// outside the retried sends). The note counts each distinct fact.
+InvariantResult check_r2(const CaseSpec& spec, const CaseRun& run) {
+  if (!retries_other_data(spec.retry))
+    return {Verdict::kNa,
+            "retry mode " + std::string(retry_name(spec.retry)) + " offers the same data (R1)",
+            std::nullopt};
+  if (run.reoffers.empty())
+    return {Verdict::kNa, "no send was retried (none returned E_AGAIN/E_INTERRUPTED)",
+            std::nullopt};
+  std::vector<std::pair<std::string, std::size_t>> facts;  // distinct fact, times seen
+  std::optional<Counterexample> first;
+  for (const Reoffer& r : run.reoffers) {
+    std::uint64_t length = static_cast<std::uint64_t>(std::max(r.returned, 0L));
+    Arrival a = arrival_of(run.peer_rx.classify(r.offset, length), length);
+    std::string text = reoffer_text(r, a);
+    auto seen = std::find_if(facts.begin(), facts.end(), [&](auto& f) { return f.first == text; });
+    if (seen == facts.end())
+      facts.emplace_back(text, 1);
+    else
+      ++seen->second;
+    bool bad =
+        r.returned > static_cast<long>(r.first) || a == Arrival::kMix || a == Arrival::kOther;
+    if (bad && !first)
+      first = Counterexample{r.call, "at stream offset " + std::to_string(r.offset) + ": " + text};
+  }
+  std::string note;
+  for (const auto& [text, times] : facts)
+    note +=
+        (note.empty() ? "" : "; ") + text + (times > 1 ? " (x" + std::to_string(times) + ")" : "");
+  if (auto outside = mismatch_outside(run); outside && !first)
+    first = Counterexample{run.calls.size(), "peer received bytes of neither offer at offset " +
+                                                 std::to_string(*outside) +
+                                                 ", outside every retried send"};
+  return {first ? Verdict::kViolated : Verdict::kHeld, note, first};
 }
 
 }  // namespace
@@ -258,7 +355,7 @@ InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
   r[static_cast<int>(Invariant::L1)] = check_l1(spec, run);
   r[static_cast<int>(Invariant::R1)] = check_r1(run);
   r[static_cast<int>(Invariant::M1)] = check_m1(spec, run);
-  r[static_cast<int>(Invariant::R2)] = {Verdict::kNa, "no retry with other data or size", {}};
+  r[static_cast<int>(Invariant::R2)] = check_r2(spec, run);
   return r;
 }
 

@@ -166,7 +166,9 @@ constexpr ScenarioKey kKeys[] = {
      "direction)",
      [](V v, Scenario& sc) { sc.policies = v.list<LoopPolicy>(parse_policy); }},
     {"retry", false, ValueType::kStrings, R"(["same"])",
-     "`same`, `null` (retry a send with NULL, 0), `different` (misuse: retry with other bytes)",
+     "`same`, `null` (retry a send with NULL, 0); misuse, judged by R2: `different` (other "
+     "bytes, same size), `smaller` (other bytes, half the size), `larger` (other bytes, twice "
+     "the size)",
      [](V v, Scenario& sc) { sc.retries = v.list<RetryMode>(parse_retry); }},
     {"faults", false, ValueType::kStrings, R"(["none"])",
      "fault plans for the subject's transport, see `harness/fault_plan.h`",

@@ -122,16 +122,6 @@ void check_tickets(const TomlCtx& ctx, const Scenario& sc, const toml::table& t)
              "with 'ticket', a TLS 1.3 step");
 }
 
-// A `ping` step is a TLS 1.2 heartbeat; with an OpenSSL peer (OpenSSL 3 has none) its cases
-// are skipped with that reason.
-void check_ping_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
-  for (bool subject_side : {true, false})
-    for (const auto& step : subject_side ? sc.base.subject_steps : sc.base.peer_steps)
-      if (step.kind == StepKind::kPing && sc.protocols != std::vector{Protocol::kTls12})
-        ctx.fail(at(t, subject_side ? "subject" : "peer"),
-                 "'ping' needs protocols = [\"tls12\"]: heartbeat is TLS 1.2 only");
-}
-
 // One hold at a time: a side at its `hold` step would wait behind a hold of the fault plan.
 void check_hold_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   bool steps = false;
@@ -144,6 +134,27 @@ void check_hold_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table&
   if (steps && (holds(sc.faults) || holds(sc.sweep.actions)))
     ctx.fail(at(t, holds(sc.faults) ? "faults" : "sweep"),
              "a 'hold' step and the fault action 'hold' do not go together (one hold at a time)");
+}
+
+// Record-layer steps that exist in one protocol version only, or have a size limit: a
+// heartbeat is TLS 1.2 (RFC 8446 has none), record padding TLS 1.3, and a pipe holds 64 KiB
+// (Linux's default capacity) before its producer would block.
+void check_record_steps(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
+  bool only12 = sc.protocols == std::vector{Protocol::kTls12};
+  bool only13 = sc.protocols == std::vector{Protocol::kTls13};
+  for (bool subject_side : {true, false}) {
+    const char* key = subject_side ? "subject" : "peer";
+    for (const auto& step : subject_side ? sc.base.subject_steps : sc.base.peer_steps) {
+      if (step.kind == StepKind::kPing && !only12)
+        ctx.fail(at(t, key), "'ping N' needs protocols = [\"tls12\"]: TLS 1.3 has no heartbeat");
+      if (step.kind == StepKind::kSendEmpty && step.pad > 0 && !only13)
+        ctx.fail(at(t, key),
+                 "'send_empty pad P' needs protocols = [\"tls13\"]: record padding is TLS 1.3");
+      bool pipe = step.source == FileSource::kPipe || step.source == FileSource::kEmptyPipe;
+      if (pipe && step.send_bytes > kPipeCapacity)
+        ctx.fail(at(t, key), "'send_file N pipe|empty_pipe' takes at most 64k (a pipe's capacity)");
+    }
+  }
 }
 
 // GnuTLS's own socket I/O cannot be intercepted, so it takes no faults.
@@ -234,7 +245,7 @@ void check_scenario_rules(const TomlCtx& ctx, const Scenario& sc, const toml::ta
   check_interjections(ctx, sc, t);
   check_tickets(ctx, sc, t);
   check_hold_steps(ctx, sc, t);
-  check_ping_steps(ctx, sc, t);
+  check_record_steps(ctx, sc, t);
   check_socket_io(ctx, sc, t);
   check_protocol_steps(ctx, sc, t);
   check_datagram_axes(ctx, sc, t);

@@ -82,9 +82,30 @@ constexpr StepForm kForms[] = {
        s.kind = StepKind::kSendFile;
        s.send_bytes = parse_size(a[0]);
      }},
+    {"send_file N pipe|empty_pipe",
+     [](Step& s, const Args& a) {
+       s.kind = StepKind::kSendFile;
+       s.send_bytes = parse_size(a[0]);
+       s.source = a[1] == "pipe" ? FileSource::kPipe : FileSource::kEmptyPipe;
+     }},
+    {"send_file_eof N",
+     [](Step& s, const Args& a) {
+       s.kind = StepKind::kSendFile;
+       s.file_bytes = parse_size(a[0]);
+       s.source = FileSource::kAtEof;
+     }},
     {"send_empty", [](Step& s, const Args&) { s.kind = StepKind::kSendEmpty; }},
     {"hold", [](Step& s, const Args&) { s.kind = StepKind::kHold; }},
-    {"ping", [](Step& s, const Args&) { s.kind = StepKind::kPing; }},
+    {"send_empty pad P",
+     [](Step& s, const Args& a) {
+       s.kind = StepKind::kSendEmpty;
+       s.pad = static_cast<std::size_t>(parse_size(a[0]));
+     }},
+    {"ping N",
+     [](Step& s, const Args& a) {
+       s.kind = StepKind::kPing;
+       s.ping_size = static_cast<std::size_t>(parse_size(a[0]));
+     }},
     {"early N",
      [](Step& s, const Args& a) {
        s.kind = StepKind::kEarlyData;

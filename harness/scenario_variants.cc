@@ -5,11 +5,26 @@
 namespace dirprobe {
 namespace {
 
-// "tls13-client-openssl-unix[-sockio]-trusting[-nullretry|-diffretry]": the middle of a case id.
+// The id's mark of a retry mode: none for the documented same-buffer retry.
+std::string_view retry_suffix(RetryMode mode) {
+  switch (mode) {
+    case RetryMode::kSame:
+      return "";
+    case RetryMode::kNull:
+      return "-nullretry";
+    case RetryMode::kDifferent:
+      return "-diffretry";
+    case RetryMode::kSmaller:
+      return "-smallerretry";
+    case RetryMode::kLarger:
+      return "-largerretry";
+  }
+  return "";
+}
+
+// "tls13-client-openssl-unix[-sockio]-trusting[-<mode>retry]": the middle of a case id.
 std::string variant_name(const CaseSpec& c) {
-  std::string retry = c.retry == RetryMode::kNull        ? "-nullretry"
-                      : c.retry == RetryMode::kDifferent ? "-diffretry"
-                                                         : "";
+  std::string retry(retry_suffix(c.retry));
   return std::string(protocol_name(c.subject.protocol)) + "-" +
          std::string(role_name(c.subject.role)) + "-" + std::string(peer_name(c.peer)) + "-" +
          std::string(transport_name(c.transport)) + (c.subject.socket_io ? "-sockio" : "") + "-" +

@@ -1,5 +1,6 @@
 #include "harness/side_runner.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -47,9 +48,19 @@ struct Event {
   bool renegotiation = false;
   bool initiated = false;
 };
+// gnutls_record_send_file from one of its sources (FileSource).
 struct SendFile {
-  UniqueFd file;    // a memory file holding this step's bytes of the pattern
-  long offset = 0;  // what GnuTLS reports sent from it
+  UniqueFd file;               // the source: a memory file, or a pipe's read end
+  long offset = 0;             // memory file: what GnuTLS reports sent from it
+  UniqueFd producer;           // pipe: its write end, until the producer fills it and closes it
+  bool found_empty = false;    // empty pipe: a call found it empty, so the producer fills it
+  std::uint64_t start = 0;     // pipe: the stream offset of its first byte
+  std::uint64_t reported = 0;  // pipe: what the calls returned (all the application learns)
+  bool flushing = false;       // pipe, null retry: flush the record E_AGAIN left pending first
+};
+// A heartbeat ping (retried after E_AGAIN), then receives until its pong arrives.
+struct Ping {
+  bool sent = false;
 };
 // Cork, the step's sends, uncork until it completes; a step with `more` sends its last bytes
 // once an uncork has returned E_AGAIN (or completed), before uncork is called again.
@@ -61,12 +72,8 @@ struct EarlyData {};
 struct RecvEarly {};
 // A `hold` step: no call at all; the scheduler ends it once the other side has blocked.
 struct HoldStep {};
-// A heartbeat ping, retried until it returns 0, then recv until the pong arrives.
-struct PingStep {
-  bool sent = false;
-};
 using ActiveStep = std::variant<RepeatedCall, Transfer, ExpectEof, Event, SendFile, Corked,
-                                EarlyData, RecvEarly, HoldStep, PingStep>;
+                                EarlyData, RecvEarly, Ping, HoldStep>;
 
 Event event_step(const Step& step, std::string_view library, Role role) {
   switch (step.kind) {
@@ -107,12 +114,28 @@ ActiveStep start_step(const Step& step, std::string_view library, Role role) {
       return EarlyData{};
     case StepKind::kRecvEarly:
       return RecvEarly{};
+    case StepKind::kPing:
+      return Ping{};
     case StepKind::kHold:
       return HoldStep{};
-    case StepKind::kPing:
-      return PingStep{};
   }
   return RepeatedCall{Api::kHandshake};
+}
+
+// A case whose script asks the peer library for what it does not have is skipped before any
+// TLS runs, with the reason.
+void check_supported(Side side, const CaseSpec& spec, const std::vector<Step>& steps) {
+  bool openssl_peer = spec.peer == PeerLibrary::kOpenssl;
+  for (const Step& step : steps) {
+    if (side == Side::kSubject && step.kind == StepKind::kPing && openssl_peer)
+      throw SkipCase("OpenSSL 3 has no heartbeat: it cannot answer a ping (n/a)");
+    if (side == Side::kPeer && step.kind == StepKind::kPing && openssl_peer)
+      throw SkipCase("OpenSSL 3 has no heartbeat: it cannot send a ping (n/a)");
+    if (side == Side::kPeer && step.kind == StepKind::kSendEmpty && step.pad > 0 && openssl_peer)
+      throw SkipCase(
+          "OpenSSL has no call that sends an application data record without data: "
+          "SSL_write_ex of 0 bytes sends nothing (n/a)");
+  }
 }
 
 std::uint64_t total_recv(const std::vector<Step>& steps) {
@@ -140,11 +163,20 @@ struct HeapMeter {
 };
 
 // The send in progress: its size until a call completes it (0: none; a retry after E_AGAIN
-// offers the same size), and whether its bytes were changed for a RetryMode::kDifferent retry.
+// offers the same size), the first offer's size, and whether the retry offers other bytes
+// (the misuse retry modes).
 struct PendingSend {
   std::size_t size = 0;
+  std::size_t first = 0;
   bool mutated = false;
 };
+
+// The size a misuse retry offers after a first offer of `first` bytes.
+std::size_t reoffer_size(RetryMode mode, std::size_t first) {
+  if (mode == RetryMode::kSmaller) return std::max<std::size_t>(1, first / 2);
+  if (mode == RetryMode::kLarger) return first * 2;
+  return first;
+}
 
 }  // namespace
 
@@ -160,8 +192,9 @@ class SideRunner::State {
         trusting_(trusting),
         log_(log),
         rx_(spec.seed + (side == Side::kSubject ? 1 : 0), total_recv(steps)),
-        send_buf_(spec.send_chunk),
+        send_buf_(spec.retry == RetryMode::kLarger ? 2 * spec.send_chunk : spec.send_chunk),
         recv_buf_(spec.recv_buffer) {
+    check_supported(side, spec, steps);
     enter_step();
   }
 
@@ -231,9 +264,14 @@ class SideRunner::State {
   CallOutcome call(Api api, const CallArgs& args);
   void account(Api api, const CallArgs& args, const CallOutcome& out);
   CallOutcome send_chunk();
-  void receive(Api api = Api::kRecv);
+  void reoffer();
+  CallOutcome receive(Api api = Api::kRecv);
   bool receive_eof();
   bool open_file(SendFile& f);
+  bool open_pipe(SendFile& f);
+  void fill_pipe(SendFile& f);
+  bool send_from_pipe(SendFile& f);
+  void flush_pipe_record(SendFile& f);
   void interject(Transfer& t);
   void answer_peer();
 
@@ -245,8 +283,8 @@ class SideRunner::State {
   bool handle(Corked& c);
   bool handle(EarlyData&);
   bool handle(RecvEarly&);
+  bool handle(Ping& p);
   bool handle(HoldStep&) { return false; }
-  bool handle(PingStep& p);
 
   Side side_;
   Role role_;
@@ -267,7 +305,8 @@ class SideRunner::State {
   HeapMeter heap_;
   PendingSend pending_;
   SideFacts facts_;
-  std::optional<Api> answering_;  // the call that answers a request the peer made
+  std::vector<Reoffer> reoffers_;  // the subject's sends completed by a misuse retry
+  std::optional<Api> answering_;   // the call that answers a request the peer made
 };
 
 // Bytes the library still holds for sending after a call: what the call's last push was
@@ -321,7 +360,9 @@ void SideRunner::State::account(Api api, const CallArgs& args, const CallOutcome
   if (out.status == Status::kNotice) ++successes_;
   bool unexpected =
       (request && api != Api::kRecv) || (out.status == Status::kGotData && api != Api::kHandshake);
-  if (out.status == Status::kFatal || unexpected)
+  // A flush that finds nothing pending is an answer, not a failure (see CallArgs::flush_only).
+  bool nothing_pending = args.flush_only && ep_.code_name(out.code) == "GNUTLS_E_INVALID_REQUEST";
+  if ((out.status == Status::kFatal && !nothing_pending) || unexpected)
     fail(std::string(api_name(api, ep_.library())) + " returned " + ep_.code_name(out.code));
 }
 
@@ -329,23 +370,20 @@ void SideRunner::State::account(Api api, const CallArgs& args, const CallOutcome
 CallOutcome SideRunner::State::send_chunk() {
   bool retry = pending_.size > 0;
   if (!retry) {
-    pending_.size = static_cast<std::size_t>(
-        std::min<std::uint64_t>(send_buf_.size(), send_goal_ - send_offset_));
+    pending_.size = pending_.first = static_cast<std::size_t>(
+        std::min<std::uint64_t>(spec_.send_chunk, send_goal_ - send_offset_));
     fill_pattern(tx_seed(), send_offset_, send_buf_.data(), pending_.size);
   }
   bool subject = side_ == Side::kSubject;
+  if (retry && subject && !pending_.mutated && retries_other_data(spec_.retry)) reoffer();
   CallArgs a = args(pending_.size);
   a.null_retry = retry && spec_.retry == RetryMode::kNull && subject;
-  // The misuse: the retry offers other bytes. What the peer then receives shows which
-  // bytes GnuTLS sent (the pattern checker expects the first offer's).
-  if (retry && !pending_.mutated && spec_.retry == RetryMode::kDifferent && subject) {
-    for (std::size_t i = 0; i < pending_.size; ++i)
-      send_buf_[i] = static_cast<std::uint8_t>(~send_buf_[i]);
-    pending_.mutated = true;
-  }
   Api api = step().kind == StepKind::kEarlyData ? Api::kSendEarly : Api::kSend;
   CallOutcome out = call(api, a);
   if (out.status == Status::kOk) {
+    if (pending_.mutated)
+      reoffers_.push_back(
+          {spec_.retry, send_offset_, pending_.first, pending_.size, out.bytes, log_.size() - 1});
     // 'early_once': the whole buffer counts as queued, whatever the count returned.
     bool once = api == Api::kSendEarly && step().once;
     send_offset_ += once ? pending_.size : static_cast<std::uint64_t>(out.bytes);
@@ -356,8 +394,19 @@ CallOutcome SideRunner::State::send_chunk() {
   return out;
 }
 
+// The misuse: the retry offers other bytes (the complement of the stream from the first
+// offer's offset, so the receiver can tell them apart) in the retry mode's size. What the peer
+// then receives shows which bytes GnuTLS sent.
+void SideRunner::State::reoffer() {
+  pending_.size = reoffer_size(spec_.retry, pending_.first);
+  fill_pattern(tx_seed(), send_offset_, send_buf_.data(), pending_.size);
+  for (std::size_t i = 0; i < pending_.size; ++i)
+    send_buf_[i] = static_cast<std::uint8_t>(~send_buf_[i]);
+  pending_.mutated = true;
+}
+
 // One receive of application data (recv, or recv_early); the end of the stream is a failure.
-void SideRunner::State::receive(Api api) {
+CallOutcome SideRunner::State::receive(Api api) {
   CallOutcome out = call(api, args(recv_buf_.size()));
   if (out.status == Status::kOk) {
     rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
@@ -367,6 +416,7 @@ void SideRunner::State::receive(Api api) {
   } else {
     on_block(out, waits_.recv);
   }
+  return out;
 }
 
 // One receive that expects the end of the stream (true once it came); data is an error.
@@ -383,19 +433,90 @@ bool SideRunner::State::receive_eof() {
   return false;
 }
 
-// send_file's memory file: this step's bytes of the pattern, read from the start.
+// send_file's memory file: this step's bytes of the pattern, read from the start. A source at
+// its end holds `file_bytes` of the stream's complement (any of them sent is a mismatch the
+// receiver sees at once), with the offset after them.
 bool SideRunner::State::open_file(SendFile& f) {
-  std::uint64_t total = step().send_bytes;
+  bool at_eof = step().source == FileSource::kAtEof;
+  std::uint64_t total = at_eof ? step().file_bytes : step().send_bytes;
   f.file = UniqueFd(memfd_create("dirprobe-send-file", MFD_CLOEXEC));
   std::vector<std::uint8_t> bytes(total);
   fill_pattern(tx_seed(), send_offset_, bytes.data(), bytes.size());
+  if (at_eof)
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(~b);
   if (!f.file || ::write(f.file.get(), bytes.data(), bytes.size()) != static_cast<long>(total) ||
       ::lseek(f.file.get(), 0, SEEK_SET) != 0) {
     fail("cannot prepare the memory file for send_file");
     return false;
   }
-  f.offset = 0;
+  f.offset = at_eof ? static_cast<long>(total) : 0;
   return true;
+}
+
+// send_file's pipe: non-blocking at both ends; filled now, or once a call has found it empty.
+bool SideRunner::State::open_pipe(SendFile& f) {
+  int fds[2];
+  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    fail("cannot create the pipe for send_file");
+    return false;
+  }
+  f.file = UniqueFd(fds[0]);
+  f.producer = UniqueFd(fds[1]);
+  f.start = send_offset_;
+  if (step().source == FileSource::kPipe) fill_pipe(f);
+  return true;
+}
+
+// The producer: the step's bytes in one write (they fit the pipe), then the end of the data.
+void SideRunner::State::fill_pipe(SendFile& f) {
+  std::vector<std::uint8_t> bytes(step().send_bytes);
+  fill_pattern(tx_seed(), f.start, bytes.data(), bytes.size());
+  if (::write(f.producer.get(), bytes.data(), bytes.size()) != static_cast<long>(bytes.size()))
+    fail("cannot fill the pipe for send_file");
+  f.producer = UniqueFd();
+}
+
+// From a pipe, with a NULL offset (a pipe cannot seek, and GnuTLS fails an offset it cannot
+// seek to). The application learns only what the calls return: it asks for what they have not
+// yet reported sent, and a call returning 0 (the pipe's end) ends the step. With the null
+// retry, it first flushes what an E_AGAIN left pending with gnutls_record_send(NULL, 0).
+bool SideRunner::State::send_from_pipe(SendFile& f) {
+  if (f.found_empty && f.producer) fill_pipe(f);
+  if (!ready(waits_.send)) return false;
+  if (f.flushing) {
+    flush_pipe_record(f);
+    return false;
+  }
+  std::uint64_t total = step().send_bytes;
+  CallArgs a = args(total - std::min(total, f.reported));
+  a.file = f.file.get();
+  CallOutcome out = call(Api::kSendFile, a);
+  if (out.status == Status::kOk) {
+    f.reported += static_cast<std::uint64_t>(out.bytes);
+    if (out.bytes > 0 && f.reported < total) return false;
+    // The pipe is drained: every byte of the step went into GnuTLS, whatever became of it.
+    send_offset_ = f.start + total;
+    return true;
+  }
+  if (f.producer) f.found_empty = true;
+  f.flushing = spec_.retry == RetryMode::kNull;
+  on_block(out, waits_.send);
+  return false;
+}
+
+// gnutls_record_send(NULL, 0) until the pending record is out; GNUTLS_E_INVALID_REQUEST says
+// nothing was pending (the E_AGAIN was the pipe's, not the socket's).
+void SideRunner::State::flush_pipe_record(SendFile& f) {
+  CallArgs a = args(0);
+  a.null_retry = true;
+  a.flush_only = true;
+  CallOutcome out = call(Api::kSend, a);
+  if (out.status == Status::kOk) f.reported += static_cast<std::uint64_t>(out.bytes);
+  if (out.status == Status::kOk || out.status == Status::kFatal) {
+    f.flushing = false;
+    return;
+  }
+  on_block(out, waits_.send);
 }
 
 // The call a transfer makes while its send is pending (after E_AGAIN), until it completes.
@@ -465,12 +586,16 @@ bool SideRunner::State::handle(Event& e) {
 
 // gnutls_record_send_file from the step's memory file; the offset GnuTLS advances says what
 // was sent, also when the call returns E_AGAIN.
+// A source at its end is asked for a chunk; its step completes when a call returns.
 bool SideRunner::State::handle(SendFile& f) {
+  bool pipe = step().source == FileSource::kPipe || step().source == FileSource::kEmptyPipe;
+  if (!f.file && !(pipe ? open_pipe(f) : open_file(f))) return false;
+  if (pipe) return send_from_pipe(f);
   if (!ready(waits_.send)) return false;
+  bool at_eof = step().source == FileSource::kAtEof;
   std::uint64_t total = step().send_bytes;
-  if (!f.file && !open_file(f)) return false;
   long before = f.offset;
-  CallArgs a = args(total - static_cast<std::uint64_t>(f.offset));
+  CallArgs a = args(at_eof ? spec_.send_chunk : total - static_cast<std::uint64_t>(f.offset));
   a.file = f.file.get();
   a.file_offset = &f.offset;
   CallOutcome out = call(Api::kSendFile, a);
@@ -479,7 +604,21 @@ bool SideRunner::State::handle(SendFile& f) {
     on_block(out, waits_.send);
     return false;
   }
-  return static_cast<std::uint64_t>(f.offset) >= total;
+  return at_eof || static_cast<std::uint64_t>(f.offset) >= total;
+}
+
+bool SideRunner::State::handle(Ping& p) {
+  if (!p.sent) {
+    if (!ready(waits_.main)) return false;
+    CallOutcome out = call(Api::kPing, args(0));
+    if (out.status == Status::kOk) p.sent = true;
+    on_block(out, waits_.main);
+    return false;
+  }
+  if (!ready(waits_.recv)) return false;
+  CallOutcome out = receive();
+  return out.status == Status::kNotice &&
+         ep_.code_name(out.code) == "GNUTLS_E_HEARTBEAT_PONG_RECEIVED";
 }
 
 bool SideRunner::State::handle(Corked& c) {
@@ -495,29 +634,6 @@ bool SideRunner::State::handle(Corked& c) {
   if (!ready(waits_.main)) return false;
   c.uncork_called = true;
   return completes(call(Api::kUncork, args(0)), waits_.main) && send_offset_ >= send_goal_;
-}
-
-// The ping's pong comes back through recv (GNUTLS_E_HEARTBEAT_PONG_RECEIVED); application data
-// read while waiting for it counts for the steps it belongs to.
-bool SideRunner::State::handle(PingStep& p) {
-  if (!p.sent) {
-    if (!ready(waits_.main)) return false;
-    CallOutcome out = call(Api::kPing, args(0));
-    p.sent = out.status == Status::kOk;
-    if (!p.sent) on_block(out, waits_.main);
-    return false;
-  }
-  if (!ready(waits_.recv)) return false;
-  CallOutcome out = call(Api::kRecv, args(recv_buf_.size()));
-  if (out.status == Status::kOk) {
-    rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
-  } else if (out.status == Status::kEof) {
-    fail("end of stream while waiting for the heartbeat pong");
-  } else if (out.status != Status::kNotice) {
-    on_block(out, waits_.recv);
-  }
-  return out.status == Status::kNotice &&
-         ep_.code_name(out.code) == "GNUTLS_E_HEARTBEAT_PONG_RECEIVED";
 }
 
 bool SideRunner::State::handle(EarlyData&) {
@@ -560,6 +676,7 @@ void SideRunner::measure_heap(Channel& channel) {
 long long SideRunner::max_heap_held() const { return state_->heap_.max_held; }
 const SideFacts& SideRunner::facts() const { return state_->facts_; }
 const PatternChecker& SideRunner::rx() const { return state_->rx_; }
+const std::vector<Reoffer>& SideRunner::reoffers() const { return state_->reoffers_; }
 std::uint64_t SideRunner::tx() const { return state_->send_offset_; }
 std::uint64_t SideRunner::successes() const { return state_->successes_; }
 

@@ -16,6 +16,7 @@
 #include "harness/channel.h"
 #include "harness/endpoint.h"
 #include "harness/pattern.h"
+#include "harness/reoffer.h"
 
 namespace dirprobe {
 
@@ -66,7 +67,9 @@ class SideRunner {
   // What the side did (its library's message reports are moved in by the driver).
   const SideFacts& facts() const;
   const PatternChecker& rx() const;  // what this side received
-  std::uint64_t tx() const;          // application bytes this side sent
+  // The sends a misuse retry completed (RetryMode different, smaller, larger; subject only).
+  const std::vector<Reoffer>& reoffers() const;
+  std::uint64_t tx() const;  // application bytes this side sent
   // Calls that succeeded and steps completed: part of the scheduler's progress measure.
   std::uint64_t successes() const;
 

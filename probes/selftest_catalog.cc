@@ -66,9 +66,9 @@ TEST(Catalog, ErrorsNameFileAndLine) {
             "bad.toml:9: the subject sends 1024 bytes but the peer receives 2048");
   EXPECT_EQ(error_of(with("push@1=eagain", "push@0=eagain")).substr(0, 30),
             "bad.toml:10: in 'faults': faul");
-  EXPECT_EQ(
-      error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
-      "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
+            "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 "
+            "M1 R2)");
   EXPECT_EQ(error_of(with("send 1k\"]", "send 1k\", \"dance\"]")).substr(0, 38),
             "bad.toml:8: in 'subject': unknown step");
   EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send 1k pad\"]")),
@@ -137,6 +137,23 @@ TEST(Catalog, InterjectionsAreChecked) {
   EXPECT_EQ(error_of(text), "bad.toml:9: 'send N alert' is probed on the subject only");
 }
 
+// A heartbeat ping is TLS 1.2; record padding is TLS 1.3; a pipe source
+// holds at most what one write into a pipe takes; retry modes are named in the error.
+TEST(Catalog, RecordStepsAreChecked) {
+  EXPECT_EQ(error_of(with("\"send 1k\"]", "\"ping 64\", \"send 1k\"]")),
+            "bad.toml:8: 'ping N' needs protocols = [\"tls12\"]: TLS 1.3 has no heartbeat");
+  EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send_empty pad 32\", \"send 1k\"]")),
+            "bad.toml:8: 'send_empty pad P' needs protocols = [\"tls13\"]: record padding is "
+            "TLS 1.3");
+  std::string pipe = with("\"send 1k\"]", "\"send_file 65k pipe\"]");
+  pipe.replace(pipe.find("recv 1k"), 7, "recv 65k");
+  EXPECT_EQ(error_of(pipe),
+            "bad.toml:8: 'send_file N pipe|empty_pipe' takes at most 64k (a pipe's capacity)");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nretry = [\"sideways\"]")),
+            "bad.toml:12: in 'retry': unknown retry mode 'sideways' (expected same, null, "
+            "different, smaller or larger)");
+}
+
 // 0-RTT needs a resumed TLS 1.3 session between GnuTLS peers, early data first on the client.
 TEST(Catalog, EarlyDataNeedsResumption) {
   EXPECT_EQ(error_of(with("subject = [\"handshake\", \"send 1k\"]",
@@ -182,11 +199,11 @@ TEST(Catalog, HoldsAndCorkedSendsAreRead) {
   EXPECT_EQ(corked.text(), "cork(256,then 768)");
 }
 
-// A `ping` step is a TLS 1.2 heartbeat, on either side; it switches heartbeat on.
-TEST(Catalog, PingStepIsTls12) {
-  std::string ping = with("\"recv 1k\"]", "\"ping\", \"recv 1k\"]");
+// The peer may ping too (the subject answers): heartbeat is switched on for both sides.
+TEST(Catalog, PeerPingSwitchesHeartbeatOn) {
+  std::string ping = with("\"recv 1k\"]", "\"ping 64\", \"recv 1k\"]");
   EXPECT_EQ(error_of(ping),
-            "bad.toml:9: 'ping' needs protocols = [\"tls12\"]: heartbeat is TLS 1.2 only");
+            "bad.toml:9: 'ping N' needs protocols = [\"tls12\"]: TLS 1.3 has no heartbeat");
   const std::string both = "\"tls12\", \"tls13\"";
   ping.replace(ping.find(both), both.size(), "\"tls12\"");
   auto sc = load_scenario_text(ping, "good.toml");

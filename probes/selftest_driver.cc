@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "harness/judge.h"
+#include "harness/pattern.h"
 #include "harness/transport.h"
 #include "harness/virtual_clock.h"
 
@@ -112,6 +113,56 @@ TEST(Invariants, WrongDirectionIsCaught) {
   EXPECT_EQ(result_of(r.invariants, Invariant::S1).verdict, Verdict::kViolated);
   EXPECT_EQ(r.outcome, Outcome::kFail);
   EXPECT_NE(r.reason.find("D1 violated"), std::string::npos) << r.reason;
+}
+
+// A send retried with half the first offer's size (and other bytes), through 4 KiB buffers:
+// R1 is n/a (no consistent stream was offered), R2 records what GnuTLS returned and sent.
+CaseSpec smaller_retry_case() {
+  CaseSpec c = transfer_case("none");
+  c.subject_steps = {Step{}, Step::transfer(32768, 0)};
+  c.peer_steps = {Step{}, Step::transfer(0, 32768)};
+  c.buffers = {4096, 4096};
+  c.retry = RetryMode::kSmaller;
+  c.asserted = {Invariant::R2};
+  return c;
+}
+
+TEST(Invariants, RetryWithOtherDataIsJudgedByR2) {
+  CaseResult r = run_and_judge(smaller_retry_case());
+  ASSERT_FALSE(r.run.reoffers.empty());
+  EXPECT_EQ(result_of(r.invariants, Invariant::R1).verdict, Verdict::kNa);
+  const InvariantResult& r2 = result_of(r.invariants, Invariant::R2);
+  EXPECT_EQ(r2.verdict, Verdict::kHeld) << r2.note;
+  EXPECT_NE(r2.note.find("retry of 8192 after a first offer of 16384 returned 16384; peer "
+                         "received the first offer's bytes"),
+            std::string::npos)
+      << r2.note;
+}
+
+// The checker sees forged receptions: a mix of both offers, and a retry that returned more
+// than its first offer, are R2 violations.
+TEST(Invariants, R2CatchesAMixAndAnOverlongReturn) {
+  CaseSpec c = smaller_retry_case();
+  CaseRun run = run_case(c);
+  ASSERT_FALSE(run.reoffers.empty());
+  Reoffer first = run.reoffers.front();
+  std::vector<std::uint8_t> bytes(32768);
+  fill_pattern(c.seed, 0, bytes.data(), bytes.size());
+  for (std::size_t i = first.offset + 100; i < first.offset + 200; ++i)
+    bytes[i] = static_cast<std::uint8_t>(~bytes[i]);
+  CaseRun mixed = run;
+  mixed.peer_rx = PatternChecker(c.seed, bytes.size());
+  mixed.peer_rx.consume(bytes.data(), bytes.size());
+  CaseResult r = judge(c, std::move(mixed));
+  const InvariantResult& r2 = result_of(r.invariants, Invariant::R2);
+  EXPECT_EQ(r2.verdict, Verdict::kViolated);
+  ASSERT_TRUE(r2.counterexample);
+  EXPECT_NE(r2.counterexample->what.find("a mix of both offers"), std::string::npos);
+  EXPECT_EQ(r.outcome, Outcome::kFail);
+  CaseRun overlong = run;
+  overlong.reoffers.front().returned = static_cast<long>(first.first) + 1;
+  EXPECT_EQ(result_of(judge(c, std::move(overlong)).invariants, Invariant::R2).verdict,
+            Verdict::kViolated);
 }
 
 long long realtime_ms() {
