@@ -36,7 +36,11 @@ std::string Step::text() const {
     case StepKind::kPing:
       return "ping(" + std::to_string(ping_size) + ")";
     case StepKind::kCorked:
+      if (more > 0)
+        return "cork(" + std::to_string(send_bytes - more) + ",then " + std::to_string(more) + ")";
       return std::string(wait ? "cork_wait(" : "cork(") + std::to_string(send_bytes) + ")";
+    case StepKind::kHold:
+      return "hold";
     case StepKind::kKeyUpdate:
       return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:

@@ -29,6 +29,7 @@ enum class StepKind {
   kCorked,       // cork, send `send_bytes`, uncork (`wait`: GNUTLS_RECORD_WAIT) until flushed
   kEarlyData,    // TLS 1.3 client, before its handshake: send `send_bytes` as 0-RTT data
   kRecvEarly,    // TLS 1.3 server, after its handshake: read `recv_bytes` of 0-RTT data
+  kHold,         // make no call until the other side has blocked (hold.h)
   kPing,         // TLS 1.2: a heartbeat ping of `ping_size` bytes, then recv until its pong
 };
 
@@ -56,6 +57,9 @@ struct Step {
   // Transfer: the step ends at its first send that returns E_AGAIN (the socket is full); the
   // bytes it did not send carry over to the next step, which retries the pending send.
   bool until_blocked = false;
+  // Corked: the last `more` of `send_bytes` are sent once an uncork has returned E_AGAIN (the
+  // uncork still pending), before uncork is called again.
+  std::uint64_t more = 0;
   FileSource source = FileSource::kMemory;  // send_file: where it reads from
   std::uint64_t file_bytes = 0;             // send_file from FileSource::kAtEof: the file's size
   // Heartbeat: the data_size given to gnutls_heartbeat_ping (a ping step, or an interjected

@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
 namespace dirprobe {
 
 long Channel::record(IoEvent event) {
   last_errno_ = event.moved < 0 ? event.err : 0;
+  event.hold = std::exchange(hold_next_, false);
   if (event.moved > 0 && !event.poll)
     (event.op == IoOp::kPush ? bytes_pushed_ : bytes_pulled_) += event.moved;
   trace_.push_back(event);
@@ -56,6 +58,10 @@ FaultAction Channel::next_action(IoOp op) {
   if (hard_) return *hard_;
   FaultAction action = plan_.next(op);
   if (action.is_hard()) hard_ = action;
+  if (action.kind == FaultKind::kHold) {
+    hold_next_ = true;
+    return {};
+  }
   return action;
 }
 

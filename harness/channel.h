@@ -42,12 +42,14 @@ class Channel {
   long record(IoEvent event);
 
   // The fault plan's next action, except that a connection once reset, broken or at end of
-  // stream stays so, as a real socket does: later operations repeat that hard fault.
+  // stream stays so, as a real socket does: later operations repeat that hard fault. A `hold`
+  // passes the operation and marks it in the trace (the driver holds a side, see hold.h).
   FaultAction next_action(IoOp op);
 
   int fd_;
   FaultPlan plan_;
   std::optional<FaultAction> hard_;
+  bool hold_next_ = false;  // the next recorded operation is where a `hold` begins
   IoTrace trace_;
   int last_errno_ = 0;
   std::size_t bytes_pushed_ = 0, bytes_pulled_ = 0;

@@ -45,6 +45,7 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   c.early_data = spec.subject.early_data;
   c.resumption = spec.subject.resumption;
   c.heartbeat = spec.subject.heartbeat;
+  c.tickets = spec.subject.tickets;
   return c;
 }
 
@@ -77,9 +78,9 @@ class Scheduler {
     for (std::uint64_t tick = 0; tick < spec_.tick_budget; ++tick) {
       run_.ticks = tick + 1;
       std::uint64_t before = progress();
-      subject_.tick(tick);
+      if (!held(Side::kSubject, tick)) subject_.tick(tick);
       run_.max_pending = std::max(run_.max_pending, c_.subject->pending());
-      if (!subject_.failed()) peer_.tick(tick);
+      if (!subject_.failed() && !held(Side::kPeer, tick)) peer_.tick(tick);
       if (ended()) break;
       if (progress() != before) {
         idle_ = 0;
@@ -89,9 +90,22 @@ class Scheduler {
       }
     }
     run_.timer_waits = timers_.waits();
+    run_.holds = holds_.holds();
   }
 
  private:
+  // A side held by the fault plan or by its `hold` step sits its turn out (hold.h); the step
+  // ends once the hold is over.
+  bool held(Side side, std::uint64_t tick) {
+    SideRunner& runner = side == Side::kSubject ? subject_ : peer_;
+    bool other_done = side == Side::kSubject ? peer_.done() : subject_.done();
+    CaseRunView view{run_.calls, c_.subject->channel().trace(), c_.peer->channel().trace()};
+    bool at_step = runner.at_hold();
+    bool holding = holds_.holding(side, tick, view, other_done, at_step);
+    if (at_step && !holding) runner.end_hold();
+    return holding;
+  }
+
   // Bytes moved by either transport, successful calls and completed steps.
   std::uint64_t progress() const {
     return c_.subject->channel().bytes_pushed() + c_.subject->channel().bytes_pulled() +
@@ -126,7 +140,8 @@ class Scheduler {
       run_.end = RunEnd::kStalled;
       run_.end_reason = "no progress for " + std::to_string(kIdleLimit) + " ticks (subject " +
                         (subject_.done() ? "done" : "waiting") + ", peer " +
-                        (peer_.done() ? "done" : "waiting") + ")";
+                        (peer_.done() ? "done" : "waiting") + ")" +
+                        (holds_.pending().empty() ? "" : "; " + holds_.pending());
       return false;
     }
     settle(c_.pair);
@@ -142,6 +157,7 @@ class Scheduler {
   int idle_ = 0;
   bool settled_ = false;  // TCP: the one wait for in-flight segments was made
   DtlsTimers timers_;
+  HoldTracker holds_;
 };
 
 // What the connection left behind: session state for resumption, traces, transfers, faults.

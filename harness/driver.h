@@ -14,6 +14,7 @@
 #include "harness/call_record.h"
 #include "harness/case_spec.h"
 #include "harness/endpoint.h"
+#include "harness/hold.h"
 #include "harness/io_trace.h"
 #include "harness/pattern.h"
 #include "harness/side_runner.h"
@@ -47,6 +48,8 @@ struct CaseRun {
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
   SideFacts subject_facts, peer_facts;        // messages reported, bytes held
   std::string library_subject, library_peer;
+  // The fault plan's holds: who sat out, until which block of the other side (hold.h).
+  std::vector<Hold> holds;
   double wall_ms = 0;  // informational only; never part of a verdict
 };
 

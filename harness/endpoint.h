@@ -52,6 +52,14 @@ enum class Status {
   kFatal,        // anything else
 };
 
+// A server's TLS 1.3 session tickets outside resumption (which has its own ticket keys).
+// kDefault: each library's default (a GnuTLS server has no ticket key, so it sends none and
+// gnutls_session_ticket_send returns 0 without I/O; OpenSSL sends two after its handshake).
+// kAuto: a GnuTLS server gets a ticket key, so its handshake sends its tickets (and a TLS 1.2
+// NewSessionTicket); OpenSSL as by default. kManual: only the script's `ticket` steps send
+// tickets (GnuTLS: a key and GNUTLS_NO_AUTO_SEND_TICKET; OpenSSL: SSL_CTX_set_num_tickets 0).
+enum class Tickets : std::uint8_t { kDefault, kAuto, kManual };
+
 struct CallOutcome {
   Status status = Status::kFatal;
   int code = 0;    // the library's own code: GnuTLS rc, or SSL_get_error() for OpenSSL
@@ -85,6 +93,8 @@ struct EndpointConfig {
   bool early_data = false;
   // TLS 1.2 heartbeat (GnuTLS only): gnutls_heartbeat_enable(GNUTLS_HB_PEER_ALLOWED_TO_SEND).
   bool heartbeat = false;
+  // Session tickets of a server that does not resume (see Tickets).
+  Tickets tickets = Tickets::kDefault;
 };
 
 // DTLS retransmission timers of both libraries: the first retransmission after this long

@@ -49,6 +49,15 @@ void count_trace(const IoTrace& trace, SideEvents& e) {
   }
 }
 
+// Holds that a block of the other side ended: the premise of a scenario that holds a side.
+void count_holds(const std::vector<Hold>& holds, CaseEvents& events) {
+  for (const Hold& h : holds) {
+    if (!h.released_by && !h.released_by_call) continue;
+    ++(h.holder == Side::kSubject ? events.subject : events.peer).holds;
+    ++events.holds;
+  }
+}
+
 // Messages reported after the call that completed the side's first handshake (all of them if
 // it never completed one: nothing is "after").
 void count_messages(const SideFacts& facts, SideEvents& e) {
@@ -60,8 +69,8 @@ void count_messages(const SideFacts& facts, SideEvents& e) {
 }
 
 std::vector<std::string> event_forms() {
-  std::vector<std::string> forms = {"blocked.push", "blocked.pull", "push_full", "injected",
-                                    "held"};
+  std::vector<std::string> forms = {"blocked.push", "blocked.pull", "push_full",
+                                    "injected",     "held",         "hold"};
   for (auto api : kApiShortNames) {
     forms.push_back("ok." + std::string(api));
     forms.push_back("again." + std::string(api));
@@ -81,6 +90,7 @@ std::uint64_t side_count(const SideEvents& e, std::string_view event) {
   if (event == "push_full") return e.push_full;
   if (event == "injected") return e.injected;
   if (event == "held") return e.max_held;
+  if (event == "hold") return e.holds;
   for (std::size_t i = 0; i < kApiCount; ++i) {
     std::string again = "again." + std::string(kApiShortNames[i]);
     if (event == "ok." + std::string(kApiShortNames[i])) return e.ok[i];
@@ -128,6 +138,7 @@ CaseEvents count_events(const CaseRun& run) {
   count_messages(run.peer_facts, events.peer);
   events.subject.max_held = run.subject_facts.max_held;
   events.peer.max_held = run.peer_facts.max_held;
+  count_holds(run.holds, events);
   return events;
 }
 
@@ -149,6 +160,7 @@ nlohmann::json side_json(const SideEvents& e) {
   if (!e.sent.empty()) j["sent"] = e.sent;
   if (!e.received.empty()) j["received"] = e.received;
   if (e.max_held > 0) j["held"] = e.max_held;
+  if (e.holds > 0) j["hold"] = e.holds;
   return j;
 }
 
@@ -159,6 +171,7 @@ nlohmann::json events_json(const CaseEvents& events) {
   if (events.both_push_full > 0) j["both_push_full"] = events.both_push_full;
   if (events.timer_fired > 0) j["timer_fired"] = events.timer_fired;
   if (events.hard_fault > 0) j["hard_fault"] = events.hard_fault;
+  if (events.holds > 0) j["hold"] = events.holds;
   return j;
 }
 
@@ -170,19 +183,21 @@ Premise parse_premise(std::string_view text) {
     std::string_view n = body.substr(at + 2);
     auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), p.at_least);
     if (ec != std::errc() || end != n.data() + n.size() || p.at_least == 0)
-      throw std::invalid_argument("premise '" + p.text + "': the count after >= must be a number > 0");
+      throw std::invalid_argument("premise '" + p.text +
+                                  "': the count after >= must be a number > 0");
     body = body.substr(0, at);
   }
   auto dot = body.find('.');
   p.side = std::string(body.substr(0, dot));
   p.event = dot == std::string_view::npos ? "" : std::string(body.substr(dot + 1));
   if (p.side == "both" || p.side == "case") {
-    bool known = p.side == "both" ? p.event == "push_full"
-                                  : p.event == "timer_fired" || p.event == "hard_fault";
+    bool known = p.side == "both"
+                     ? p.event == "push_full"
+                     : p.event == "timer_fired" || p.event == "hard_fault" || p.event == "hold";
     if (!known)
       throw std::invalid_argument(
           "premise '" + p.text +
-          "': the forms are both.push_full, case.timer_fired and case.hard_fault");
+          "': the forms are both.push_full, case.timer_fired, case.hard_fault and case.hold");
     return p;
   }
   if (p.side != "subject" && p.side != "peer")
@@ -193,14 +208,17 @@ Premise parse_premise(std::string_view text) {
     throw std::invalid_argument(
         "premise '" + p.text +
         "': unknown event (expected again.<api>[.push|.unblocked], blocked.push, blocked.pull, "
-        "push_full, held, "
+        "push_full, held, hold, "
         "sent.<message> or received.<message>; see docs/scenarios.md)");
   return p;
 }
 
 std::uint64_t premise_count(const Premise& p, const CaseEvents& events) {
   if (p.side == "both") return events.both_push_full;
-  if (p.side == "case") return p.event == "timer_fired" ? events.timer_fired : events.hard_fault;
+  if (p.side == "case")
+    return p.event == "timer_fired" ? events.timer_fired
+           : p.event == "hold"      ? events.holds
+                                    : events.hard_fault;
   return side_count(p.side == "subject" ? events.subject : events.peer, p.event);
 }
 

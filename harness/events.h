@@ -27,12 +27,13 @@ struct SideEvents {
   std::array<std::uint32_t, kApiCount> again{};       // calls that returned E_AGAIN/E_INTERRUPTED
   std::array<std::uint32_t, kApiCount> again_push{};  // ... during which a push blocked
   std::array<std::uint32_t, kApiCount> again_unblocked{};  // ... during which nothing blocked
-  std::uint32_t blocked_push = 0, blocked_pull = 0;   // transport operations that blocked
+  std::uint32_t blocked_push = 0, blocked_pull = 0;        // transport operations that blocked
   std::uint32_t push_full = 0;  // pushes that could not take all their bytes (blocked or short)
   std::uint32_t injected = 0;   // transport operations whose outcome the fault plan decided
   // Control messages after the side's first handshake completed, by event name (messages.h).
   std::map<std::string, std::uint32_t, std::less<>> sent, received;
   std::uint64_t max_held = 0;  // SideFacts::max_held
+  std::uint32_t holds = 0;     // holds of this side that a block of the other side ended (hold.h)
 };
 
 struct CaseEvents {
@@ -40,6 +41,7 @@ struct CaseEvents {
   std::uint32_t both_push_full = 0;  // ticks in which a push of each side could not take all
   std::uint32_t timer_fired = 0;     // DTLS: waits for a retransmission timer
   std::uint32_t hard_fault = 0;      // hard transport faults injected (reset, EOF, broken pipe)
+  std::uint32_t holds = 0;           // holds of either side that a block of the other ended
 };
 
 CaseEvents count_events(const CaseRun& run);

@@ -162,6 +162,8 @@ std::string FaultAction::text() const {
       return "zero";
     case FaultKind::kDrop:
       return "drop";
+    case FaultKind::kHold:
+      return "hold";
   }
   return "?";
 }
@@ -170,7 +172,7 @@ FaultAction parse_fault_action(std::string_view text) {
   static constexpr std::pair<std::string_view, FaultKind> kSimple[] = {
       {"pass", FaultKind::kPass},   {"eagain", FaultKind::kEagain}, {"eintr", FaultKind::kEintr},
       {"reset", FaultKind::kReset}, {"pipe", FaultKind::kPipe},     {"eof", FaultKind::kEof},
-      {"zero", FaultKind::kZero},   {"drop", FaultKind::kDrop}};
+      {"zero", FaultKind::kZero},   {"drop", FaultKind::kDrop},     {"hold", FaultKind::kHold}};
   for (auto [name, kind] : kSimple)
     if (text == name) return {kind, 0};
   if (text.starts_with("short:")) {
@@ -179,7 +181,8 @@ FaultAction parse_fault_action(std::string_view text) {
     return {FaultKind::kShort, static_cast<std::size_t>(n)};
   }
   throw FaultPlanError("unknown fault action '" + std::string(text) +
-                       "' (expected pass, eagain, eintr, short:N, reset, pipe, eof, zero or drop)");
+                       "' (expected pass, eagain, eintr, short:N, reset, pipe, eof, zero, drop or "
+                       "hold)");
 }
 
 FaultPlan FaultPlan::parse(std::string_view text) {

@@ -18,7 +18,10 @@
 // Actions: pass, eagain, eintr, short:N (move at most N > 0 bytes), reset (ECONNRESET),
 // pipe (EPIPE), eof (pull returns 0; push fails with EPIPE), zero (push returns 0), drop
 // (datagram transports: a push reports success but nothing is sent; a pull discards the
-// datagram it would have read and reads the next one - a lost packet either way).
+// datagram it would have read and reads the next one - a lost packet either way), hold (the
+// operation passes, and one side stops taking turns until the other side has blocked: at a
+// pull the subject, after the call that made it; at a push the peer, which does not read the
+// pushed bytes until the subject has blocked; see hold.h).
 #pragma once
 
 #include <cstddef>
@@ -32,7 +35,7 @@ namespace dirprobe {
 
 enum class IoOp { kPush, kPull };
 
-enum class FaultKind { kPass, kEagain, kEintr, kShort, kReset, kPipe, kEof, kZero, kDrop };
+enum class FaultKind { kPass, kEagain, kEintr, kShort, kReset, kPipe, kEof, kZero, kDrop, kHold };
 
 struct FaultAction {
   FaultKind kind = FaultKind::kPass;

@@ -32,6 +32,28 @@ std::string default_priority(Protocol protocol) {
 // checks its timers and calls again: a long wait is seen in steps of this size.
 constexpr unsigned kMaxPullWaitMs = kDtlsRetransmitMs * 4;
 
+// The ticket key of every server session that sends tickets outside resumption. GnuTLS copies
+// it into the session, and no later connection opens those tickets, so one key serves all.
+const gnutls_datum_t* own_ticket_key() {
+  static const struct Key {
+    gnutls_datum_t datum{nullptr, 0};
+    Key() {
+      check_gnutls(gnutls_session_ticket_key_generate(&datum),
+                   "gnutls_session_ticket_key_generate");
+    }
+    ~Key() {
+      gnutls_memset(datum.data, 0, datum.size);
+      gnutls_free(datum.data);
+    }
+  } key;
+  return &key.datum;
+}
+
+// gnutls_init flags of the ticket setting: a server that sends only the script's tickets.
+unsigned ticket_flags(const EndpointConfig& config) {
+  return config.tickets == Tickets::kManual ? GNUTLS_NO_AUTO_SEND_TICKET : 0;
+}
+
 class GnutlsEndpoint final : public Endpoint {
  public:
   GnutlsEndpoint(const EndpointConfig& config, int fd, FaultPlan plan)
@@ -43,11 +65,13 @@ class GnutlsEndpoint final : public Endpoint {
     gnutls_session_t raw;
     unsigned flags = (config.role == Role::kClient ? GNUTLS_CLIENT : GNUTLS_SERVER) |
                      (config.nonblock ? GNUTLS_NONBLOCK : 0) | (dtls_ ? GNUTLS_DATAGRAM : 0) |
-                     config.extra_flags | (config.early_data ? GNUTLS_ENABLE_EARLY_DATA : 0) |
+                     config.extra_flags | ticket_flags(config) |
+                     (config.early_data ? GNUTLS_ENABLE_EARLY_DATA : 0) |
                      (config.post_handshake_auth ? GNUTLS_POST_HANDSHAKE_AUTH : 0);
     check_gnutls(gnutls_init(&raw, flags), "gnutls_init");
     session_.reset(raw);
     if (config.resumption) set_up_resumption(config);
+    if (!config.resumption) set_up_tickets(config);
     if (config.heartbeat) gnutls_heartbeat_enable(raw, GNUTLS_HB_PEER_ALLOWED_TO_SEND);
     if (dtls_) {
       gnutls_dtls_set_timeouts(raw, kDtlsRetransmitMs, kDtlsTotalMs);
@@ -245,6 +269,13 @@ class GnutlsEndpoint final : public Endpoint {
                                            resumption_->gnutls_session.size()),
                    "gnutls_session_set_data");
     }
+  }
+
+  // Outside resumption a server sends tickets only with a key of its own (Tickets).
+  void set_up_tickets(const EndpointConfig& config) {
+    if (config.tickets == Tickets::kDefault || config.role != Role::kServer) return;
+    check_gnutls(gnutls_session_ticket_enable_server(session_.get(), own_ticket_key()),
+                 "gnutls_session_ticket_enable_server");
   }
 
   // One hook for every handshake message, sent or received (GnuTLS keeps one hook per

@@ -13,6 +13,7 @@ std::string IoEvent::text() const {
   out += " " + std::to_string(requested) + " -> ";
   out += moved >= 0 ? std::to_string(moved) : errno_name(err);
   if (injected) out += " (injected)";
+  if (hold) out += " (hold)";
   return out;
 }
 

@@ -17,10 +17,11 @@ struct IoEvent {
   int err = 0;            // errno when moved < 0
   bool injected = false;  // the fault plan decided this outcome (not the kernel)
   bool poll = false;      // a pull_timeout readiness check rather than a read
+  bool hold = false;      // the fault plan's `hold` begins here (the operation itself passes)
 
   // The operation could not proceed now and the caller should retry (EAGAIN/EINTR).
   bool blocked() const;
-  std::string text() const;  // "push 512 -> EAGAIN (injected)"
+  std::string text() const;  // "push 512 -> EAGAIN (injected)", "pull 5 -> 5 (hold)"
 };
 
 using IoTrace = std::vector<IoEvent>;

@@ -113,6 +113,7 @@ class OpensslEndpoint final : public Endpoint {
     // renegotiation scenarios probe GnuTLS as the client that starts one.
     SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
     if (config.resumption) share_ticket_keys(config);
+    set_up_tickets(config);
     if (config.early_data) {
       // Each connection has its own SSL_CTX, so OpenSSL's replay cache (kept in the context)
       // would refuse every resumed early data; the suite probes I/O, not replay protection.
@@ -259,6 +260,13 @@ class OpensslEndpoint final : public Endpoint {
     }
     if (rc == SSL_READ_EARLY_DATA_SUCCESS) return {Status::kAgain, SSL_ERROR_WANT_READ, 0, 0};
     return outcome(0, 0);
+  }
+
+  // A server that sends only the script's tickets (Tickets::kManual) sends none of its own
+  // after the handshake; SSL_new_session_ticket still sends one.
+  void set_up_tickets(const EndpointConfig& config) {
+    if (config.tickets == Tickets::kManual && config.role == Role::kServer)
+      check_ssl(SSL_CTX_set_num_tickets(ctx_.get(), 0), "SSL_CTX_set_num_tickets");
   }
 
   // A server's tickets are sealed with its SSL_CTX's keys: the second connection gets the

@@ -23,6 +23,33 @@ std::size_t handshake_trace_end(const CaseRun& run) {
   return end;
 }
 
+// Calls that move application data: the end of the subject's flights.
+bool moves_data(const CallRecord& call) {
+  bool data_api = call.api == Api::kSend || call.api == Api::kRecv || call.api == Api::kSendFile ||
+                  call.api == Api::kUncork || call.api == Api::kSendEarly ||
+                  call.api == Api::kRecvEarly;
+  return data_api && call.out.status == Status::kOk && call.out.bytes > 0;
+}
+
+// The end of the subject's flights in its trace: its I/O before its first call that moved
+// application data.
+std::size_t flights_trace_end(const CaseRun& run) {
+  for (const auto& call : run.calls)
+    if (call.side == Side::kSubject && moves_data(call)) return call.io.begin;
+  return run.subject_trace.size();
+}
+
+std::size_t phase_end(const CaseRun& run, SweepPhase phase) {
+  switch (phase) {
+    case SweepPhase::kHandshake:
+      return handshake_trace_end(run);
+    case SweepPhase::kFlights:
+      return flights_trace_end(run);
+    default:
+      return run.subject_trace.size();
+  }
+}
+
 // Runs one clean case and counts the subject's pushes and pulls within the sweep's phase.
 CleanCount count_clean_run(const CaseSpec& clean, const SweepSpec& sweep) {
   CleanCount count{clean.id()};
@@ -33,7 +60,7 @@ CleanCount count_clean_run(const CaseSpec& clean, const SweepSpec& sweep) {
     count.skipped = true;  // the runtime cannot run the case: its clean variant reports the skip
     return count;
   }
-  std::size_t end = sweep.handshake_only ? handshake_trace_end(run) : run.subject_trace.size();
+  std::size_t end = phase_end(run, sweep.phase);
   for (std::size_t i = 0; i < end; ++i)
     if (!run.subject_trace[i].poll)
       ++(run.subject_trace[i].op == IoOp::kPush ? count.pushes : count.pulls);

@@ -10,10 +10,15 @@
 
 namespace dirprobe {
 
+// Which of the subject's operations a sweep covers: all, those of its first handshake, or its
+// flights (those before its first call that moves application data: the handshake and the
+// post-handshake messages that come before any data, such as TLS 1.3 tickets).
+enum class SweepPhase : std::uint8_t { kAll, kHandshake, kFlights };
+
 struct SweepSpec {
   std::vector<std::string> actions;  // e.g. "eagain", "eintr", "short:1"
   bool push = true, pull = true;     // which operations become sweep points
-  bool handshake_only = false;       // only the subject's I/O during its first handshake
+  SweepPhase phase = SweepPhase::kAll;
 };
 
 struct Scenario {

@@ -72,6 +72,13 @@ void apply_subject(V v, Scenario& sc) {
     if (step.interject == "ping" || step.kind == StepKind::kPing) sc.base.subject.heartbeat = true;
 }
 
+// A `ping` step of the peer needs heartbeat on both sides, as the subject's does.
+void apply_peer(V v, Scenario& sc) {
+  apply_steps(v, sc.base.peer_steps);
+  for (const auto& step : sc.base.peer_steps)
+    if (step.kind == StepKind::kPing) sc.base.subject.heartbeat = true;
+}
+
 void apply_sweep_ops(V v, Scenario& sc) {
   auto ops = v.list<std::string>([](const std::string& s) {
     return one_of(s, {"push", "pull"}, "operation");
@@ -84,6 +91,11 @@ void apply_seeds(V v, Scenario& sc) {
   sc.seeds.clear();
   for (const auto& item : *v.node.as_array())
     sc.seeds.push_back(static_cast<std::uint64_t>(need_int(v.ctx, item, v.key, 0)));
+}
+
+void apply_tickets(V v, Scenario& sc) {
+  bool manual = choice(v, {"auto", "manual"}, "ticket setting") == "manual";
+  sc.base.subject.tickets = manual ? Tickets::kManual : Tickets::kAuto;
 }
 
 // "<where>:<rc>": where = post-client-hello | hook-post-client-hello, rc = again | interrupted.
@@ -127,8 +139,7 @@ constexpr ScenarioKey kKeys[] = {
      [](V v, Scenario& sc) { sc.peers = v.list<PeerLibrary>(parse_peer); }},
     {"subject", true, ValueType::kStrings, "", "the subject's step script (steps below)",
      apply_subject},
-    {"peer", true, ValueType::kStrings, "", "the peer's step script (steps below)",
-     [](V v, Scenario& sc) { apply_steps(v, sc.base.peer_steps); }},
+    {"peer", true, ValueType::kStrings, "", "the peer's step script (steps below)", apply_peer},
     {"assert", true, ValueType::kStrings, "", "invariants whose violation fails the case",
      [](V v, Scenario& sc) {
        for (auto inv : v.list<Invariant>(parse_inv)) sc.base.asserted.add(inv);
@@ -168,9 +179,14 @@ constexpr ScenarioKey kKeys[] = {
     {"sweep_ops", false, ValueType::kStrings, R"(["push", "pull"])",
      "which operations the sweep covers: `push`, `pull` (needs `sweep`)", apply_sweep_ops},
     {"sweep_phase", false, ValueType::kString, R"("all")",
-     "`all`, or `handshake`: only the subject's I/O during its first handshake (needs `sweep`)",
+     "`all`; `handshake`: only the subject's I/O during its first handshake; `flights`: only "
+     "its I/O before its first call that moves application data (the handshake and, say, TLS "
+     "1.3 tickets read before any data) (needs `sweep`)",
      [](V v, Scenario& sc) {
-       sc.sweep.handshake_only = choice(v, {"all", "handshake"}, "sweep_phase") == "handshake";
+       std::string phase = choice(v, {"all", "handshake", "flights"}, "sweep_phase");
+       sc.sweep.phase = phase == "handshake" ? SweepPhase::kHandshake
+                        : phase == "flights" ? SweepPhase::kFlights
+                                             : SweepPhase::kAll;
      }},
     {"nonblock", false, ValueType::kBoolean, "true",
      "DTLS only: `false` drops `GNUTLS_NONBLOCK` (pull_timeout then waits, bounded)",
@@ -183,6 +199,12 @@ constexpr ScenarioKey kKeys[] = {
      "`true` (with `resume`, TLS 1.3, GnuTLS peer): `GNUTLS_ENABLE_EARLY_DATA`, anti-replay on "
      "the server",
      [](V v, Scenario& sc) { sc.base.subject.early_data = v.boolean(); }},
+    {"tickets", false, ValueType::kString, "",
+     "a server's TLS 1.3 tickets without `resume`: `auto` (its handshake sends them; a GnuTLS "
+     "server gets a ticket key), `manual` (only the script's `ticket` steps: GnuTLS with a key and "
+     "`GNUTLS_NO_AUTO_SEND_TICKET`, OpenSSL with `SSL_CTX_set_num_tickets(ctx, 0)`); absent: "
+     "each library's default (a GnuTLS server has no key and sends none, OpenSSL sends two)",
+     apply_tickets},
     {"seeds", false, ValueType::kIntegers, "[0]", "data pattern seeds", apply_seeds},
     {"sndbuf", false, ValueType::kInteger, "0",
      "socket send buffer size to ask for (0: kernel default)",
@@ -326,7 +348,7 @@ std::string scenario_keys_markdown() {
            std::string(value_type_name(key.type)) + " | " +
            (key.fallback.empty() ? "" : "`" + cell(key.fallback) + "`") + " | " + cell(key.doc) +
            " |\n";
-  out += "\nSteps of `subject` and `peer` (N, P, S, R: byte counts such as `512`, `64k`, `1M`):";
+  out += "\nSteps of `subject` and `peer` (N, M, P, S, R: byte counts such as `512`, `64k`, `1M`):";
   std::string_view sep = " ";
   for (auto form : step_forms()) {
     out += std::string(sep) + "`" + std::string(form) + "`";

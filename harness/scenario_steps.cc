@@ -12,7 +12,7 @@ namespace {
 
 using Args = std::vector<std::string>;
 
-// A step form: words of its pattern are literals, byte counts (N, P, S, R: upper case) or one
+// A step form: words of its pattern are literals, byte counts (N, M, P, S, R: upper case) or one
 // of several literals (a|b). `fill` gets the words that are not plain literals, in order.
 struct StepForm {
   std::string_view pattern;
@@ -55,6 +55,12 @@ constexpr StepForm kForms[] = {
        s.kind = StepKind::kCorked;
        s.send_bytes = parse_size(a[0]);
      }},
+    {"cork N send M",
+     [](Step& s, const Args& a) {
+       s.kind = StepKind::kCorked;
+       s.more = parse_size(a[1]);
+       s.send_bytes = parse_size(a[0]) + s.more;
+     }},
     {"cork_wait N",
      [](Step& s, const Args& a) {
        s.kind = StepKind::kCorked;
@@ -89,6 +95,7 @@ constexpr StepForm kForms[] = {
        s.source = FileSource::kAtEof;
      }},
     {"send_empty", [](Step& s, const Args&) { s.kind = StepKind::kSendEmpty; }},
+    {"hold", [](Step& s, const Args&) { s.kind = StepKind::kHold; }},
     {"send_empty pad P",
      [](Step& s, const Args& a) {
        s.kind = StepKind::kSendEmpty;

@@ -62,13 +62,18 @@ struct SendFile {
 struct Ping {
   bool sent = false;
 };
+// Cork, the step's sends, uncork until it completes; a step with `more` sends its last bytes
+// once an uncork has returned E_AGAIN (or completed), before uncork is called again.
 struct Corked {
   bool corked = false;
+  bool uncork_called = false;
 };
 struct EarlyData {};
 struct RecvEarly {};
+// A `hold` step: no call at all; the scheduler ends it once the other side has blocked.
+struct HoldStep {};
 using ActiveStep = std::variant<RepeatedCall, Transfer, ExpectEof, Event, SendFile, Corked,
-                                EarlyData, RecvEarly, Ping>;
+                                EarlyData, RecvEarly, Ping, HoldStep>;
 
 Event event_step(const Step& step, std::string_view library, Role role) {
   switch (step.kind) {
@@ -111,6 +116,8 @@ ActiveStep start_step(const Step& step, std::string_view library, Role role) {
       return RecvEarly{};
     case StepKind::kPing:
       return Ping{};
+    case StepKind::kHold:
+      return HoldStep{};
   }
   return RepeatedCall{Api::kHandshake};
 }
@@ -122,6 +129,8 @@ void check_supported(Side side, const CaseSpec& spec, const std::vector<Step>& s
   for (const Step& step : steps) {
     if (side == Side::kSubject && step.kind == StepKind::kPing && openssl_peer)
       throw SkipCase("OpenSSL 3 has no heartbeat: it cannot answer a ping (n/a)");
+    if (side == Side::kPeer && step.kind == StepKind::kPing && openssl_peer)
+      throw SkipCase("OpenSSL 3 has no heartbeat: it cannot send a ping (n/a)");
     if (side == Side::kPeer && step.kind == StepKind::kSendEmpty && step.pad > 0 && openssl_peer)
       throw SkipCase(
           "OpenSSL has no call that sends an application data record without data: "
@@ -275,6 +284,7 @@ class SideRunner::State {
   bool handle(EarlyData&);
   bool handle(RecvEarly&);
   bool handle(Ping& p);
+  bool handle(HoldStep&) { return false; }
 
   Side side_;
   Role role_;
@@ -616,11 +626,14 @@ bool SideRunner::State::handle(Corked& c) {
     ep_.cork();
     c.corked = true;
   }
-  if (send_offset_ < send_goal_) {
+  std::uint64_t sent_corked = send_goal_ - step().more;  // the rest waits for an uncork
+  if (send_offset_ < (c.uncork_called ? send_goal_ : sent_corked)) {
     if (ready(waits_.send)) send_chunk();
     return false;
   }
-  return ready(waits_.main) && completes(call(Api::kUncork, args(0)), waits_.main);
+  if (!ready(waits_.main)) return false;
+  c.uncork_called = true;
+  return completes(call(Api::kUncork, args(0)), waits_.main) && send_offset_ >= send_goal_;
 }
 
 bool SideRunner::State::handle(EarlyData&) {
@@ -639,6 +652,15 @@ SideRunner::SideRunner(Side side, Role role, Endpoint& endpoint, const std::vect
 SideRunner::~SideRunner() = default;
 
 void SideRunner::tick(std::uint64_t tick) { state_->run_tick(tick); }
+bool SideRunner::at_hold() const {
+  return !done() && !failed() && state_->step().kind == StepKind::kHold;
+}
+void SideRunner::end_hold() {
+  if (!at_hold()) return;
+  ++state_->step_;
+  ++state_->successes_;
+  state_->enter_step();
+}
 bool SideRunner::done() const { return state_->done(); }
 bool SideRunner::failed() const { return state_->failure_.has_value(); }
 const std::string& SideRunner::failure() const {

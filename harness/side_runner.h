@@ -43,6 +43,10 @@ class SideRunner {
   // Makes this tick's calls (logged with `tick`); nothing once the side is done or failed.
   void tick(std::uint64_t tick);
 
+  // At a `hold` step, which only the scheduler ends (hold.h), once the other side has blocked.
+  bool at_hold() const;
+  void end_hold();
+
   bool done() const;    // every step completed
   bool failed() const;  // a call failed fatally or the script cannot go on
   const std::string& failure() const;

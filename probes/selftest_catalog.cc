@@ -66,9 +66,9 @@ TEST(Catalog, ErrorsNameFileAndLine) {
             "bad.toml:9: the subject sends 1024 bytes but the peer receives 2048");
   EXPECT_EQ(error_of(with("push@1=eagain", "push@0=eagain")).substr(0, 30),
             "bad.toml:10: in 'faults': faul");
-  EXPECT_EQ(
-      error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
-      "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
+            "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 "
+            "M1 R2)");
   EXPECT_EQ(error_of(with("send 1k\"]", "send 1k\", \"dance\"]")).substr(0, 38),
             "bad.toml:8: in 'subject': unknown step");
   EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send 1k pad\"]")),
@@ -137,7 +137,7 @@ TEST(Catalog, InterjectionsAreChecked) {
   EXPECT_EQ(error_of(text), "bad.toml:9: 'send N alert' is probed on the subject only");
 }
 
-// A heartbeat ping is TLS 1.2 and the subject's; record padding is TLS 1.3; a pipe source
+// A heartbeat ping is TLS 1.2; record padding is TLS 1.3; a pipe source
 // holds at most what one write into a pipe takes; retry modes are named in the error.
 TEST(Catalog, RecordStepsAreChecked) {
   EXPECT_EQ(error_of(with("\"send 1k\"]", "\"ping 64\", \"send 1k\"]")),
@@ -164,6 +164,53 @@ TEST(Catalog, EarlyDataNeedsResumption) {
             "bad.toml:12: 'early_data = true' needs resume = true (0-RTT resumes)");
 }
 
+// A server's own tickets are set outside resumption; tickets sent only by the script are TLS 1.3.
+TEST(Catalog, TicketSettingsAreChecked) {
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"manual\"")),
+            "bad.toml:12: 'tickets = \"manual\"' needs protocols = [\"tls13\"]: a script sends "
+            "tickets with 'ticket', a TLS 1.3 step");
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"often\"")),
+            "bad.toml:12: unknown ticket setting 'often' (expected auto or manual)");
+  EXPECT_EQ(
+      error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"auto\"\nresume = true"))
+          .substr(0, 50),
+      "bad.toml:12: 'tickets' is for connections that do ");
+  auto scenarios = load_scenario_text(
+      with("assert = [\"D1\"]", "assert = [\"D1\"]\ntickets = \"auto\""), "good.toml");
+  EXPECT_EQ(scenarios.at(0).base.subject.tickets, Tickets::kAuto);
+  EXPECT_EQ(load_scenario_text(kGood, "good.toml").at(0).base.subject.tickets, Tickets::kDefault);
+}
+
+// A `hold` step and the fault action `hold` are one hold too many; `cork N send M` splits its
+// bytes into the corked part and the part sent while the uncork is pending.
+TEST(Catalog, HoldsAndCorkedSendsAreRead) {
+  std::string step = with("\"recv 1k\"]", "\"hold\", \"recv 1k\"]");
+  EXPECT_EQ(error_of(step), "(accepted)");
+  std::string both = step;
+  both.replace(both.find("push@1=eagain"), 13, "push@1=hold");
+  EXPECT_EQ(error_of(both),
+            "bad.toml:10: a 'hold' step and the fault action 'hold' do not go together (one hold "
+            "at a time)");
+  auto sc = load_scenario_text(with("\"send 1k\"]", "\"cork 256 send 768\"]"), "good.toml");
+  const Step& corked = sc.at(0).base.subject_steps.at(1);
+  EXPECT_EQ(corked.kind, StepKind::kCorked);
+  EXPECT_EQ(corked.send_bytes, 1024u);
+  EXPECT_EQ(corked.more, 768u);
+  EXPECT_EQ(corked.text(), "cork(256,then 768)");
+}
+
+// The peer may ping too (the subject answers): heartbeat is switched on for both sides.
+TEST(Catalog, PeerPingSwitchesHeartbeatOn) {
+  std::string ping = with("\"recv 1k\"]", "\"ping 64\", \"recv 1k\"]");
+  EXPECT_EQ(error_of(ping),
+            "bad.toml:9: 'ping N' needs protocols = [\"tls12\"]: TLS 1.3 has no heartbeat");
+  const std::string both = "\"tls12\", \"tls13\"";
+  ping.replace(ping.find(both), both.size(), "\"tls12\"");
+  auto sc = load_scenario_text(ping, "good.toml");
+  EXPECT_TRUE(sc.at(0).base.subject.heartbeat);
+  EXPECT_EQ(sc.at(0).base.peer_steps.at(1).kind, StepKind::kPing);
+}
+
 // Keys left out take the declared defaults, which are the settings a CaseSpec starts with.
 TEST(ScenarioKeys, FallbacksAreApplied) {
   Scenario sc = load_scenario_text(kGood, "good.toml").at(0);
@@ -173,7 +220,7 @@ TEST(ScenarioKeys, FallbacksAreApplied) {
   EXPECT_EQ(sc.retries, std::vector{RetryMode::kSame});
   EXPECT_EQ(sc.seeds, std::vector<std::uint64_t>{0});
   EXPECT_TRUE(sc.sweep.actions.empty());
-  EXPECT_TRUE(sc.sweep.push && sc.sweep.pull && !sc.sweep.handshake_only);
+  EXPECT_TRUE(sc.sweep.push && sc.sweep.pull && sc.sweep.phase == SweepPhase::kAll);
   CaseSpec fresh;
   EXPECT_EQ(sc.base.send_chunk, fresh.send_chunk);
   EXPECT_EQ(sc.base.recv_buffer, fresh.recv_buffer);
@@ -211,7 +258,7 @@ TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
           << name << " = " << value << ": " << error_of(text);
     }
   }
-  EXPECT_EQ(names.size(), 35u);
+  EXPECT_EQ(names.size(), 36u);
 }
 
 // docs/scenarios.md shows the key table made from the declaration, between its markers.

@@ -62,6 +62,17 @@ TEST(FaultPlan, AllowanceCapsEveryCall) {
   EXPECT_EQ(run(FaultPlan::parse("allow:3"), {P, L}), "short:3 short:3");
 }
 
+// A hold is an action the plan takes (counted as injected, so a sweep point that reaches it is
+// no stale one); the operation itself passes (the channel only marks it, see hold.h).
+TEST(FaultPlan, HoldIsTakenAtItsOperation) {
+  FaultPlan plan = FaultPlan::parse("push@2=hold");
+  EXPECT_EQ(run(plan, {P, L, P, P}), "pass pass hold pass");
+  FaultPlan counted = FaultPlan::parse("pull@1=hold");
+  counted.next(L);
+  EXPECT_EQ(counted.injected(), 1u);
+  EXPECT_EQ(counted.hard_faults(), 0u);
+}
+
 // The plan counts what it saw and injected: two faults (the reset is a hard one, a later pass is
 // not a fault), one push and two pulls; a fresh plan counts nothing.
 TEST(FaultPlan, CountsInjectionsAndHardFaults) {
@@ -79,9 +90,9 @@ TEST(FaultPlan, CountsInjectionsAndHardFaults) {
 
 // The canonical text round-trips: it is what case ids are made of.
 TEST(FaultPlan, TextRoundTrips) {
-  for (const char* text :
-       {"none", "push@3=eagain", "pull%4=eintr", "io@1=short:9+push@2=pipe",
-        "script(io)=pass,eagain,eof", "random(7,250)=eagain|short:1", "allow:5", "async:64"})
+  for (const char* text : {"none", "push@3=eagain", "pull%4=eintr", "io@1=short:9+push@2=pipe",
+                           "script(io)=pass,eagain,eof", "random(7,250)=eagain|short:1", "allow:5",
+                           "async:64", "pull@3=hold"})
     EXPECT_EQ(FaultPlan::parse(text).text(), text);
 }
 

@@ -78,6 +78,8 @@ void print_trace(const CaseSpec& spec, const KnownDeviations& known) {
   std::cout << "case " << spec.id() << "\n  claim: " << spec.claim << "\n";
   for (std::size_t i = 0; i < r.run.calls.size(); ++i)
     std::cout << "  " << call_line(r.run, i) << "\n";
+  for (const Hold& h : r.run.holds)
+    std::cout << "  " << hold_line(h, {r.run.calls, r.run.subject_trace, r.run.peer_trace}) << "\n";
   std::cout << "  end: " << run_end_name(r.run.end) << " (" << r.run.end_reason << ")\n";
   for (auto inv : kAllInvariants) {
     const auto& res = result_of(r.invariants, inv);
