@@ -88,14 +88,15 @@ constexpr Key kEventKeys[] = {{"subject", Kind::kObject, true},
                               {"peer", Kind::kObject, true},
                               {"both_push_full", Kind::kCount, false},
                               {"timer_fired", Kind::kCount, false},
-                              {"hard_fault", Kind::kCount, false}};
+                              {"hard_fault", Kind::kCount, false},
+                              {"hold", Kind::kCount, false}};
 constexpr Key kSideEventKeys[] = {
     {"ok", Kind::kCounts, false},          {"again", Kind::kCounts, false},
     {"again_push", Kind::kCounts, false},  {"again_unblocked", Kind::kCounts, false},
     {"blocked_push", Kind::kCount, false}, {"blocked_pull", Kind::kCount, false},
     {"push_full", Kind::kCount, false},    {"injected", Kind::kCount, false},
     {"sent", Kind::kCounts, false},        {"received", Kind::kCounts, false},
-    {"held", Kind::kCount, false}};
+    {"held", Kind::kCount, false},          {"hold", Kind::kCount, false}};
 constexpr Key kFaultKeys[] = {{"injected", Kind::kInteger, true},
                               {"hard", Kind::kInteger, true},
                               {"unused_script_steps", Kind::kInteger, false}};
