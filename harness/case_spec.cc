@@ -23,6 +23,8 @@ std::string Step::text() const {
       return "rehandshake";
     case StepKind::kTicket:
       return "ticket";
+    case StepKind::kAlert:
+      return "alert";
     case StepKind::kReauth:
       return "reauth";
     case StepKind::kSendEmpty:

@@ -31,6 +31,7 @@ enum class StepKind {
   kRecvEarly,    // TLS 1.3 server, after its handshake: read `recv_bytes` of 0-RTT data
   kHold,         // make no call until the other side has blocked (hold.h)
   kPing,         // TLS 1.2: a heartbeat ping of `ping_size` bytes, then recv until its pong
+  kAlert,        // a warning alert (user_canceled), repeated until the call returns 0
 };
 
 // Where send_file reads from.

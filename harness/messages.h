@@ -18,9 +18,10 @@ struct ControlMessage {
   std::uint8_t level = 0;  // alerts: 1 warning, 2 fatal
   std::size_t call = 0;    // index in CaseRun::calls of the call during which it was reported
 
-  bool same(const ControlMessage& other) const {
-    return kind == other.kind && type == other.type && level == other.level;
-  }
+  // The same message: kind and type (an alert's description). An alert's level is not part
+  // of it: TLS 1.3 gives levels no meaning, and a receiver may report another level than the
+  // sender's (GnuTLS reports every TLS 1.3 alert but close_notify as fatal).
+  bool same(const ControlMessage& other) const { return kind == other.kind && type == other.type; }
   // As a premise names it: "new_session_ticket", "close_notify", "alert", "heartbeat_ping".
   std::string event() const;
   // In full: "new_session_ticket", "alert(warning, user_canceled)", "heartbeat_pong".

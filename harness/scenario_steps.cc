@@ -49,6 +49,7 @@ constexpr StepForm kForms[] = {
        s.request_peer = true;
      }},
     {"ticket", [](Step& s, const Args&) { s.kind = StepKind::kTicket; }},
+    {"alert", [](Step& s, const Args&) { s.kind = StepKind::kAlert; }},
     {"reauth", [](Step& s, const Args&) { s.kind = StepKind::kReauth; }},
     {"cork N",
      [](Step& s, const Args& a) {

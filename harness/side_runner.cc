@@ -97,6 +97,8 @@ ActiveStep start_step(const Step& step, std::string_view library, Role role) {
       return RepeatedCall{Api::kBye};
     case StepKind::kSendEmpty:
       return RepeatedCall{Api::kSend};
+    case StepKind::kAlert:
+      return RepeatedCall{Api::kAlert};
     case StepKind::kTransfer:
       return Transfer{};
     case StepKind::kExpectEof:
