@@ -14,7 +14,10 @@ long Channel::record(IoEvent event) {
   event.hold = std::exchange(hold_next_, false);
   if (event.moved > 0 && !event.poll)
     (event.op == IoOp::kPush ? bytes_pushed_ : bytes_pulled_) += event.moved;
-  trace_.push_back(event);
+  if (trace_.size() < trace_limit_)
+    trace_.push_back(event);
+  else
+    ++trace_dropped_;
   return event.moved;
 }
 

@@ -15,10 +15,12 @@ namespace dirprobe {
 
 class Channel {
  public:
-  Channel(int fd, FaultPlan plan) : fd_(fd), plan_(std::move(plan)) {}
+  // The trace keeps the first `trace_limit` events and counts the rest (trace_dropped()).
+  Channel(int fd, FaultPlan plan, std::size_t trace_limit = kTraceLimit)
+      : fd_(fd), plan_(std::move(plan)), trace_limit_(trace_limit) {}
 
   // Each returns bytes moved (>= 0) or -1 with the errno in last_errno(); the call and its
-  // outcome are appended to the trace.
+  // outcome are appended to the trace (or counted as dropped once it is full).
   long push(const void* data, std::size_t size);
   long pushv(const iovec* iov, int count);
   long pull(void* data, std::size_t size);
@@ -31,6 +33,7 @@ class Channel {
   int last_errno() const { return last_errno_; }
   const IoTrace& trace() const { return trace_; }
   std::size_t trace_size() const { return trace_.size(); }
+  std::size_t trace_dropped() const { return trace_dropped_; }  // events past the limit
   void reserve_trace(std::size_t events) { trace_.reserve(events); }
   const FaultPlan& plan() const { return plan_; }
   std::size_t bytes_pushed() const { return bytes_pushed_; }
@@ -51,6 +54,7 @@ class Channel {
   std::optional<FaultAction> hard_;
   bool hold_next_ = false;  // the next recorded operation is where a `hold` begins
   IoTrace trace_;
+  std::size_t trace_limit_, trace_dropped_ = 0;
   int last_errno_ = 0;
   std::size_t bytes_pushed_ = 0, bytes_pulled_ = 0;
 };

@@ -171,6 +171,8 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   }
   run.subject_trace = c.subject->channel().trace();
   run.peer_trace = c.peer->channel().trace();
+  run.subject_trace_dropped = c.subject->channel().trace_dropped();
+  run.peer_trace_dropped = c.peer->channel().trace_dropped();
   run.heap_growth = subject.max_heap_held();
   run.subject_rx = subject.rx();
   run.peer_rx = peer.rx();

@@ -35,6 +35,8 @@ struct CaseRun {
   std::string end_reason;
   std::vector<CallRecord> calls;  // both sides, in order
   IoTrace subject_trace, peer_trace;
+  // Events past the channel's trace limit (kTraceLimit), counted but not kept.
+  std::size_t subject_trace_dropped = 0, peer_trace_dropped = 0;
   bool subject_traced = true;
   PatternChecker subject_rx{0, 0}, peer_rx{0, 0};  // what each side received
   std::vector<Reoffer> reoffers;  // the subject's sends completed by a misuse retry (R2)

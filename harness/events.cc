@@ -127,7 +127,9 @@ CaseEvents count_events(const CaseRun& run) {
     if (blocked) ++e.again_push[api];
     // Only a traced side can show that nothing blocked.
     bool traced = subject ? run.subject_traced : true;
-    if (traced && !any_blocked(trace, c.io)) ++e.again_unblocked[api];
+    std::size_t dropped = subject ? run.subject_trace_dropped : run.peer_trace_dropped;
+    if (traced && !truncated(trace, c.io, dropped) && !any_blocked(trace, c.io))
+      ++e.again_unblocked[api];
   }
   for (const auto& [tick, sides] : full_ticks) events.both_push_full += sides == 3u;
   events.timer_fired = static_cast<std::uint32_t>(run.timer_waits);

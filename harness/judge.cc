@@ -74,6 +74,7 @@ std::size_t count_stale_directions(const CaseRun& run) {
   std::size_t stale = 0;
   for (const CallRecord& c : run.calls) {
     if (c.side != Side::kSubject || c.out.status != Status::kOk || !run.subject_traced) continue;
+    if (truncated(run.subject_trace, c.io, run.subject_trace_dropped)) continue;
     for (std::size_t i = c.io.end; i > c.io.begin; --i) {
       const IoEvent& e = run.subject_trace[i - 1];
       if (e.poll) continue;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -60,6 +61,11 @@ CleanCount count_clean_run(const CaseSpec& clean, const SweepSpec& sweep) {
     count.skipped = true;  // the runtime cannot run the case: its clean variant reports the skip
     return count;
   }
+  // Operations past the trace limit were counted but not kept: they cannot be planned.
+  if (run.subject_trace_dropped > 0)
+    throw std::runtime_error(clean.id() + ": the clean run made more than " +
+                             std::to_string(kTraceLimit) +
+                             " transport operations, too many to sweep");
   std::size_t end = phase_end(run, sweep.phase);
   for (std::size_t i = 0; i < end; ++i)
     if (!run.subject_trace[i].poll)

@@ -1,5 +1,6 @@
 #include "harness/results.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -70,11 +71,14 @@ void add_measures(json& j, const CaseRun& run) {
   j["ticks"] = run.ticks;
   if (run.timer_waits > 0) j["timer_waits"] = run.timer_waits;
   j["calls_total"] = run.calls.size();
+  if (run.subject_trace_dropped + run.peer_trace_dropped > 0)
+    j["trace_truncated"] = {{"subject", run.subject_trace_dropped},
+                            {"peer", run.peer_trace_dropped}};
 }
 
 }  // namespace
 
-std::string call_line(const CaseRun& run, std::size_t index) {
+std::string call_line(const CaseRun& run, std::size_t index, std::size_t max_events) {
   const CallRecord& c = run.calls[index];
   auto lib = library_of(run, c.side);
   const IoTrace& trace = c.side == Side::kSubject ? run.subject_trace : run.peer_trace;
@@ -87,8 +91,22 @@ std::string call_line(const CaseRun& run, std::size_t index) {
   if (c.out.status == Status::kOk && (c.api == Api::kSend || c.api == Api::kRecv))
     line += " [" + std::to_string(c.out.bytes) + " B]";
   line += "  dir=" + direction_name(c.out.direction);
-  for (std::size_t i = c.io.begin; i < c.io.end && i < trace.size(); ++i)
-    line += (i == c.io.begin ? "  | " : "; ") + trace[i].text();
+  bool first = true;
+  auto add = [&](const std::string& item) {
+    line += (first ? "  | " : "; ") + item;
+    first = false;
+  };
+  // The events, or their first and last halves around a count of the rest.
+  std::size_t end = std::min(c.io.end, trace.size());
+  std::size_t n = end > c.io.begin ? end - c.io.begin : 0;
+  std::size_t head = n <= max_events ? n : max_events / 2;
+  std::size_t tail = n <= max_events ? 0 : max_events - head;
+  for (std::size_t i = c.io.begin; i < c.io.begin + head; ++i) add(trace[i].text());
+  if (n > head + tail) add("... " + std::to_string(n - head - tail) + " more I/O events");
+  for (std::size_t i = end - tail; i < end; ++i) add(trace[i].text());
+  std::size_t dropped =
+      c.side == Side::kSubject ? run.subject_trace_dropped : run.peer_trace_dropped;
+  if (truncated(trace, c.io, dropped)) add("... (the trace was full: later I/O not kept)");
   return line;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -38,7 +39,10 @@ nlohmann::json results_document(const std::vector<CaseSpec>& specs,
 void write_results_file(const std::filesystem::path& path, const nlohmann::json& doc);
 
 // One call as a line of text: "#12 t3 subject gnutls_record_send(16384) -> GNUTLS_E_AGAIN
-// dir=1 (write)  | push 16406 -> EAGAIN".
-std::string call_line(const CaseRun& run, std::size_t index);
+// dir=1 (write)  | push 16406 -> EAGAIN". It lists at most `max_events` of the call's I/O
+// events (the first and the last half, "... N more I/O events" between them) and says so
+// when the call's I/O may have gone past the trace limit.
+std::string call_line(const CaseRun& run, std::size_t index,
+                      std::size_t max_events = std::numeric_limits<std::size_t>::max());
 
 }  // namespace dirprobe

@@ -114,6 +114,35 @@ TEST(Channel, HardFaultsAreSticky) {
   EXPECT_EQ(b.pull(buf, 4), 0);
 }
 
+// A trace that would exceed its limit keeps the first events and counts the rest: the
+// operations still happen and still move bytes, and a span that reaches the end of the full
+// trace says that its call's I/O may not all be there.
+TEST(Channel, TraceStopsAtItsLimit) {
+  SocketPair pair = make_socket_pair(TransportKind::kUnix, {});
+  Channel a(pair.a.get(), FaultPlan::parse("push@4=eagain"), 3);
+  for (int i = 0; i < 6; ++i) a.push("abc", 3);
+  EXPECT_EQ(a.trace().size(), 3u);
+  EXPECT_EQ(a.trace_size(), 3u);
+  EXPECT_EQ(a.trace_dropped(), 3u);
+  EXPECT_EQ(a.bytes_pushed(), 15u);  // the EAGAIN moved nothing, dropped or not
+  EXPECT_EQ(a.last_errno(), 0);
+  EXPECT_TRUE(truncated(a.trace(), {2, 3}, a.trace_dropped()));
+  EXPECT_TRUE(truncated(a.trace(), {3, 3}, a.trace_dropped()));
+  EXPECT_FALSE(truncated(a.trace(), {0, 2}, a.trace_dropped()));
+  EXPECT_FALSE(truncated(a.trace(), {2, 3}, 0));
+}
+
+// The default limit bounds a library that spins on a failing transport (as
+// gnutls_record_uncork(GNUTLS_RECORD_WAIT) does on EAGAIN).
+TEST(Channel, DefaultLimitBoundsASpin) {
+  SocketPair pair = make_socket_pair(TransportKind::kUnix, {});
+  Channel a(pair.a.get(), FaultPlan::parse("push@1=reset"));  // every push fails from then on
+  for (std::size_t i = 0; i < kTraceLimit + 10; ++i) a.push("x", 1);
+  EXPECT_EQ(a.trace().size(), kTraceLimit);
+  EXPECT_EQ(a.trace_dropped(), 10u);
+  EXPECT_EQ(a.last_errno(), ECONNRESET);
+}
+
 // The TCP pair is connected, non-blocking, and reports its buffers.
 TEST(Transport, TcpPairWorks) {
   SocketPair pair = make_socket_pair(TransportKind::kTcp, {65536, 65536});

@@ -82,7 +82,8 @@ constexpr Key kCaseKeys[] = {{"id", Kind::kString, true},
                              {"premise", Kind::kString, false},
                              {"premise_unmet", Kind::kString, false},
                              {"stale_direction", Kind::kCount, false},
-                             {"events", Kind::kObject, false}};
+                             {"events", Kind::kObject, false},
+                             {"trace_truncated", Kind::kObject, false}};
 // Events: per side, then those of both sides together ("both_") or of the case.
 constexpr Key kEventKeys[] = {{"subject", Kind::kObject, true},
                               {"peer", Kind::kObject, true},
@@ -100,6 +101,8 @@ constexpr Key kSideEventKeys[] = {
 constexpr Key kFaultKeys[] = {{"injected", Kind::kInteger, true},
                               {"hard", Kind::kInteger, true},
                               {"unused_script_steps", Kind::kInteger, false}};
+constexpr Key kTraceTruncatedKeys[] = {{"subject", Kind::kCount, true},
+                                       {"peer", Kind::kCount, true}};
 constexpr Key kBufferKeys[] = {{"max_pending", Kind::kInteger, true},
                                {"heap_growth", Kind::kInteger, true}};
 constexpr Key kViolationKeys[] = {{"verdict", Kind::kString, true},
@@ -400,6 +403,8 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   read_premise(r, c, run.scenarios.at(r.scenario), place);
   r.stale_direction = c.value("stale_direction", std::size_t{0});
   if (c.contains("events")) r.events = read_events(c["events"], place.at("events"));
+  if (c.contains("trace_truncated"))
+    check_keys(c["trace_truncated"], kTraceTruncatedKeys, place.at("trace_truncated"));
   return r;
 }
 

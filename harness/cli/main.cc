@@ -17,6 +17,7 @@
 #include "harness/results.h"
 #include "harness/scenario_keys.h"
 #include "harness/runner.h"
+#include "harness/trace_log.h"
 
 namespace {
 
@@ -73,33 +74,6 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
   return out;
 }
 
-void print_trace(const CaseSpec& spec, const KnownDeviations& known) {
-  CaseResult r = run_and_judge(spec, known);
-  std::cout << "case " << spec.id() << "\n  claim: " << spec.claim << "\n";
-  for (std::size_t i = 0; i < r.run.calls.size(); ++i)
-    std::cout << "  " << call_line(r.run, i) << "\n";
-  for (const Hold& h : r.run.holds)
-    std::cout << "  " << hold_line(h, {r.run.calls, r.run.subject_trace, r.run.peer_trace}) << "\n";
-  std::cout << "  end: " << run_end_name(r.run.end) << " (" << r.run.end_reason << ")\n";
-  for (auto inv : kAllInvariants) {
-    const auto& res = result_of(r.invariants, inv);
-    std::cout << "  " << invariant_name(inv)
-              << (spec.asserted.contains(inv) ? " [asserted] " : " [recorded] ")
-              << verdict_name(res.verdict);
-    if (res.counterexample)
-      std::cout << ": " << res.counterexample->what;
-    else if (!res.note.empty())
-      std::cout << " (" << res.note << ")";
-    std::cout << "\n";
-  }
-  for (const Expectation* e : r.explained_by)
-    std::cout << "  known deviation " << e->deviation() << " (" << e->where << "): " << e->reason
-              << "\n";
-  std::cout << "outcome: " << outcome_name(r.outcome);
-  if (r.outcome != r.raw_outcome) std::cout << " (raw: " << outcome_name(r.raw_outcome) << ")";
-  std::cout << (r.reason.empty() ? "" : " - " + r.reason) << "\n";
-}
-
 int cmd_list(const Selection& sel, bool scenarios_only, bool keys_markdown) {
   if (keys_markdown) {
     std::cout << scenario_keys_markdown();
@@ -123,24 +97,57 @@ struct RunArgs {
   int jobs = 0;  // 0: every available core
 };
 
-int cmd_run(const Selection& sel, const RunArgs& args) {
-  auto specs = select_cases(sel);
-  Expectations expectations = load_selected_expectations(sel);
-  ExpectationLedger ledger(expectations, gnutls_runtime_version());
-  KnownDeviations known{sel.no_expectations ? nullptr : &expectations, ledger.version()};
-  if (args.trace) {
-    for (const auto& s : specs) print_trace(s, known);
-    return 0;
-  }
-  const std::string& out = args.out;
-  bool quiet = args.quiet;
-  auto started = std::chrono::steady_clock::now();
-  std::map<std::string, int> counts;
+// The runner's options for `run`: workers (or this process) and the wall-clock limit.
+RunnerOptions runner_options(const RunArgs& args, const KnownDeviations& known) {
   RunnerOptions options;
   options.isolate = !args.no_isolate;
   options.jobs = args.no_isolate ? 1 : args.jobs > 0 ? args.jobs : available_cores();
   options.case_timeout_ms = args.timeout_ms;
   options.known = known;
+  return options;
+}
+
+// --trace: each case runs in a worker under the same time limit as in a plain run, so a hang
+// or a crash ends as the same outcome, and the worker sends back the case's bounded text with
+// its record. The cases of one scenario run together (premise groups never span scenarios):
+// their text is printed once the groups are judged, with each case's final outcome.
+int cmd_trace(const std::vector<CaseSpec>& specs, const RunArgs& args,
+              const KnownDeviations& known) {
+  RunnerOptions options = runner_options(args, known);
+  options.run_one = [](const CaseSpec& spec, const KnownDeviations& k) {
+    CaseResult r = run_and_judge(spec, k);
+    json j = case_to_json(r);
+    j["trace"] = trace_log(r);
+    return j;
+  };
+  for (std::size_t from = 0, to = 0; from < specs.size(); from = to) {
+    while (to < specs.size() && specs[to].scenario == specs[from].scenario) ++to;
+    std::vector<CaseSpec> scenario(specs.begin() + static_cast<long>(from),
+                                   specs.begin() + static_cast<long>(to));
+    auto records = run_cases(scenario, options);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      auto lines = records[i].contains("trace")
+                       ? records[i]["trace"].get<std::vector<std::string>>()
+                       : lost_trace_log(scenario[i], records[i]);
+      for (const auto& line : lines) std::cout << line << "\n";
+      std::cout << outcome_line(records[i]) << "\n";
+    }
+    std::cout.flush();
+  }
+  return 0;
+}
+
+int cmd_run(const Selection& sel, const RunArgs& args) {
+  auto specs = select_cases(sel);
+  Expectations expectations = load_selected_expectations(sel);
+  ExpectationLedger ledger(expectations, gnutls_runtime_version());
+  KnownDeviations known{sel.no_expectations ? nullptr : &expectations, ledger.version()};
+  if (args.trace) return cmd_trace(specs, args, known);
+  const std::string& out = args.out;
+  bool quiet = args.quiet;
+  auto started = std::chrono::steady_clock::now();
+  std::map<std::string, int> counts;
+  RunnerOptions options = runner_options(args, known);
   options.on_case = [&](std::size_t i, const json&) {
     std::size_t step = std::max<std::size_t>(specs.size() / 10, 1);  // ten progress lines
     if (!quiet && ((i + 1) % step == 0 || i + 1 == specs.size()))
@@ -221,7 +228,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   auto* version = app.add_subcommand("version", "print the GnuTLS and OpenSSL runtime versions");
   run->add_flag("--trace", args.trace,
-                "print each case's call log and verdicts instead of a results file");
+                "print each case's call log (at most " + std::to_string(kTraceCalls) +
+                    " calls) and verdicts instead of a results file");
   run->add_flag("--no-isolate", args.no_isolate, "run in this process (a library crash ends the run)");
   run->add_option("--timeout-ms", args.timeout_ms, "wall-clock limit per case before it counts as hung")
       ->check(CLI::PositiveNumber);
