@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,9 @@ class ExpectationLedger {
   // gave no evidence either way and is not counted.
   void count(const nlohmann::json& record);
   // One line per stale (entry, group): the entry matched cases there but none deviated.
-  std::vector<std::string> stale() const;
+  // `partial`: groups the run held only in part (a replay of some cases): not reported, since
+  // the cases that deviate may simply not have run.
+  std::vector<std::string> stale(const std::set<std::string>& partial = {}) const;
   // Per entry: where, deviation, reason, cases matched and deviating.
   nlohmann::json summary() const;
 

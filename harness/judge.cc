@@ -87,12 +87,22 @@ std::size_t count_stale_directions(const CaseRun& run) {
 
 }  // namespace
 
+std::string premise_group_of(const CaseSpec& spec) { return spec.scenario + "/" + spec.variant; }
+
+GroupSizes premise_group_sizes(const std::vector<CaseSpec>& plan) {
+  GroupSizes sizes;
+  for (const auto& spec : plan) ++sizes[premise_group_of(spec)];
+  return sizes;
+}
+
 void judge_premise_groups(const std::vector<CaseSpec>& specs, std::vector<nlohmann::json>& records,
-                          const KnownDeviations& known) {
+                          const KnownDeviations& known, const GroupSizes* group_sizes) {
   // Per group: some case met the premises; some case ran its course without meeting them.
   std::map<std::string, std::pair<bool, bool>> groups;
-  auto group = [&](std::size_t i) { return specs[i].scenario + "/" + specs[i].variant; };
+  GroupSizes selected;
+  auto group = [&](std::size_t i) { return premise_group_of(specs[i]); };
   for (std::size_t i = 0; i < specs.size(); ++i) {
+    ++selected[group(i)];
     auto& [met, unmet] = groups[group(i)];
     std::string premise = records[i].value("premise", "");
     met = met || premise == "met";
@@ -101,6 +111,10 @@ void judge_premise_groups(const std::vector<CaseSpec>& specs, std::vector<nlohma
   for (std::size_t i = 0; i < specs.size(); ++i) {
     nlohmann::json& j = records[i];
     auto [met, unmet] = groups[group(i)];
+    if (group_sizes != nullptr) {
+      auto whole = group_sizes->find(group(i));
+      if (whole != group_sizes->end() && whole->second != selected[group(i)]) continue;
+    }
     std::string outcome = j.value("outcome", "");
     // A group whose every case ended early (an error, a lost worker) says nothing either way;
     // failing cases keep their outcome.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -73,8 +74,15 @@ CaseResult judge_lost(const CaseSpec& spec, Outcome outcome, const std::string& 
 // premises proves nothing, and each of its passing records becomes "vacuous" (a failure),
 // or "known" where an expectation with outcome "vacuous" covers the case. `records` are the
 // judged cases as results JSON, in the order of `specs`.
+// `group_sizes`, when given, holds how many cases each group has in the whole plan: a group the
+// selection does not hold whole (a replay of one case) is not judged, since the cases that
+// met the premises may simply not have been run.
+using GroupSizes = std::map<std::string, std::size_t, std::less<>>;
 void judge_premise_groups(const std::vector<CaseSpec>& specs, std::vector<nlohmann::json>& records,
-                          const KnownDeviations& known);
+                          const KnownDeviations& known, const GroupSizes* group_sizes = nullptr);
+// The premise group of a case: "<scenario>/<variant>".
+std::string premise_group_of(const CaseSpec& spec);
+GroupSizes premise_group_sizes(const std::vector<CaseSpec>& plan);
 
 // The command that replays one case.
 std::string replay_command(const CaseSpec& spec);

@@ -233,7 +233,7 @@ std::vector<json> run_cases(const std::vector<CaseSpec>& specs, const RunnerOpti
     signal(SIGPIPE, SIG_IGN);
     Pool(specs, options, records).run();
   }
-  judge_premise_groups(specs, records, options.known);
+  judge_premise_groups(specs, records, options.known, options.group_sizes);
   return records;
 }
 

@@ -19,6 +19,9 @@ struct RunnerOptions {
   int jobs = 1;                 // worker processes
   int case_timeout_ms = 20000;  // wall-clock safety net for a call that never returns
   KnownDeviations known;        // what the judge consults
+  // How many cases each premise group has in the whole plan (null: the selection holds every
+  // group whole); see judge_premise_groups.
+  const GroupSizes* group_sizes = nullptr;
   // Called once per case, in case order, with its index and record as the case judged it
   // (before the premise groups are judged: the records run_cases returns are final).
   std::function<void(std::size_t, const nlohmann::json&)> on_case;

@@ -90,6 +90,20 @@ TEST(Premises, AGroupThatNeverMeetsItsPremiseIsVacuous) {
   EXPECT_EQ(records[2]["outcome"], "pass");  // its group met the premise
 }
 
+TEST(Premises, AGroupRunOnlyInPartIsNotJudged) {
+  CaseSpec a;
+  a.scenario = "s";
+  a.variant = "v1";
+  a.premises = {parse_premise("subject.again.send")};
+  std::vector<nlohmann::json> records = {{{"outcome", "pass"}, {"premise", "unmet"}}};
+  GroupSizes whole = {{"s/v1", 2}};  // the replay of one case of two
+  judge_premise_groups({a}, records, {}, &whole);
+  EXPECT_EQ(records[0]["outcome"], "pass");
+  whole["s/v1"] = 1;
+  judge_premise_groups({a}, records, {}, &whole);
+  EXPECT_EQ(records[0]["outcome"], "vacuous");
+}
+
 TEST(Premises, AVacuousGroupWithAnExpectationIsKnown) {
   Expectations known = load_expectations_text(
       "[[deviation]]\noutcome = \"vacuous\"\nreason = \"r\"\ncases = [\"s/*\"]\n", "e.toml");

@@ -56,8 +56,15 @@ Expectations load_selected_expectations(const Selection& sel) {
                                : std::filesystem::path(sel.expectations_dir));
 }
 
+// The premise groups of the whole plan with their sizes: a selection that holds a group only
+// in part does not judge it (judge_premise_groups).
+GroupSizes whole_groups;
+std::vector<CaseSpec> whole_plan;
+
 std::vector<CaseSpec> select_cases(const Selection& sel) {
   std::vector<CaseSpec> out = plan_catalog(load_catalog(scenario_dir(sel)));
+  whole_groups = premise_group_sizes(out);
+  whole_plan = out;
   std::set<std::string> wanted(sel.case_ids.begin(), sel.case_ids.end()), found;
   bool everything = sel.case_ids.empty() && sel.filters.empty();
   std::erase_if(out, [&](const CaseSpec& c) {  // visits each case once, in order
@@ -97,6 +104,22 @@ struct RunArgs {
   int jobs = 0;  // 0: every available core
 };
 
+// The expectation ledger's groups ("<scenario>/<protocol>/<peer>") the selection holds only in
+// part: a stale expectation there may just be a case that was not run.
+std::set<std::string> partial_ledger_groups(const std::vector<CaseSpec>& selected) {
+  auto key = [](const CaseSpec& c) {
+    return c.scenario + "/" + std::string(protocol_name(c.subject.protocol)) + "/" +
+           std::string(peer_name(c.peer));
+  };
+  std::map<std::string, std::size_t> in_selection, in_plan;
+  for (const auto& c : selected) ++in_selection[key(c)];
+  std::set<std::string> partial;
+  for (const auto& c : whole_plan) ++in_plan[key(c)];
+  for (const auto& [group, n] : in_selection)
+    if (in_plan[group] != n) partial.insert(group);
+  return partial;
+}
+
 // The runner's options for `run`: workers (or this process) and the wall-clock limit.
 RunnerOptions runner_options(const RunArgs& args, const KnownDeviations& known) {
   RunnerOptions options;
@@ -104,6 +127,7 @@ RunnerOptions runner_options(const RunArgs& args, const KnownDeviations& known) 
   options.jobs = args.no_isolate ? 1 : args.jobs > 0 ? args.jobs : available_cores();
   options.case_timeout_ms = args.timeout_ms;
   options.known = known;
+  options.group_sizes = &whole_groups;
   return options;
 }
 
@@ -169,7 +193,7 @@ int cmd_run(const Selection& sel, const RunArgs& args) {
                 << "\n";
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  auto stale = ledger.stale();
+  auto stale = ledger.stale(partial_ledger_groups(specs));
   if (!out.empty()) {
     json doc = results_document(specs, records, {args.runtime, secs, options.jobs});
     doc["expectations"] = ledger.summary();
