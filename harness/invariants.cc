@@ -175,8 +175,13 @@ bool due(const CaseRun& run, const M1Side& from, const M1Side& to, const Control
   return false;
 }
 
-std::optional<std::string> m1_direction(const CaseRun& run, const M1Side& from, const M1Side& to,
-                                        bool judge_missing, std::size_t& checked) {
+// The first way the direction breaks M1, with the call it points at (the receiving call of a
+// message received twice or out of order; the sending call of a message lost).
+std::optional<std::pair<std::string, std::size_t>> m1_direction(const CaseRun& run,
+                                                                const M1Side& from,
+                                                                const M1Side& to,
+                                                                bool judge_missing,
+                                                                std::size_t& checked) {
   std::vector<ControlMessage> sent, got;
   for (const auto& m : from.facts.messages.sent)
     if (in_m1_scope(m)) sent.push_back(m);
@@ -193,16 +198,21 @@ std::optional<std::string> m1_direction(const CaseRun& run, const M1Side& from, 
   for (std::size_t k = 0; k < got.size(); ++k) {
     if (k < sent.size() && got[k].same(sent[k])) continue;
     if (count(got, got[k]) > count(sent, got[k]))
-      return got[k].text() + " was received " + std::to_string(count(got, got[k])) +
-             " times but reported sent " + std::to_string(count(sent, got[k])) + where;
-    return "messages arrived out of order: " + got[k].text() + " where " +
-           (k < sent.size() ? sent[k].text() : std::string("nothing more")) + " was due" + where;
+      return std::pair{got[k].text() + " was received " + std::to_string(count(got, got[k])) +
+                           " times but reported sent " + std::to_string(count(sent, got[k])) +
+                           where,
+                       got[k].call};
+    return std::pair{"messages arrived out of order: " + got[k].text() + " where " +
+                         (k < sent.size() ? sent[k].text() : std::string("nothing more")) +
+                         " was due" + where,
+                     got[k].call};
   }
   if (got.size() < sent.size() && judge_missing && due(run, from, to, sent[got.size()])) {
     const ControlMessage& lost = sent[got.size()];
-    return lost.text() + " was reported sent (call #" + std::to_string(lost.call) +
-           ") but never reported received, although the receiver read every byte sent up to "
-           "then" + where;
+    return std::pair{lost.text() + " was reported sent (call #" + std::to_string(lost.call) +
+                         ") but never reported received, although the receiver read every byte "
+                         "sent up to then" + where,
+                     lost.call};
   }
   return std::nullopt;
 }
@@ -269,7 +279,7 @@ InvariantResult check_m1(const CaseSpec& spec, const CaseRun& run) {
   if (!broken) broken = m1_direction(run, peer, subject, stream, checked);
   if (broken)
     return {Verdict::kViolated, std::to_string(checked) + " messages checked",
-            Counterexample{run.calls.empty() ? 0 : run.calls.size() - 1, *broken}};
+            Counterexample{broken->second, broken->first}};
   if (checked == 0) return {Verdict::kNa, "no control message was sent", {}};
   if (full)
     return {Verdict::kNa,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include "harness/names.h"
 
@@ -27,11 +28,21 @@ json call_window(const CaseResult& r) {
   std::vector<bool> keep(n, false);
   bool known = r.outcome == Outcome::kKnown;
   std::size_t before = known ? kKnownBefore : kFocusBefore, after = known ? 1 : kFocusAfter;
+  // A known case keeps one window, around its first counterexample (its deviations are
+  // explained; `--trace` replays the rest); a failing case keeps one per violated invariant.
+  std::optional<std::size_t> first;
   for (const auto& res : r.invariants) {
     if (!res.counterexample || res.verdict != Verdict::kViolated) continue;
     std::size_t f = res.counterexample->call_index;
+    if (known) {
+      first = std::min(first.value_or(f), f);
+      continue;
+    }
     for (std::size_t i = f >= before ? f - before : 0; i < n && i <= f + after; ++i) keep[i] = true;
   }
+  if (first)
+    for (std::size_t i = *first >= before ? *first - before : 0; i < n && i <= *first + after; ++i)
+      keep[i] = true;
   if (is_failure(r.raw_outcome) && !known)
     for (std::size_t i = n > kTailCalls ? n - kTailCalls : 0; i < n; ++i) keep[i] = true;
   json log = json::array();
@@ -126,10 +137,9 @@ json case_to_json(const CaseResult& r) {
   if (r.premise != PremiseStatus::kNone) j["premise"] = premise_status_name(r.premise);
   if (!r.premise_unmet.empty()) j["premise_unmet"] = r.premise_unmet;
   if (r.stale_direction > 0) j["stale_direction"] = r.stale_direction;
-  // The events of the clean case (and of any case that did not meet its premises): what a
-  // premise can be checked against without replaying.
-  if (r.spec.fault_plan == "none" || r.premise == PremiseStatus::kUnmet)
-    j["events"] = events_json(r.events);
+  // The events of the clean case: what a premise can be checked against without replaying
+  // (a swept case's unmet premises say what was seen in `premise_unmet`).
+  if (r.spec.fault_plan == "none") j["events"] = events_json(r.events);
   if (!r.explained_by.empty()) {
     json expected = json::array();
     for (const Expectation* e : r.explained_by) expected.push_back(e->where);

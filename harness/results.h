@@ -20,7 +20,7 @@ inline constexpr int kResultsVersion = 3;
 // of a case that did not complete. A known case keeps a short window: its deviation is
 // already explained, and `dirprobe run --case ID --trace` prints the whole log.
 inline constexpr std::size_t kFocusBefore = 12, kFocusAfter = 4, kTailCalls = 12;
-inline constexpr std::size_t kKnownBefore = 2;
+inline constexpr std::size_t kKnownBefore = 1;
 
 nlohmann::json case_to_json(const CaseResult& result);
 
