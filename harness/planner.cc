@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -98,6 +99,20 @@ PlanOptions PlanOptions::from_environment() {
   return options;
 }
 
+namespace {
+
+// A fault plan the scenario lists that its sweep also makes would run one case id twice.
+void refuse_duplicates(const Scenario& scenario, const std::vector<CaseSpec>& cases) {
+  std::set<std::string> seen;
+  for (const auto& c : cases)
+    if (!seen.insert(c.id()).second)
+      throw std::runtime_error(scenario.file + ":" + std::to_string(scenario.line) +
+                               ": case '" + c.id() +
+                               "' comes twice (a listed fault plan the sweep also makes?)");
+}
+
+}  // namespace
+
 Plan plan_scenario(const Scenario& scenario, const PlanOptions& options) {
   Plan plan;
   plan.cases = expand(scenario);
@@ -123,6 +138,7 @@ Plan plan_scenario(const Scenario& scenario, const PlanOptions& options) {
   plan.cases.reserve(plan.cases.size() + points * scenario.sweep.actions.size());
   for (std::size_t k = 0; k < clean.size(); ++k)
     add_sweep_points(CaseSpec(plan.cases[clean[k]]), (*counts)[k], scenario.sweep, plan.cases);
+  refuse_duplicates(scenario, plan.cases);
   return plan;
 }
 

@@ -166,6 +166,16 @@ TEST_F(PlannerTest, SweepPointPastTheRunFailsAsStale) {
 }
 
 // DIRPROBE_NO_PLAN_CACHE=1 turns the cache off; the cache lives under DIRPROBE_CACHE.
+TEST_F(PlannerTest, AListedFaultPlanTheSweepAlsoMakesIsRefused) {
+  Scenario sc = scenario_of(swept("dup", "faults = [\"none\", \"push@1=eagain\"]\n"));
+  try {
+    plan_scenario(sc, uncached_);
+    ADD_FAILURE() << "a case id planned twice was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("comes twice"), std::string::npos) << e.what();
+  }
+}
+
 TEST(PlanOptions, EnvironmentSwitches) {
   const char* saved_off = std::getenv("DIRPROBE_NO_PLAN_CACHE");
   const char* saved_root = std::getenv("DIRPROBE_CACHE");
