@@ -206,7 +206,13 @@ TEST(TraceCli, SpinningCaseEndsLikeThePlainRun) {
       << "plain run: " << expected << "\n--trace: " << last_line(traced.out);
   EXPECT_LT(traced.seconds, 2 * load.seconds + timeout_ms / 1000.0 + 3)
       << "selecting the case took " << load.seconds << " s";
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's shadow memory and quarantine inflate the RSS several times over; the
+  // bound is checked in the regular build (the same test runs there).
+  RecordProperty("rss_bound", "not checked under AddressSanitizer");
+#else
   EXPECT_LT(traced.max_rss_kb, 256 * 1024) << "peak RSS in KB";
+#endif
   RecordProperty("trace_seconds", std::to_string(traced.seconds));
   RecordProperty("trace_max_rss_kb", std::to_string(traced.max_rss_kb));
 }
