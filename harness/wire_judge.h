@@ -1,0 +1,49 @@
+// The wire invariants, judged on a decoded connection (wire.h):
+//   N1  no (direction, key, nonce) seals two different records; a byte-identical second copy
+//       is counted apart (it duplicates data but discloses nothing);
+//   W1  each direction's application data on the wire equals, byte for byte and exactly once,
+//       what the sender's calls reported sent; every record opens, with no sequence number
+//       skipped or repeated (stream transports);
+//   M2  M1 from the wire: the control messages on the wire agree with what the receiving
+//       library reported receiving, and with what the sending library reported sending.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/messages.h"
+#include "harness/wire.h"
+
+namespace dirprobe {
+
+// What the libraries and the application say about one direction.
+struct WireClaims {
+  std::vector<std::uint8_t> sent;  // the application bytes the sender's calls reported sent
+  std::vector<ControlMessage> reported_sent, reported_received;  // each library's reports
+  // Bytes of this direction the receiver pulled (stream transports): a message in a record
+  // that ends within them must have been reported received. nullopt: not judged (DTLS).
+  std::optional<std::size_t> receiver_pulled;
+};
+
+struct WireFinding {
+  std::string direction;  // "client to server"
+  std::size_t record = 0;  // index of the record it points at in that direction
+  std::string what;        // one sentence, with key, sequence number and bytes
+};
+
+struct WireVerdict {
+  std::vector<WireFinding> n1;          // two different records under one key and nonce
+  std::vector<WireFinding> duplicates;  // byte-identical copies of a record
+  std::vector<WireFinding> w1, m2;
+  std::size_t records = 0, opened = 0;  // over both directions
+  // Why a direction could not be judged in full (decoding stopped, capture truncated).
+  std::vector<std::string> not_judged;
+};
+
+WireVerdict judge_wire(const WireDecode& decode, const WireClaims& client_to_server,
+                       const WireClaims& server_to_client, bool stream);
+
+}  // namespace dirprobe
