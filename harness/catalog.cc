@@ -25,6 +25,8 @@ Scenario parse_scenario(const TomlCtx& ctx, const toml::table& t) {
   sc.canonical = canonical_text(t);
   apply_scenario_keys(ctx, t, sc);
   check_scenario_rules(ctx, sc, t);
+  // What the wire shows is asserted everywhere: no scenario may reuse a nonce or lose data.
+  for (auto inv : kWireInvariants) sc.base.asserted.add(inv);
   return sc;
 }
 

@@ -21,6 +21,20 @@ long Channel::record(IoEvent event) {
   return event.moved;
 }
 
+void Channel::capture(const iovec* iov, int count, std::size_t moved) {
+  if (moved == 0) return;
+  std::vector<std::uint8_t>& bytes = capture_.bytes;
+  for (int i = 0; i < count && moved > 0; ++i) {
+    std::size_t len = std::min({iov[i].iov_len, moved, kCaptureLimit - bytes.size()});
+    const auto* base = static_cast<const std::uint8_t*>(iov[i].iov_base);
+    bytes.insert(bytes.end(), base, base + len);
+    moved -= len;
+    if (bytes.size() == kCaptureLimit) break;
+  }
+  capture_.truncated = capture_.truncated || moved > 0;
+  if (!capture_.truncated) capture_.datagram_ends.push_back(bytes.size());
+}
+
 long Channel::inject(IoEvent& event, const FaultAction& action) {
   event.injected = true;
   switch (action.kind) {
@@ -81,6 +95,7 @@ long Channel::pushv(const iovec* iov, int count) {
   if (action.kind == FaultKind::kDrop) {  // lost on the way: the sender cannot tell
     event.injected = true;
     event.moved = static_cast<long>(total);
+    capture(iov, count, total);
     return record(event);
   }
   if (action.injects() && action.kind != FaultKind::kShort) return inject(event, action);
@@ -99,6 +114,7 @@ long Channel::pushv(const iovec* iov, int count) {
   msg.msg_iov = trimmed;
   msg.msg_iovlen = n;
   long rc = n == 0 ? 0 : sendmsg(fd_, &msg, MSG_NOSIGNAL);
+  if (rc > 0) capture(trimmed, n, static_cast<std::size_t>(rc));
   event.moved = rc;
   event.err = rc < 0 ? errno : 0;
   event.injected =

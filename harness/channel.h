@@ -10,6 +10,7 @@
 
 #include "harness/fault_plan.h"
 #include "harness/io_trace.h"
+#include "harness/wire.h"
 
 namespace dirprobe {
 
@@ -38,11 +39,16 @@ class Channel {
   const FaultPlan& plan() const { return plan_; }
   std::size_t bytes_pushed() const { return bytes_pushed_; }
   std::size_t bytes_pulled() const { return bytes_pulled_; }
+  // The bytes that left this side (wire.h), up to kCaptureLimit.
+  const WireCapture& capture() const { return capture_; }
+  WireCapture take_capture() { return std::move(capture_); }
 
  private:
   // Applies an injected fault that moves no data; returns the call's result.
   long inject(IoEvent& event, const FaultAction& action);
   long record(IoEvent event);
+  // Appends the first `moved` bytes of `iov` to the capture, as one push.
+  void capture(const iovec* iov, int count, std::size_t moved);
 
   // The fault plan's next action, except that a connection once reset, broken or at end of
   // stream stays so, as a real socket does: later operations repeat that hard fault. A `hold`
@@ -57,6 +63,7 @@ class Channel {
   std::size_t trace_limit_, trace_dropped_ = 0;
   int last_errno_ = 0;
   std::size_t bytes_pushed_ = 0, bytes_pulled_ = 0;
+  WireCapture capture_;
 };
 
 }  // namespace dirprobe

@@ -183,6 +183,10 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.subject_facts.messages = std::move(c.subject->messages());
   run.peer_facts = peer.facts();
   run.peer_facts.messages = std::move(c.peer->messages());
+  run.subject_facts.wire = c.subject->channel().take_capture();
+  run.peer_facts.wire = c.peer->channel().take_capture();
+  run.subject_facts.keylog = c.subject->keylog();
+  run.peer_facts.keylog = c.peer->keylog();
   const FaultPlan& plan = c.subject->channel().plan();
   run.faults_injected = plan.injected();
   run.hard_faults = plan.hard_faults();

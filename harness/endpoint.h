@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/channel.h"
 #include "harness/credentials.h"
@@ -177,6 +178,8 @@ class Endpoint {
   // The control messages this side's library reported sending and receiving.
   MessageLog& messages() { return messages_; }
   const MessageLog& messages() const { return messages_; }
+  // The secrets this side's library exported through its key log callback, in order.
+  const std::vector<KeylogEntry>& keylog() const { return keylog_; }
   // False when the library does its own socket I/O: the channel then traces nothing.
   virtual bool traced() const { return true; }
 
@@ -184,6 +187,7 @@ class Endpoint {
   Endpoint(int fd, FaultPlan plan) : channel_(fd, std::move(plan)) {}
   Channel channel_;
   MessageLog messages_;
+  std::vector<KeylogEntry> keylog_;
 };
 
 std::unique_ptr<Endpoint> make_gnutls_endpoint(const EndpointConfig& config, int fd,

@@ -37,7 +37,7 @@ Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
     std::string text = need_string(ctx, *inv, "invariant");
     e.invariant = parse_invariant(text);
     if (!e.invariant)
-      ctx.fail(*inv, "unknown invariant '" + text + "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
+      ctx.fail(*inv, "unknown invariant '" + text + "' (expected " + invariant_names() + ")");
     if (const toml::node* c = t.get("cause")) e.cause = need_string(ctx, *c, "cause");
     if (t.get("error") != nullptr) ctx.fail(*t.get("error"), "'error' goes with 'outcome'");
   } else {

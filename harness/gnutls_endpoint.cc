@@ -93,6 +93,10 @@ class GnutlsEndpoint final : public Endpoint {
       gnutls_session_set_verify_cert(raw, kServerName, 0);
     }
     install_hook(config);
+    gnutls_session_set_keylog_function(
+        raw, [](gnutls_session_t s, const char* label, const gnutls_datum_t* secret) {
+          return static_cast<GnutlsEndpoint*>(gnutls_session_get_ptr(s))->on_keylog(label, secret);
+        });
     if (config.post_handshake_auth && config.role == Role::kServer)
       gnutls_certificate_server_set_request(raw, GNUTLS_CERT_REQUEST);
     if (socket_io_) {
@@ -276,6 +280,16 @@ class GnutlsEndpoint final : public Endpoint {
     if (config.tickets == Tickets::kDefault || config.role != Role::kServer) return;
     check_gnutls(gnutls_session_ticket_enable_server(session_.get(), own_ticket_key()),
                  "gnutls_session_ticket_enable_server");
+  }
+
+  // The key log: each secret with the connection's client random, as an NSS key log line has
+  // it (the wire decoder opens the records with them, see wire.h).
+  int on_keylog(const char* label, const gnutls_datum_t* secret) {
+    gnutls_datum_t client{}, server{};
+    gnutls_session_get_random(session_.get(), &client, &server);
+    keylog_.push_back({label, {client.data, client.data + client.size},
+                       {secret->data, secret->data + secret->size}});
+    return 0;
   }
 
   // One hook for every handshake message, sent or received (GnuTLS keeps one hook per

@@ -329,9 +329,48 @@ InvariantResult check_r2(const CaseSpec& spec, const CaseRun& run) {
   return {first ? Verdict::kViolated : Verdict::kHeld, note, first};
 }
 
+// One wire invariant from its findings: violated at the first (the count beside it), held with
+// `held`, n/a when the wire was not judged or nothing it covers happened.
+InvariantResult wire_result(const CaseRun& run, const CaseWire& w,
+                            const std::vector<WireFinding>& found, const std::string& held,
+                            const std::string& na) {
+  if (!w.judged) return {Verdict::kNa, w.why_not, {}};
+  if (!found.empty()) {
+    const WireFinding& f = found.front();
+    std::string more =
+        found.size() > 1 ? " (and " + std::to_string(found.size() - 1) + " more)" : "";
+    return {Verdict::kViolated, std::to_string(found.size()) + " findings",
+            Counterexample{run.calls.size(), f.direction + ", record " +
+                                                 std::to_string(f.record) + ": " + f.what + more}};
+  }
+  if (!na.empty()) return {Verdict::kNa, na, {}};
+  return {Verdict::kHeld, held, {}};
+}
+
+std::size_t sealed_records(const CaseWire& w) {
+  return static_cast<std::size_t>(std::count_if(w.listing.begin(), w.listing.end(),
+                                                [](const auto& l) { return l.record.key >= 0; }));
+}
+
+void judge_wire_invariants(const CaseRun& run, const CaseWire& w, InvariantResults& r) {
+  const WireVerdict& v = w.verdict;
+  std::size_t sealed = sealed_records(w);
+  std::string counts = std::to_string(v.opened) + " of " + std::to_string(v.records) +
+                       " records opened, " + std::to_string(sealed) + " sealed";
+  std::string partial;
+  for (const auto& why : v.not_judged) partial += (partial.empty() ? "" : "; ") + why;
+  r[static_cast<int>(Invariant::N1)] =
+      wire_result(run, w, v.n1, counts, sealed == 0 ? "no record was sealed" : "");
+  r[static_cast<int>(Invariant::W1)] =
+      wire_result(run, w, v.w1, counts, partial.empty() ? "" : "not judged in full: " + partial);
+  r[static_cast<int>(Invariant::M2)] =
+      wire_result(run, w, v.m2, counts, v.records == 0 ? "no record on the wire" : "");
+}
+
 }  // namespace
 
-InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
+InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run,
+                                     const CaseWire& wire) {
   Tally d1, d2, s1, s2, q1, q2;
   std::set<std::string> d2_causes;
   const IoTrace& trace = run.subject_trace;
@@ -397,6 +436,7 @@ InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run) {
   r[static_cast<int>(Invariant::R1)] = check_r1(run);
   r[static_cast<int>(Invariant::M1)] = check_m1(spec, run);
   r[static_cast<int>(Invariant::R2)] = check_r2(spec, run);
+  judge_wire_invariants(run, wire, r);
   return r;
 }
 

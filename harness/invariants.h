@@ -10,6 +10,7 @@
 #include "harness/case_spec.h"
 #include "harness/driver.h"
 #include "harness/invariant_ids.h"
+#include "harness/wire_case.h"
 
 namespace dirprobe {
 
@@ -33,7 +34,9 @@ struct InvariantResult {
 
 using InvariantResults = std::array<InvariantResult, kAllInvariants.size()>;
 
-InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run);
+// `wire` holds the case's decoded connection, for N1, W1 and M2.
+InvariantResults evaluate_invariants(const CaseSpec& spec, const CaseRun& run,
+                                     const CaseWire& wire);
 
 inline const InvariantResult& result_of(const InvariantResults& r, Invariant inv) {
   return r[static_cast<std::size_t>(inv)];

@@ -184,7 +184,8 @@ std::vector<std::string> deviations_of(const CaseResult& r) {
 CaseResult judge(const CaseSpec& spec, CaseRun run, const KnownDeviations& known) {
   CaseResult r = result_for(spec, Outcome::kPass, "");
   r.run = std::move(run);
-  r.invariants = evaluate_invariants(spec, r.run);
+  r.wire = judge_case_wire(spec, r.run);
+  r.invariants = evaluate_invariants(spec, r.run, r.wire);
   decide(r);
   apply_known(r, known);
   fail_unreached_sweep_point(r);
@@ -216,7 +217,8 @@ CaseResult judge_lost(const CaseSpec& spec, Outcome outcome, const std::string& 
   CaseResult r = result_for(spec, outcome, why);
   r.run.end = RunEnd::kFatal;
   r.run.end_reason = why;
-  r.invariants = evaluate_invariants(spec, r.run);
+  r.wire.why_not = why;
+  r.invariants = evaluate_invariants(spec, r.run, r.wire);
   apply_known(r, known);
   return r;
 }

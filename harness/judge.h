@@ -39,6 +39,7 @@ struct CaseResult {
   PremiseStatus premise = PremiseStatus::kNone;
   std::string premise_unmet;
   CaseEvents events;  // what happened on both sides (events.h)
+  CaseWire wire;      // the connection as decoded from the wire (N1, W1, M2)
   // Successful subject calls whose direction is not that of their own last transport
   // operation (a recorded fact: the manual documents the direction only after E_AGAIN).
   std::size_t stale_direction = 0;

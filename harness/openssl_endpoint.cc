@@ -121,8 +121,10 @@ class OpensslEndpoint final : public Endpoint {
       SSL_CTX_set_options(ctx_.get(), SSL_OP_NO_ANTI_REPLAY);
       read_early_ = config.role == Role::kServer;
     }
+    SSL_CTX_set_keylog_callback(ctx_.get(), on_keylog);
     ssl_.reset(SSL_new(ctx_.get()));
     if (!ssl_) throw_openssl("SSL_new");
+    SSL_set_app_data(ssl_.get(), &keylog_);
     if (config.resumption && config.role == Role::kClient && config.resumption->openssl_session)
       check_ssl(SSL_set_session(ssl_.get(), config.resumption->openssl_session.get()),
                 "SSL_set_session");
@@ -152,6 +154,12 @@ class OpensslEndpoint final : public Endpoint {
     SSL_set_bio(ssl_.get(), bio, bio);  // the SSL owns the BIO from here on
     SSL_set_msg_callback(ssl_.get(), on_message);
     SSL_set_msg_callback_arg(ssl_.get(), &messages_);
+  }
+
+  // The key log, one NSS line per secret (the wire decoder opens the records with them).
+  static void on_keylog(const SSL* ssl, const char* line) {
+    auto* log = static_cast<std::vector<KeylogEntry>*>(SSL_get_app_data(ssl));
+    if (auto entry = parse_keylog_line(line)) log->push_back(std::move(*entry));
   }
 
   CallOutcome handshake() override {

@@ -121,6 +121,23 @@ std::string call_line(const CaseRun& run, std::size_t index, std::size_t max_eve
   return line;
 }
 
+// What the wire decoder made of the case: the records it saw (all opened, or how many), the
+// suite on clean cases, and why a direction was not judged in full.
+json wire_json(const CaseResult& r) {
+  const CaseWire& w = r.wire;
+  json j = json::object();
+  if (!w.judged) {
+    j["not_judged"] = json::array({w.why_not});
+    return j;
+  }
+  j["records"] = w.verdict.records;
+  if (w.verdict.opened != w.verdict.records) j["opened"] = w.verdict.opened;
+  if (!w.verdict.duplicates.empty()) j["duplicates"] = w.verdict.duplicates.size();
+  if (!w.verdict.not_judged.empty()) j["not_judged"] = w.verdict.not_judged;
+  if (r.spec.fault_plan == "none" && !w.suite.empty()) j["suite"] = w.suite;
+  return j;
+}
+
 json case_to_json(const CaseResult& r) {
   const CaseSpec& s = r.spec;
   json j = {{"id", s.id()},
@@ -137,6 +154,7 @@ json case_to_json(const CaseResult& r) {
   if (r.premise != PremiseStatus::kNone) j["premise"] = premise_status_name(r.premise);
   if (!r.premise_unmet.empty()) j["premise_unmet"] = r.premise_unmet;
   if (r.stale_direction > 0) j["stale_direction"] = r.stale_direction;
+  if (r.outcome != Outcome::kSkip) j["wire"] = wire_json(r);
   // The events of the clean case: what a premise can be checked against without replaying
   // (a swept case's unmet premises say what was seen in `premise_unmet`).
   if (r.spec.fault_plan == "none") j["events"] = events_json(r.events);

@@ -30,7 +30,7 @@ Invariant parse_inv(const std::string& text) {
   auto inv = parse_invariant(text);
   if (!inv)
     throw std::invalid_argument("unknown invariant '" + text +
-                                "' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
+                                "' (expected " + invariant_names() + ")");
   return *inv;
 }
 

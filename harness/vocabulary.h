@@ -6,25 +6,32 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace dirprobe {
 
 // Invariant ids are fixed: reports and expectations refer to them.
-enum class Invariant : std::uint8_t { D1, D2, S1, S2, Q1, Q2, B1, L1, R1, M1, R2 };
-inline constexpr std::array<Invariant, 11> kAllInvariants = {
-    Invariant::D1, Invariant::D2, Invariant::S1, Invariant::S2, Invariant::Q1, Invariant::Q2,
-    Invariant::B1, Invariant::L1, Invariant::R1, Invariant::M1, Invariant::R2};
+// N1, W1 and M2 are judged from the wire (wire_judge.h) and asserted in every scenario.
+enum class Invariant : std::uint8_t { D1, D2, S1, S2, Q1, Q2, B1, L1, R1, M1, R2, N1, W1, M2 };
+inline constexpr std::array<Invariant, 14> kAllInvariants = {
+    Invariant::D1, Invariant::D2, Invariant::S1, Invariant::S2, Invariant::Q1,
+    Invariant::Q2, Invariant::B1, Invariant::L1, Invariant::R1, Invariant::M1,
+    Invariant::R2, Invariant::N1, Invariant::W1, Invariant::M2};
+// The ones every scenario asserts, whatever its `assert` list says.
+inline constexpr std::array<Invariant, 3> kWireInvariants = {Invariant::N1, Invariant::W1,
+                                                             Invariant::M2};
 
 constexpr std::string_view invariant_name(Invariant inv) {
-  constexpr std::array<std::string_view, 11> kNames = {"D1", "D2", "S1", "S2", "Q1", "Q2",
-                                                       "B1", "L1", "R1", "M1", "R2"};
+  constexpr std::array<std::string_view, 14> kNames = {"D1", "D2", "S1", "S2", "Q1",
+                                                       "Q2", "B1", "L1", "R1", "M1",
+                                                       "R2", "N1", "W1", "M2"};
   return kNames[static_cast<unsigned>(inv)];
 }
 
 // One line: what the invariant states.
 constexpr std::string_view invariant_statement(Invariant inv) {
-  constexpr std::array<std::string_view, 11> kStatements = {
+  constexpr std::array<std::string_view, 14> kStatements = {
       "after E_AGAIN/E_INTERRUPTED the reported direction is that of the last transport "
       "operation that blocked during the call (pull 0, push 1)",
       "E_AGAIN/E_INTERRUPTED is returned only when a transport operation blocked during the call",
@@ -39,8 +46,21 @@ constexpr std::string_view invariant_statement(Invariant inv) {
       "renegotiation, certificate request, close_notify) reaches the other side exactly once, "
       "in order, as that side's library reports it",
       "a send retried with other data or another size than its first offer returns no more "
-      "than the first offer, and the peer receives one of the offers' bytes, never a mix"};
+      "than the first offer, and the peer receives one of the offers' bytes, never a mix",
+      "no key and nonce seals two different records (AEAD nonce reuse discloses the XOR of "
+      "two plaintexts and, for GCM, lets an attacker forge records)",
+      "each direction's application data on the wire, decrypted with the key log, is what the "
+      "sender's calls reported sent, byte for byte and exactly once, and every record opens",
+      "the control messages decrypted from the wire are the ones the sending library reported "
+      "sending and the receiving library reported receiving"};
   return kStatements[static_cast<unsigned>(inv)];
+}
+
+// "D1 D2 ... M2", for error messages.
+inline std::string invariant_names() {
+  std::string out;
+  for (auto inv : kAllInvariants) out += (out.empty() ? "" : " ") + std::string(invariant_name(inv));
+  return out;
 }
 
 constexpr std::optional<Invariant> parse_invariant(std::string_view text) {

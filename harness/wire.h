@@ -30,7 +30,7 @@ std::optional<KeylogEntry> parse_keylog_line(std::string_view line);
 // datagram ends.
 struct WireCapture {
   std::vector<std::uint8_t> bytes;
-  std::vector<std::size_t> datagram_ends;  // DTLS only: end offset of each datagram
+  std::vector<std::size_t> datagram_ends;  // where each push ended (DTLS: one datagram each)
   bool truncated = false;                  // the capture bound was reached: later bytes lost
 };
 

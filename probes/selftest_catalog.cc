@@ -68,7 +68,7 @@ TEST(Catalog, ErrorsNameFileAndLine) {
             "bad.toml:10: in 'faults': faul");
   EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D9\"]")),
             "bad.toml:11: in 'assert': unknown invariant 'D9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 "
-            "M1 R2)");
+            "M1 R2 N1 W1 M2)");
   EXPECT_EQ(error_of(with("send 1k\"]", "send 1k\", \"dance\"]")).substr(0, 38),
             "bad.toml:8: in 'subject': unknown step");
   EXPECT_EQ(error_of(with("\"send 1k\"]", "\"send 1k pad\"]")),

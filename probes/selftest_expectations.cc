@@ -55,7 +55,7 @@ TEST(Expectations, RejectsBrokenEntries) {
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\n"),
             "exp.toml:1: a deviation names exactly one of 'invariant' or 'outcome'");
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\ninvariant = \"Z9\"\n"),
-            "exp.toml:4: unknown invariant 'Z9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2)");
+            "exp.toml:4: unknown invariant 'Z9' (expected D1 D2 S1 S2 Q1 Q2 B1 L1 R1 M1 R2 N1 W1 M2)");
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\noutcome = \"hung\"\n"),
             "exp.toml:4: unknown outcome 'hung' (expected stalled, crash, fail or vacuous)");
   EXPECT_EQ(error_of("[[deviation]]\ncases = [\"x\"]\nreason = \"r\"\ninvariant = \"D1\"\ngnutls = "
