@@ -179,6 +179,8 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.reoffers = subject.reoffers();
   run.subject_tx = subject.tx();
   run.peer_tx = peer.tx();
+  run.subject_pending = subject.pending_offer();
+  run.peer_pending = peer.pending_offer();
   run.subject_facts = subject.facts();
   run.subject_facts.messages = std::move(c.subject->messages());
   run.peer_facts = peer.facts();

@@ -41,6 +41,8 @@ struct CaseRun {
   PatternChecker subject_rx{0, 0}, peer_rx{0, 0};  // what each side received
   std::vector<Reoffer> reoffers;  // the subject's sends completed by a misuse retry (R2)
   std::uint64_t subject_tx = 0, peer_tx = 0;  // application bytes each side sent
+  // Bytes of a send each side left pending at the end (its first offer; 0: none).
+  std::uint64_t subject_pending = 0, peer_pending = 0;
   std::size_t faults_injected = 0, hard_faults = 0, unused_script_steps = 0;
   std::uint64_t ticks = 0;
   std::size_t timer_waits = 0;  // DTLS: waits for a retransmission timer (bounded)

@@ -680,6 +680,7 @@ const SideFacts& SideRunner::facts() const { return state_->facts_; }
 const PatternChecker& SideRunner::rx() const { return state_->rx_; }
 const std::vector<Reoffer>& SideRunner::reoffers() const { return state_->reoffers_; }
 std::uint64_t SideRunner::tx() const { return state_->send_offset_; }
+std::uint64_t SideRunner::pending_offer() const { return state_->pending_.first; }
 std::uint64_t SideRunner::successes() const { return state_->successes_; }
 
 }  // namespace dirprobe

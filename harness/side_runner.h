@@ -72,6 +72,9 @@ class SideRunner {
   // The sends a misuse retry completed (RetryMode different, smaller, larger; subject only).
   const std::vector<Reoffer>& reoffers() const;
   std::uint64_t tx() const;  // application bytes this side sent
+  // Bytes of a send still pending (it returned E_AGAIN and was not retried to completion):
+  // its first offer, which GnuTLS may have sealed and pushed in part or in full.
+  std::uint64_t pending_offer() const;
   // Calls that succeeded and steps completed: part of the scheduler's progress measure.
   std::uint64_t successes() const;
 
