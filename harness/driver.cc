@@ -242,6 +242,9 @@ void prime_resumption(const CaseSpec& spec) {
   if (run.end != RunEnd::kCompleted)
     throw std::runtime_error("the first connection (for resumption) did not complete: " +
                              run.end_reason);
+  auto& keys = spec.subject.resumption->first_keylog;
+  for (const auto* log : {&run.subject_facts.keylog, &run.peer_facts.keylog})
+    keys.insert(keys.end(), log->begin(), log->end());
 }
 
 }  // namespace

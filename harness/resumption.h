@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/handles.h"
+#include "harness/wire.h"
 
 namespace dirprobe {
 
@@ -33,6 +34,10 @@ class ResumptionState {
   // The client's saved session: GnuTLS session data or an OpenSSL SSL_SESSION.
   std::vector<std::uint8_t> gnutls_session;
   UniquePtr<SSL_SESSION> openssl_session;
+
+  // Both sides' key logs of the first connection: a resumed TLS 1.2 connection reuses its
+  // master secret, which GnuTLS logs only when it makes one (the wire decoder needs it).
+  std::vector<KeylogEntry> first_keylog;
 
  private:
   static int remember(void* self, time_t, const gnutls_datum_t* key, const gnutls_datum_t*);
