@@ -244,7 +244,7 @@ void DirectionDecoder::add_generations() {
 // CLIENT_RANDOM line.
 bool DirectionDecoder::epoch_key(int epoch, Session& s) {
   for (const RecordKey& k : keys_)
-    if (k.generation == epoch) return true;
+    if (k.epoch == epoch) return true;
   std::size_t g = static_cast<std::size_t>(epoch - 1);
   std::string handshake = "handshake " + std::to_string(epoch);
   if (s.client_randoms.size() <= g) {
@@ -271,7 +271,7 @@ bool DirectionDecoder::epoch_key(int epoch, Session& s) {
   Tls12Keys both = tls12_keys(*suite, *master, s.client_randoms[g], s.server_hellos[g].random);
   keys_.emplace_back("epoch " + std::to_string(epoch), *suite, client_ ? both.client : both.server,
                      false);
-  keys_.back().generation = epoch;
+  keys_.back().epoch = epoch;
   return true;
 }
 
@@ -291,7 +291,7 @@ std::optional<std::pair<int, std::uint64_t>> DirectionDecoder::find_key(std::siz
                                                                         Bytes& nonce) {
   if (protocol_ == WireProtocol::kDtls) {
     for (std::size_t k = 0; k < keys_.size(); ++k)
-      if (keys_[k].generation == headers_[i].epoch) {
+      if (keys_[k].epoch == headers_[i].epoch) {
         if (try_open(i, static_cast<int>(k), headers_[i].seq, content, nonce))
           return std::pair{static_cast<int>(k), headers_[i].seq};
         return std::nullopt;

@@ -35,6 +35,7 @@ class RecordKey {
   int index = -1;       // in WireDirection::keys, once a record opened under it
   Bytes secret;         // TLS 1.3: the traffic secret (the next generation derives from it)
   int generation = -1;  // TLS 1.3: the application traffic generation (0, 1, ...)
+  int epoch = -1;       // TLS 1.2 and DTLS 1.2: the epoch it protects (1, 2, ...)
 
  private:
   std::string name_;

@@ -199,8 +199,11 @@ WireVerdict Connection::judge() const {
 }
 
 Connection tls13(std::uint16_t suite_id) {
-  Connection c{Writer(WireProtocol::kTls, true), Writer(WireProtocol::kTls, true), {},
-               find_suite(suite_id), {}};
+  Connection c{Writer(WireProtocol::kTls, true),
+               Writer(WireProtocol::kTls, true),
+               {},
+               find_suite(suite_id),
+               {}};
   const CipherSuite& suite = *c.suite;
   const std::size_t hash = suite.sha384 ? 48 : 32;
   Bytes cr = pattern(0x11, 32), sr = pattern(0x22, 32);
