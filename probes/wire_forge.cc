@@ -162,7 +162,9 @@ void Writer::alert(std::uint8_t level, std::uint8_t description) {
   notes.push_back({MessageKind::kAlert, description, level, 0});
 }
 
-void Writer::datagram() { capture.datagram_ends.push_back(capture.bytes.size()); }
+void Writer::datagram() {
+  if (protocol_ == WireProtocol::kDtls) capture.datagram_ends.push_back(capture.bytes.size());
+}
 
 void Writer::repeat(std::size_t index) {
   auto [offset, length] = spans_.at(index);

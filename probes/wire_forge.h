@@ -37,7 +37,7 @@ class Writer {
   void app(const std::string& text);
   // An alert, sealed, noted as sent.
   void alert(std::uint8_t level, std::uint8_t description);
-  // DTLS: ends the datagram the records since the last call form.
+  // DTLS: ends the datagram the records since the last call form (TLS: nothing).
   void datagram();
   // Pushes record `index`'s bytes again (a byte-identical copy).
   void repeat(std::size_t index);
