@@ -107,6 +107,7 @@ class DirectionDecoder {
   std::string wait_, first_problem_;
   std::string missing_;  // secrets the key log lacks, named in sentences about records
   std::size_t problems_ = 0;
+  Bytes scratch_;  // plaintext of the record at hand, reused (records run to 16 KiB)
 };
 
 DirectionDecoder::DirectionDecoder(bool client, WireProtocol protocol, const WireCapture& capture,
@@ -117,6 +118,7 @@ DirectionDecoder::DirectionDecoder(bool client, WireProtocol protocol, const Wir
   headers_ = std::move(f.headers);
   out_.tail_bytes = f.tail_bytes;
   out_.truncated = capture.truncated;
+  out_.app_data.reserve(capture.bytes.size());  // plaintext is never longer than the wire
   if (!f.stopped.empty()) first_problem_ = f.stopped, ++problems_;
 }
 
@@ -140,7 +142,8 @@ bool DirectionDecoder::advance(Session& s) {
       deliver(next_, h.type, wire(next_).subspan(h.header_length), s);
       continue;
     }
-    Bytes content, nonce;
+    Bytes& content = scratch_;
+    Bytes nonce;
     auto found = find_key(next_, content, nonce);
     if (!found && !missing_.empty()) {
       wait_ = "cannot be opened: " + missing_;  // not the sender's fault: stop here

@@ -1,6 +1,8 @@
 #include "harness/wire_framing.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 namespace dirprobe {
 namespace {
@@ -70,9 +72,21 @@ std::size_t split_span(WireProtocol protocol, std::span<const std::uint8_t> all,
 }  // namespace
 
 std::uint64_t wire_digest(std::span<const std::uint8_t> bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (std::uint8_t b : bytes) h = (h ^ b) * 0x100000001b3ULL;
-  return h;
+  // Four independent lanes of 8-byte words, so a 16 KiB record costs a few microseconds
+  // (byte-wise FNV-1a cost twenty); the tail goes in byte by byte.
+  constexpr std::uint64_t kPrime = 0x9e3779b97f4a7c15ULL;
+  std::uint64_t lane[4] = {bytes.size(), kPrime, ~kPrime, 0x100000001b3ULL};
+  std::size_t at = 0;
+  for (; bytes.size() - at >= 32; at += 32)
+    for (int k = 0; k < 4; ++k) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes.data() + at + 8 * k, 8);
+      lane[k] = std::rotl((lane[k] ^ word) * kPrime, 29);
+    }
+  std::uint64_t h =
+      lane[0] ^ std::rotl(lane[1], 13) ^ std::rotl(lane[2], 31) ^ std::rotl(lane[3], 47);
+  for (; at < bytes.size(); ++at) h = (h ^ bytes[at]) * 0x100000001b3ULL;
+  return (h ^ (h >> 32)) * kPrime;
 }
 
 Framing split_records(WireProtocol protocol, const WireCapture& capture) {

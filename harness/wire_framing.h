@@ -84,7 +84,7 @@ struct ServerHelloFacts {
 std::optional<Bytes> client_hello_random(const HandshakeMessage& m);
 std::optional<ServerHelloFacts> parse_server_hello(const HandshakeMessage& m);
 
-// FNV-1a over bytes: the record digest of wire.h (a byte-identical copy has the same one).
+// A 64-bit hash of bytes: the record digest of wire.h (a byte-identical copy has the same one).
 std::uint64_t wire_digest(std::span<const std::uint8_t> bytes);
 
 }  // namespace dirprobe

@@ -131,6 +131,8 @@ struct RealCase {
   bool dtls = false;
 };
 
+void PrintTo(const RealCase& c, std::ostream* os) { *os << c.priority; }
+
 class WireGnutls : public ::testing::TestWithParam<RealCase> {};
 
 // Real records decode in full: every record opens, the application data both ways equals
