@@ -83,6 +83,31 @@ TEST(Wire, Tls13CleanConnectionDecodesInFull) {
   EXPECT_TRUE(clean(v)) << findings(v);
 }
 
+// 0-RTT: the client's records before the ServerHello open under the early key (and wait
+// for the ServerHello that names the suite); their data counts as application data.
+TEST(Wire, Tls13EarlyDataOpensUnderTheEarlyKey) {
+  Connection c = wire_forge::tls13(0x1301, {.early_data = true});
+  WireDecode d = c.decode();
+  EXPECT_EQ(key_names(d.client_to_server),
+            (std::vector<std::string>{"clear", "early#0", "early#1", "clear", "handshake#0",
+                                      "application 0#0", "application 0#1"}));
+  EXPECT_EQ(d.client_to_server.app_data, c.client.sent);
+  EXPECT_EQ(message_texts(d.client_to_server)[1], "end_of_early_data");
+  WireVerdict v = c.judge();
+  EXPECT_TRUE(clean(v)) << findings(v);
+}
+
+// A HelloRetryRequest is not the ServerHello: the suite and version come from the real one,
+// and the second ClientHello keeps the connection's client random.
+TEST(Wire, Tls13HelloRetryRequestIsSkipped) {
+  Connection c = wire_forge::tls13(0x1303, {.hello_retry = true});
+  WireDecode d = c.decode();
+  EXPECT_EQ(d.suite_name, "TLS_CHACHA20_POLY1305_SHA256");
+  EXPECT_EQ(message_texts(d.client_to_server)[1], "client_hello");
+  WireVerdict v = c.judge();
+  EXPECT_TRUE(clean(v)) << findings(v);
+}
+
 // Each TLS 1.3 suite: ChaCha20 and both CCM tag lengths form nonces and tags their own way.
 TEST(Wire, Tls13EverySuiteDecodes) {
   for (std::uint16_t suite : {0x1301, 0x1302, 0x1303, 0x1304, 0x1305}) {

@@ -200,7 +200,7 @@ WireVerdict Connection::judge() const {
   return judge_wire(decode(), claims(true), claims(false), client.capture.datagram_ends.empty());
 }
 
-Connection tls13(std::uint16_t suite_id) {
+Connection tls13(std::uint16_t suite_id, Tls13Options options) {
   Connection c{Writer(WireProtocol::kTls, true),
                Writer(WireProtocol::kTls, true),
                {},
@@ -219,6 +219,22 @@ Connection tls13(std::uint16_t suite_id) {
   Writer& cl = c.client;
   Writer& sv = c.server;
   cl.clear(kContentHandshake, cl.handshake(1, client_hello(cr, WireProtocol::kTls, suite_id)));
+  if (options.hello_retry) {
+    // RFC 8446 4.1.3: a HelloRetryRequest is a ServerHello with SHA-256("HelloRetryRequest")
+    // as its random.
+    const Bytes retry = {0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+                         0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+                         0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+    sv.clear(kContentHandshake,
+             sv.handshake(2, server_hello(retry, WireProtocol::kTls, suite_id, true)));
+    cl.clear(kContentHandshake, cl.handshake(1, client_hello(cr, WireProtocol::kTls, suite_id)));
+  }
+  if (options.early_data) {
+    Bytes early = pattern(0x81, hash);
+    c.keys.push_back({"CLIENT_EARLY_TRAFFIC_SECRET", cr, early});
+    cl.start(suite, tls13_traffic_key(suite, early));
+    cl.app("0-RTT request");
+  }
   sv.clear(kContentHandshake,
            sv.handshake(2, server_hello(sr, WireProtocol::kTls, suite_id, true)));
   sv.clear(kContentCcs, {1});
@@ -230,6 +246,7 @@ Connection tls13(std::uint16_t suite_id) {
   sv.seal(kContentHandshake, Bytes(flight.begin(), flight.begin() + 100));
   sv.seal(kContentHandshake, Bytes(flight.begin() + 100, flight.end()));
   sv.start(suite, tls13_traffic_key(suite, c.server_app_secret));
+  if (options.early_data) cl.seal(kContentHandshake, cl.handshake(5, {}));  // EndOfEarlyData
   cl.clear(kContentCcs, {1});
   cl.start(suite, tls13_traffic_key(suite, chs));
   cl.seal(kContentHandshake, cl.handshake(20, pattern(0x04, hash)));

@@ -79,7 +79,11 @@ struct Connection {
 // encrypted server flight split over records, NewSessionTicket. TLS 1.2: a full handshake.
 // DTLS 1.2: with a HelloVerifyRequest, a retransmitted server flight, several records in one
 // datagram.
-Connection tls13(std::uint16_t suite);
+struct Tls13Options {
+  bool early_data = false;   // 0-RTT data under CLIENT_EARLY_TRAFFIC_SECRET, then EndOfEarlyData
+  bool hello_retry = false;  // a HelloRetryRequest and a second ClientHello first
+};
+Connection tls13(std::uint16_t suite, Tls13Options options = {});
 Connection tls12(std::uint16_t suite, WireProtocol protocol = WireProtocol::kTls);
 // Continues a TLS 1.2 connection with a renegotiation (new randoms and master secret, "epoch 2").
 void renegotiate(Connection& c);
