@@ -24,7 +24,9 @@ struct WireClaims {
   std::vector<std::uint8_t> sent;  // the application bytes the sender's calls reported sent
   std::vector<ControlMessage> reported_sent, reported_received;  // each library's reports
   // Bytes of this direction the receiver pulled (stream transports): a message in a record
-  // that ends within them must have been reported received. nullopt: not judged (DTLS).
+  // that ends within them must have been reported received. Compared with offsets in the
+  // sender's capture, so it must count in those (bytes a fault plan dropped on the way are
+  // in the capture but were never pulled). nullopt: not judged (DTLS).
   std::optional<std::size_t> receiver_pulled;
 };
 
