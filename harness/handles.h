@@ -6,6 +6,7 @@
 #include <gnutls/x509.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -35,6 +36,10 @@ DIRPROBE_DELETER(BIO_METHOD, BIO_meth_free);
 DIRPROBE_DELETER(EVP_PKEY, EVP_PKEY_free);
 DIRPROBE_DELETER(X509, X509_free);
 DIRPROBE_DELETER(SSL_SESSION, SSL_SESSION_free);
+DIRPROBE_DELETER(EVP_CIPHER, EVP_CIPHER_free);
+DIRPROBE_DELETER(EVP_CIPHER_CTX, EVP_CIPHER_CTX_free);
+DIRPROBE_DELETER(EVP_KDF, EVP_KDF_free);
+DIRPROBE_DELETER(EVP_KDF_CTX, EVP_KDF_CTX_free);
 
 #undef DIRPROBE_DELETER
 

@@ -52,13 +52,14 @@ struct WireRecord {
   // The key that opened it: -1 clear (or not opened); otherwise an index into the direction's
   // key list (WireDirection::keys), in the order the keys came into use.
   int key = -1;
-  std::uint64_t seq = 0;           // sequence number that opened it (DTLS: from the header)
-  std::uint64_t expected_seq = 0;  // that key's next unused sequence number when it came
+  std::uint64_t seq = 0;            // sequence number that opened it (DTLS: from the header)
+  std::uint64_t expected_seq = 0;   // that key's next unused sequence number when it came
   std::vector<std::uint8_t> nonce;  // the AEAD nonce it opened with (empty: clear)
-  std::size_t length = 0;          // plaintext content length (TLS 1.3: without type, padding)
-  bool opened = false;             // clear, or opened by some key and sequence number
-  std::uint64_t digest = 0;        // hash of the record's wire bytes (a byte-identical copy)
-  std::vector<std::uint8_t> head;  // the first (up to 16) bytes of the plaintext content
+  std::size_t length = 0;           // plaintext content length (TLS 1.3: without type, padding)
+  bool opened = false;              // clear, or opened by some key and sequence number
+  bool reused = false;              // opened under a (key, sequence number) used before
+  std::uint64_t digest = 0;         // hash of the record's wire bytes (a byte-identical copy)
+  std::vector<std::uint8_t> head;   // the first (up to 16) bytes of the plaintext content
 };
 
 // A control message decoded from the wire, in the terms the libraries report them in.
@@ -76,9 +77,16 @@ struct WireDirection {
   // Handshake messages, alerts and heartbeats, in wire order (a DTLS retransmission of a
   // handshake message already seen is not repeated).
   std::vector<WireMessage> messages;
-  // Empty when every captured byte was decoded; otherwise why not, in a sentence ("record 7
-  // at offset 1234 opens with no key and sequence number tried", "capture truncated").
+  // Empty when every whole record was decoded; otherwise why not, in a sentence ("record 7
+  // at offset 1234 opens with no key and sequence number tried").
   std::string stopped;
+  // Bytes after the last whole record: the capture ends inside a record (the case ended
+  // mid-record). Not decoded, and not an error of the library.
+  std::size_t tail_bytes = 0;
+  bool truncated = false;  // the capture's own flag: bytes past kCaptureLimit were lost
+  // Records the decoder reached (opened or tried and failed); the ones after them wait for
+  // what never came (a hello, a key log line: see `stopped`) and were not tried.
+  std::size_t reached = 0;
 };
 
 struct WireDecode {

@@ -24,12 +24,14 @@ struct WireClaims {
   std::vector<std::uint8_t> sent;  // the application bytes the sender's calls reported sent
   std::vector<ControlMessage> reported_sent, reported_received;  // each library's reports
   // Bytes of this direction the receiver pulled (stream transports): a message in a record
-  // that ends within them must have been reported received. nullopt: not judged (DTLS).
+  // that ends within them must have been reported received. Compared with offsets in the
+  // sender's capture, so it must count in those (bytes a fault plan dropped on the way are
+  // in the capture but were never pulled). nullopt: not judged (DTLS).
   std::optional<std::size_t> receiver_pulled;
 };
 
 struct WireFinding {
-  std::string direction;  // "client to server"
+  std::string direction;   // "client to server"
   std::size_t record = 0;  // index of the record it points at in that direction
   std::string what;        // one sentence, with key, sequence number and bytes
 };
@@ -43,6 +45,13 @@ struct WireVerdict {
   std::vector<std::string> not_judged;
 };
 
+// The control messages M1 judges, and so M2: alerts, heartbeats, and the handshake messages
+// an application's call sends (hello_request, client_hello, new_session_ticket,
+// certificate_request, key_update); the rest are vouched for by the handshake completing.
+bool judged_by_m1(const ControlMessage& m);
+
+// Judges both directions. `stream`: a stream transport (sequence numbers must run 0, 1, 2...
+// within each key; DTLS numbers its records itself and may lose some).
 WireVerdict judge_wire(const WireDecode& decode, const WireClaims& client_to_server,
                        const WireClaims& server_to_client, bool stream);
 

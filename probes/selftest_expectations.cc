@@ -147,11 +147,16 @@ TEST(Judge, OutcomeTable) {
     Outcome want;
   };
   const Row rows[] = {
-      {RunEnd::kCompleted, false, 0, Outcome::kPass},  {RunEnd::kCompleted, true, 0, Outcome::kFail},
-      {RunEnd::kCompleted, false, 1, Outcome::kFail},  {RunEnd::kFatal, false, 0, Outcome::kFail},
-      {RunEnd::kFatal, false, 1, Outcome::kPass},      {RunEnd::kFatal, true, 1, Outcome::kFail},
-      {RunEnd::kStalled, false, 0, Outcome::kStalled}, {RunEnd::kStalled, true, 0, Outcome::kStalled},
-      {RunEnd::kBudget, false, 0, Outcome::kStalled},  {RunEnd::kBudget, false, 2, Outcome::kStalled},
+      {RunEnd::kCompleted, false, 0, Outcome::kPass},
+      {RunEnd::kCompleted, true, 0, Outcome::kFail},
+      {RunEnd::kCompleted, false, 1, Outcome::kFail},
+      {RunEnd::kFatal, false, 0, Outcome::kFail},
+      {RunEnd::kFatal, false, 1, Outcome::kPass},
+      {RunEnd::kFatal, true, 1, Outcome::kFail},
+      {RunEnd::kStalled, false, 0, Outcome::kStalled},
+      {RunEnd::kStalled, true, 0, Outcome::kStalled},
+      {RunEnd::kBudget, false, 0, Outcome::kStalled},
+      {RunEnd::kBudget, false, 2, Outcome::kStalled},
   };
   for (const auto& row : rows)
     EXPECT_EQ(raw_outcome_of(row.end, row.violated, row.hard), row.want)

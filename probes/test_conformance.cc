@@ -3,7 +3,6 @@
 // expectations explains (naming the invariant and the command that replays the case), or when
 // a known deviation no longer occurs in the group.
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -68,9 +67,9 @@ std::vector<Group> load_groups() {
 // Modification time of a file, or 0 when it cannot be read.
 std::int64_t mtime_of(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                                              st.st_mtim.tv_nsec
-                                        : 0;
+  return ::stat(path.c_str(), &st) == 0
+             ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec
+             : 0;
 }
 
 // The records of `group` from the host runtime's results, when that file is newer than this
