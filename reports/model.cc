@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kResultsVersion = 3;
+constexpr int kResultsVersion = 4;
 constexpr std::size_t kOtherExamples = 2;  // non-passing cases named besides the counterexample
 constexpr std::size_t kDeciding = 3;       // example cases behind a question's answer
 constexpr std::string_view kCompleted = "completed";
@@ -83,6 +83,7 @@ constexpr Key kCaseKeys[] = {{"id", Kind::kString, true},
                              {"premise_unmet", Kind::kString, false},
                              {"stale_direction", Kind::kCount, false},
                              {"events", Kind::kObject, false},
+                             {"wire", Kind::kObject, false},
                              {"trace_truncated", Kind::kObject, false}};
 // Events: per side, then those of both sides together ("both_") or of the case.
 constexpr Key kEventKeys[] = {{"subject", Kind::kObject, true},
@@ -98,6 +99,12 @@ constexpr Key kSideEventKeys[] = {
     {"push_full", Kind::kCount, false},    {"injected", Kind::kCount, false},
     {"sent", Kind::kCounts, false},        {"received", Kind::kCounts, false},
     {"held", Kind::kCount, false},          {"hold", Kind::kCount, false}};
+// What the wire decoder made of a case: `records` when it decoded them, else why not.
+constexpr Key kWireKeys[] = {{"records", Kind::kCount, false},
+                             {"opened", Kind::kCount, false},
+                             {"duplicates", Kind::kCount, false},
+                             {"not_judged", Kind::kStrings, false},
+                             {"suite", Kind::kString, false}};
 constexpr Key kFaultKeys[] = {{"injected", Kind::kInteger, true},
                               {"hard", Kind::kInteger, true},
                               {"unused_script_steps", Kind::kInteger, false}};
@@ -356,6 +363,47 @@ void read_verdict(CaseRecord& record, const std::string& name, const json& v, co
   record.violations.push_back(std::move(violation));
 }
 
+// The case's `wire`: present exactly on the cases that ran (all but skipped ones), with its
+// records or why they were not decoded; `opened` only when not every record opened, `suite`
+// only on clean cases (read_case has the outcome and id already).
+void read_wire(CaseRecord& r, const json& c, const Place& place) {
+  bool ran = r.outcome != Outcome::kSkip;
+  if (!c.contains("wire")) {
+    place.require(!ran, "lacks 'wire' (an object), which every case that ran records");
+    return;
+  }
+  place.require(ran, "'wire' is given on a skipped case");
+  const json& w = c["wire"];
+  Place at = place.at("wire");
+  check_keys(w, kWireKeys, at);
+  WireFacts f;
+  f.not_judged = texts(w, "not_judged");
+  at.require(std::none_of(f.not_judged.begin(), f.not_judged.end(),
+                          [](const std::string& why) { return why.empty(); }),
+             "'not_judged' holds an empty sentence");
+  f.suite = text(w, "suite");
+  at.require(!w.contains("suite") || (!f.suite.empty() && r.clean()),
+             "'suite' is given on a case with faults or is empty (only clean cases, fault plan "
+             "none, record it)");
+  if (!w.contains("records")) {
+    at.require(!f.not_judged.empty(), "has neither 'records' nor 'not_judged' (why not)");
+    at.require(!w.contains("opened") && !w.contains("duplicates") && !w.contains("suite"),
+               "'opened', 'duplicates' and 'suite' are given without 'records'");
+    r.wire = std::move(f);
+    return;
+  }
+  std::size_t records = w["records"].get<std::size_t>();
+  f.records = records;
+  f.opened = w.value("opened", records);
+  f.duplicates = w.value("duplicates", std::size_t{0});
+  at.require(!w.contains("opened") || f.opened < records,
+             "'opened' is not less than 'records' (it is given only when some record did not "
+             "open)");
+  at.require(f.duplicates == 0 || f.duplicates < records,
+             "'duplicates' (copies of other records) is not less than 'records'");
+  r.wire = std::move(f);
+}
+
 // Whether an expectation explains the case's group being vacuous: its raw outcome is vacuous (it
 // passed), or it deviated too and one of its entries is an "outcome vacuous" one.
 bool explains_vacuous(const Run& run, const CaseRecord& r) {
@@ -403,6 +451,7 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   read_premise(r, c, run.scenarios.at(r.scenario), place);
   r.stale_direction = c.value("stale_direction", std::size_t{0});
   if (c.contains("events")) r.events = read_events(c["events"], place.at("events"));
+  read_wire(r, c, place);
   if (c.contains("trace_truncated"))
     check_keys(c["trace_truncated"], kTraceTruncatedKeys, place.at("trace_truncated"));
   return r;
@@ -595,6 +644,12 @@ void answer_questions(Model& m) {
       {"Does a send retried with other data or size return at most the first offer and "
        "deliver one offer's bytes, never a mix?",
        Invariant::R2},
+      {"Does every record get a nonce of its own (no AEAD key and nonce seals two different "
+       "records)?",
+       Invariant::N1},
+      {"Does the wire carry each application byte exactly once, as the calls reported?",
+       Invariant::W1},
+      {"Do the control messages on the wire match what both libraries reported?", Invariant::M2},
   };
   for (const auto& q : m.questions) {
     std::vector<Answer> per_run;
@@ -775,6 +830,7 @@ Model build_model(std::vector<Run> runs) {
   mark_differences(m);
   answer_questions(m);
   for (const auto& run : m.runs) m.stale_directions.push_back(stale_directions(run));
+  for (const auto& run : m.runs) m.wire.push_back(summarize_wire(run));
   return m;
 }
 

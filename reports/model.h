@@ -1,7 +1,7 @@
-// The compatibility report's model: results files (format v3, docs/results-format.md) of one or
+// The compatibility report's model: results files (format v4, docs/results-format.md) of one or
 // more runs (one per GnuTLS runtime), validated, merged, and aggregated into the summary
-// questions, the premises met and the scenario matrix. Verdicts, outcomes and premise statuses
-// are the harness judge's, taken as they are; the model only counts them.
+// questions, the premises met, what the wire showed and the scenario matrix. Verdicts, outcomes and
+// premise statuses are the harness judge's, taken as they are; the model only counts them.
 #pragma once
 
 #include <array>
@@ -50,6 +50,17 @@ struct Violation {
   std::optional<std::size_t> call;  // the counterexample's index in the case's full call log
 };
 
+// What the wire decoder made of a case (its `wire` record), as the harness recorded it.
+struct WireFacts {
+  std::optional<std::size_t> records;   // absent when the case's bytes were not decoded at all
+  std::size_t opened = 0;               // records that opened (all of them unless told)
+  std::size_t duplicates = 0;           // byte-identical copies of a sealed record
+  std::vector<std::string> not_judged;  // why a direction or the case was not decoded to its end
+  std::string suite;                    // the negotiated cipher suite, on clean cases
+  // Every record decoded and opened, and nothing left undecoded.
+  bool in_full() const { return records && opened == *records && not_judged.empty(); }
+};
+
 // One case record.
 struct CaseRecord {
   std::string id, scenario, protocol, reason, end, end_reason;
@@ -65,6 +76,7 @@ struct CaseRecord {
   std::string premise_unmet;        // the premises missed, with how often each event was seen
   std::size_t stale_direction = 0;  // successful calls whose direction is not their last I/O's
   std::optional<Events> events;     // on the clean case of each variant and on unmet cases
+  std::optional<WireFacts> wire;    // on every case that ran (all but skipped ones)
   bool completed() const;           // the run ended normally (end "completed")
   // Known because an expectation explains that no case of its group met the premises.
   bool vacuous_explained = false;
@@ -192,6 +204,31 @@ struct StaleDirections {
   const CaseRecord* first = nullptr;  // in catalog order
 };
 
+// Why cases were not decoded in full: one `not_judged` sentence, its numbers aside.
+struct WireGap {
+  std::string example;  // the first sentence seen of its kind
+  int cases = 0;
+  const CaseRecord* first = nullptr;
+};
+
+// What the wire showed on one run: how much of it was decoded, and the cases in which a key and
+// nonce sealed two different records (N1 violated, whatever the case's outcome): a security
+// finding, unlike a byte-identical copy of a record (a duplicate), which discloses nothing.
+struct WireSummary {
+  int ran = 0;      // cases with a wire record (every case but skipped ones)
+  int in_full = 0;  // every record decoded and opened, nothing left undecoded
+  int decoded = 0;  // cases whose records were decoded (in full or not)
+  std::size_t records = 0;
+  std::vector<WireGap> gaps;  // of the cases not decoded in full, in order of first sight
+  int duplicate_cases = 0;
+  std::size_t duplicates = 0;
+  const CaseRecord* first_duplicate = nullptr;
+  std::map<std::string, int> suites;           // clean cases per negotiated suite
+  std::vector<const CaseRecord*> nonce_reuse;  // N1 violated, in catalog order
+  // Of those, cases in which a fault was injected or the transport blocked (E_AGAIN).
+  int nonce_reuse_blocked = 0;
+};
+
 struct Model {
   std::vector<Run> runs;
   std::vector<Column> columns;
@@ -199,6 +236,7 @@ struct Model {
   std::vector<Question> questions;
   std::vector<std::vector<Answer>> answers;       // [question][run]
   std::vector<StaleDirections> stale_directions;  // [run]
+  std::vector<WireSummary> wire;                  // [run]
   std::size_t case_count = 0;
   // Where a case of run `run` sits in the matrix: its row and column.
   std::size_t row_of(const std::string& scenario) const;
@@ -208,13 +246,15 @@ struct Model {
 
 // Reads and validates one results file; errors name the file and, where the value has one,
 // its line ("r.json:14: cases[1]: unknown key 'colour'"). Files of another version are refused:
-// "r.json:10: schema_version 2 is not supported (this generator reads version 3); re-run
-// dirprobe run".
+// "r.json:10: schema_version 3 is not supported (this generator reads version 4); re-run
+// dirprobe run with this build".
 Run load_run(const std::filesystem::path& file);
 // Parses and validates the text of a results file as if read from `file` (load_run reads the
 // file and calls this); throws InputError naming `file`.
 Run parse_run(const std::string& text, const std::string& file);
 Model build_model(std::vector<Run> runs);
+// What the wire showed on one run (wire_summary.cc); build_model keeps one per run.
+WireSummary summarize_wire(const Run& run);
 
 // "GnuTLS 3.8.9 (trixie) × openssl": a column's runtime and peer.
 std::string column_label(const Model& model, const Column& column);

@@ -1,7 +1,7 @@
-// The report's sections, built once from the model as a neutral document (document.h): the
-// runs, the questions an event loop depends on, known deviations, differences between
-// versions, the matrix, and a drill-down with a counterexample for every cell that did not
-// simply pass.
+// The report's sections, built once from the model as a neutral document (document.h):
+// security first, then the runs, the questions an event loop depends on, the premises, the
+// wire, known deviations, differences between versions, the matrix, and a drill-down with a
+// counterexample for every cell that did not simply pass.
 #pragma once
 
 #include <cstddef>
@@ -16,5 +16,14 @@ Document build_document(const Model& model);
 // The drill-down of one matrix cell: its endings, the invariants violated, the counterexample
 // (id, reason, call lines around the counterexample call, replay command) and further cases.
 DrillDown cell_drill_down(const Model& model, std::size_t row, std::size_t column);
+
+// "Security: AEAD nonce reuse" when a case violates N1 (whatever its outcome): the runtimes,
+// the first cases with their counterexamples, what an attacker gains and needs. Otherwise
+// "Security", in one line: no nonce reuse observed, N records decoded in M cases.
+Section security_section(const Model& model);
+
+// Per runtime, the cases whose wire was decoded in full, the records, the cases that were not
+// (grouped by the reason they give) and the byte-identical duplicates.
+Section wire_section(const Model& model);
 
 }  // namespace dirprobe::report

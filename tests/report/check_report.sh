@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the report: real runs of a tiny catalog under two runtime names (one of
-# them markup), the generator, then headless Chromium renders report.html: the matrix is there,
+# them markup), the generator, then headless Chromium renders report.html: the security section
+# comes first and the wire section is there, the matrix is there,
 # a drill-down opens from its link with its counterexample and replay command, a scenario whose
 # premise no case meets shows as vacuous in its own colour, and no string from the results ran
 # as markup. The page must be one file that fetches nothing. Screenshots
@@ -38,20 +39,20 @@ grep -Eiq '<(script|link|img|iframe)[^>]*(src|href)=' "$html" && fail "report.ht
 grep -Eiq '(src|href)="?(https?:)?//' "$html" && fail "report.html points at the network"
 [ "$(stat -c %s "$html")" -le 1500000 ] || fail "report.html is larger than 1.5 MB"
 
-# Bad input is refused with the file and line named: truncated JSON, and versions 1 and 2.
+# Bad input is refused with the file and line named: truncated JSON, and versions 1 to 3.
 refused() {  # refused FILE EXPECTED-MESSAGE-GLOB
   set +e
   msg="$("$report_tool" --out "$work/bad" "$1" 2>&1)"; rc=$?
   set -e
   [ $rc -eq 2 ] && [[ "$msg" == $2 ]] || fail "$(basename "$1"): exit $rc: $msg"
 }
-printf '{"schema": "dirprobe-results",\n"schema_version": 3,\n"cases": [' >"$work/truncated.json"
+printf '{"schema": "dirprobe-results",\n"schema_version": 4,\n"cases": [' >"$work/truncated.json"
 refused "$work/truncated.json" "*truncated.json: not valid JSON: *line 3*"
-for v in 1 2; do
+for v in 1 2 3; do
   printf '{"schema": "dirprobe-results",\n"schema_version": %s, "case_count": 0, "cases": []}\n' "$v" \
     >"$work/v$v.json"
   refused "$work/v$v.json" \
-    "*v$v.json:2: schema_version $v is not supported (this generator reads version 3); re-run dirprobe run with this build"
+    "*v$v.json:2: schema_version $v is not supported (this generator reads version 4); re-run dirprobe run with this build"
 done
 
 browser="$(command -v chromium || command -v chromium-browser || true)"
@@ -75,6 +76,12 @@ grep -q "Replay: <code>[^<]*dirprobe run --case '[^<]*' --trace</code>" "$dom" |
   fail "the drill-down shows no replay command"
 grep -q "<b>Counterexample:</b>" "$dom" || fail "the drill-down shows no counterexample"
 grep -q '<h2>Premises: was each claim tested?</h2>' "$dom" || fail "the page has no premises section"
+# Security is the first section: nonce reuse, or one line saying none was observed.
+grep -o '<h2>[^<]*</h2>' "$dom" | head -1 | grep -q '^<h2>Security' ||
+  fail "the first section of the page is not the security section"
+grep -Eq '<h2>Security: AEAD nonce reuse</h2>|No nonce reuse observed: [0-9,]+ records decoded in' "$dom" ||
+  fail "the security section neither reports nonce reuse nor says none was observed"
+grep -q '<h2>Wire: was every record decoded?</h2>' "$dom" || fail "the page has no wire section"
 grep -q '<td class="t-vacuous">' "$dom" || fail "no matrix cell shows the vacuous group in its colour"
 grep -q 'report-vacuous</a> — [^<]*: <b>vacuous</b> in its only group' "$dom" ||
   fail "the premises section does not call out the vacuous group"

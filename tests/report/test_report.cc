@@ -1,7 +1,8 @@
-// Unit tests of the report generator: the reader of results format v3 (data/v3-small.json is a
-// hand-made file in that format, with premises, a vacuous group, M1 and stale directions;
-// data/v2-small.json one in the format before, which must be refused), the model's answers and
-// premise counts, the section model and its two writers, and the merged results.
+// Unit tests of the report generator: the reader of results format v4 (data/v4-small.json is a
+// hand-made file in that format, with premises, a vacuous group, M1, stale directions, the wire
+// of every case that ran and one case of AEAD nonce reuse; data/v3-small.json one in the format
+// before, which must be refused), the model's answers, premise and wire counts, the section
+// model (security first) and its two writers, and the merged results.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -23,7 +24,7 @@ std::string data_file(const std::string& name) {
 }
 
 std::string fixture() {
-  std::ifstream in(data_file("v3-small.json"));
+  std::ifstream in(data_file("v4-small.json"));
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
@@ -86,7 +87,7 @@ Model one_run() {
 }
 
 // The fixture is read whole: cases, scenarios (with what they assert), host, violations.
-TEST(ReportReader, ReadsResultsFormatV3) {
+TEST(ReportReader, ReadsResultsFormatV4) {
   report::Run run = load_text("a.json", fixture());
   ASSERT_EQ(run.cases.size(), 10u);
   EXPECT_EQ(run.runtime, "alpha");
@@ -160,30 +161,30 @@ TEST(ReportReader, ReadsPremisesEventsAndStaleDirections) {
   EXPECT_TRUE(was_known.deviations_explained());
   EXPECT_FALSE(vacuous.deviations_explained());
   EXPECT_FALSE(run.cases[2].deviations_explained());
-  ASSERT_EQ(run.cases[8].violations.size(), 1u);
+  ASSERT_EQ(run.cases[8].violations.size(), 3u);  // M1, and from the wire W1 and M2
   EXPECT_EQ(run.cases[8].violations[0].invariant, Invariant::M1);
   EXPECT_EQ(run.cases[8].violations[0].call, 9u);
 }
 
 // Refusals name the file and the line and say what is wrong, byte for byte.
 TEST(ReportReader, RefusesOtherVersionsSayingWhatToDo) {
-  std::string v2 = data_file("v2-small.json");
+  std::string v3 = data_file("v3-small.json");
   try {
-    load_run(v2);
-    ADD_FAILURE() << "a version 2 file was read";
+    load_run(v3);
+    ADD_FAILURE() << "a version 3 file was read";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
-              v2 + ":3: schema_version 2 is not supported (this generator reads version 3); "
+              v3 + ":3: schema_version 3 is not supported (this generator reads version 4); "
                    "re-run dirprobe run with this build");
   }
-  std::string v1 = replaced(fixture(), "\"schema_version\": 3", "\"schema_version\": 1");
+  std::string v1 = replaced(fixture(), "\"schema_version\": 4", "\"schema_version\": 1");
   EXPECT_EQ(refusal(v1), temp("refused.json") +
                              ":3: schema_version 1 is not supported (this generator reads "
-                             "version 3); re-run dirprobe run with this build");
-  std::string v4 = replaced(fixture(), "\"schema_version\": 3", "\"schema_version\": 4");
-  EXPECT_EQ(refusal(v4), temp("refused.json") +
-                             ":3: schema_version 4 is not supported (this generator reads "
-                             "version 3); use the dirprobe-report of the dirprobe that wrote it");
+                             "version 4); re-run dirprobe run with this build");
+  std::string v5 = replaced(fixture(), "\"schema_version\": 4", "\"schema_version\": 5");
+  EXPECT_EQ(refusal(v5), temp("refused.json") +
+                             ":3: schema_version 5 is not supported (this generator reads "
+                             "version 4); use the dirprobe-report of the dirprobe that wrote it");
 }
 
 TEST(ReportReader, RefusesBadRecordsNamingFileAndPlace) {
@@ -258,6 +259,91 @@ TEST(ReportReader, RefusesBadPremisesEventsAndStaleDirections) {
       file + ":20: cases[7]: 'events' is not an object");
 }
 
+// What version 4 added: the wire of every case that ran, and N1, W1 and M2.
+TEST(ReportReader, ReadsWire) {
+  report::Run run = load_text("a.json", fixture());
+  ASSERT_TRUE(run.cases[0].wire.has_value());
+  const WireFacts& clean = *run.cases[0].wire;
+  EXPECT_EQ(clean.records, 14u);
+  EXPECT_EQ(clean.opened, 14u);
+  EXPECT_EQ(clean.suite, "TLS_AES_128_GCM_SHA256");
+  EXPECT_TRUE(clean.in_full());
+  EXPECT_EQ(run.cases[1].wire->duplicates, 1u);
+  EXPECT_TRUE(run.cases[1].wire->in_full());    // a duplicate opens: it is decoded
+  EXPECT_FALSE(run.cases[4].wire.has_value());  // skipped
+  const WireFacts& own_io = *run.cases[7].wire;
+  EXPECT_FALSE(own_io.records.has_value());
+  EXPECT_EQ(own_io.not_judged,
+            std::vector<std::string>{"GnuTLS does its own socket I/O: its bytes are not captured"});
+  EXPECT_FALSE(own_io.in_full());
+  EXPECT_EQ(run.cases[7].verdicts[slot(Invariant::N1)], Verdict::kNa);
+  const WireFacts& partial = *run.cases[8].wire;
+  EXPECT_EQ(partial.records, 10u);
+  EXPECT_EQ(partial.opened, 9u);
+  EXPECT_FALSE(partial.in_full());
+  const CaseRecord& reuse = run.cases[2];
+  EXPECT_EQ(reuse.verdicts[slot(Invariant::N1)], Verdict::kViolated);
+  ASSERT_EQ(reuse.violations.size(), 3u);  // D2, S1, N1, in invariant order
+  EXPECT_EQ(reuse.violations[2].invariant, Invariant::N1);
+  EXPECT_EQ(reuse.violations[2].what.rfind("client to server, record 9: key application 0, "
+                                           "sequence number 7, nonce 4c1f0a9e27d3b6a15e8c0d72 ",
+                                           0),
+            0u);
+  EXPECT_TRUE(run.scenarios.at("bye").asserted[slot(Invariant::N1)]);
+}
+
+// `wire` is read as strictly as the rest: its keys and their kinds, present exactly on the
+// cases that ran, `opened` only below `records`, `suite` only on clean cases.
+TEST(ReportReader, RefusesBadWireNamingFileAndLine) {
+  std::string file = temp("refused.json");
+  auto refused = [](const std::string& from, const std::string& to) {
+    return refusal(replaced(fixture(), from, to));
+  };
+  EXPECT_EQ(refused("\"wire\": {\"records\": 14,", "\"wire\": {\"records\": 14, \"colour\": 1,"),
+            file + ":13: cases[0].wire: unknown key 'colour'");
+  EXPECT_EQ(refused("\"wire\": {\"records\": 14,", "\"wire\": {\"records\": \"14\","),
+            file + ":13: cases[0].wire: 'records' is not a count (an integer of at least 0)");
+  EXPECT_EQ(refused("\"duplicates\": 1}", "\"duplicates\": -1}"),
+            file + ":14: cases[1].wire: 'duplicates' is not a count (an integer of at least 0)");
+  EXPECT_EQ(refused("\"not_judged\": [\"GnuTLS", "\"not_judged\": [7, \"GnuTLS"),
+            file + ":20: cases[7].wire: 'not_judged' is not an array of strings");
+  EXPECT_EQ(refused("\"suite\": \"TLS_AES_128_GCM_SHA256\"", "\"suite\": [\"TLS_AES\"]"),
+            file + ":13: cases[0].wire: 'suite' is not a string");
+  EXPECT_EQ(refused("\"wire\": {\"records\": 14, \"suite\": \"TLS_AES_128_GCM_SHA256\"}, ", ""),
+            file + ":13: cases[0]: lacks 'wire' (an object), which every case that ran records");
+  EXPECT_EQ(refused("\"invariants\": {}, ", "\"invariants\": {}, \"wire\": {\"records\": 0}, "),
+            file + ":17: cases[4]: 'wire' is given on a skipped case");
+  EXPECT_EQ(refused("\"wire\": {\"records\": 14,", "\"wire\": 14, \"x\": {"),
+            file + ":13: cases[0]: 'wire' is not an object");
+  EXPECT_EQ(
+      refused("\"duplicates\": 1}", "\"duplicates\": 1, \"suite\": \"TLS_AES_128_GCM_SHA256\"}"),
+      file +
+          ":14: cases[1].wire: 'suite' is given on a case with faults or is empty (only "
+          "clean cases, fault plan none, record it)");
+  EXPECT_EQ(refused("\"opened\": 9", "\"opened\": 10"),
+            file +
+                ":21: cases[8].wire: 'opened' is not less than 'records' (it is given only when "
+                "some record did not open)");
+  EXPECT_EQ(refused("\"duplicates\": 2}", "\"duplicates\": 9}"),
+            file +
+                ":22: cases[9].wire: 'duplicates' (copies of other records) is not less than "
+                "'records'");
+  EXPECT_EQ(refused("{\"not_judged\": [\"GnuTLS does its own socket I/O: its bytes are not "
+                    "captured\"]}",
+                    "{}"),
+            file + ":20: cases[7].wire: has neither 'records' nor 'not_judged' (why not)");
+  EXPECT_EQ(refused("{\"not_judged\": [\"GnuTLS does its own socket I/O: its bytes are not "
+                    "captured\"]}",
+                    "{\"duplicates\": 1, \"not_judged\": [\"lost\"]}"),
+            file +
+                ":20: cases[7].wire: 'opened', 'duplicates' and 'suite' are given without "
+                "'records'");
+  EXPECT_EQ(refused("\"not_judged\": [\"GnuTLS does its own socket I/O: its bytes are not "
+                    "captured\"]",
+                    "\"not_judged\": [\"\"]"),
+            file + ":20: cases[7].wire: 'not_judged' holds an empty sentence");
+}
+
 // Lines are those on which a record starts, however the file is laid out, and strings that hold
 // brackets, quotes or newlines do not shift them.
 TEST(ReportReader, NamesTheLineWhereTheRecordStarts) {
@@ -293,8 +379,7 @@ TEST(ReportModel, AnswersFollowOutcomesAndAssertedInvariants) {
   std::string explained = replaced(fixture(), "\"outcome\": \"fail\"",
                                    "\"outcome\": \"known\", \"raw_outcome\": \"fail\"");
   EXPECT_EQ(finding(explained, Invariant::D2), Finding::kNoKnown);
-  std::string recorded =
-      replaced(fixture(), "\"asserted\": \"D1,D2,S1\"", "\"asserted\": \"D1,D2\"");
+  std::string recorded = replaced(fixture(), "\"asserted\": \"D1,D2,S1,", "\"asserted\": \"D1,D2,");
   EXPECT_EQ(finding(recorded, Invariant::S1), Finding::kNoNotPromised);
   EXPECT_EQ(finding(fixture(), Invariant::M1), Finding::kNo);  // the alert never reached the peer
   EXPECT_EQ(finding(fixture(), Invariant::R2), Finding::kYes);
@@ -369,6 +454,50 @@ TEST(ReportModel, CountsStaleDirectionsPerRun) {
   ASSERT_NE(m.stale_directions[1].first, nullptr);
   EXPECT_EQ(m.stale_directions[1].first->id, "send-x/tls13-client-gnutls-unix-trusting/none/s0");
   EXPECT_EQ(m.rows[m.row_of("send-x")].cells[m.column_of(0, Library::kGnutls)].stale_direction, 1);
+}
+
+// What the wire showed is counted per run: cases decoded in full, records, the reasons of the
+// others (numbers aside), duplicates apart from nonce reuse, and the N1 violations.
+TEST(ReportModel, SummarizesTheWirePerRun) {
+  Model m = one_run();
+  ASSERT_EQ(m.wire.size(), 1u);
+  const WireSummary& w = m.wire[0];
+  EXPECT_EQ(w.ran, 9);  // all but the skipped case
+  EXPECT_EQ(w.decoded, 8);
+  EXPECT_EQ(w.in_full, 5);
+  EXPECT_EQ(w.records, 84u);
+  ASSERT_EQ(w.gaps.size(), 3u);
+  // "the case ended inside record 6 (at offset 2210, ...)" and "... record 7 (at offset 1933,
+  // ...)" are one reason.
+  EXPECT_EQ(w.gaps[0].example,
+            "server to client: the case ended inside record 6 (at offset 2210, 17 of 24 bytes)");
+  EXPECT_EQ(w.gaps[0].cases, 2);
+  EXPECT_EQ(w.gaps[0].first->id, "bye/tls12-server-gnutls-unix-trusting/pull@2=eagain/s0");
+  EXPECT_EQ(w.gaps[1].example, "GnuTLS does its own socket I/O: its bytes are not captured");
+  EXPECT_EQ(w.gaps[2].cases, 1);
+  EXPECT_EQ(w.duplicate_cases, 2);
+  EXPECT_EQ(w.duplicates, 3u);
+  EXPECT_EQ(w.first_duplicate->id, "send-x/tls13-client-gnutls-unix-trusting/push@3=short:1/s0");
+  EXPECT_EQ(w.suites, (std::map<std::string, int>{{"TLS_AES_128_GCM_SHA256", 1},
+                                                  {"TLS_AES_256_GCM_SHA384", 1},
+                                                  {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", 1}}));
+  ASSERT_EQ(w.nonce_reuse.size(), 1u);  // duplicates are not counted as reuse
+  EXPECT_EQ(w.nonce_reuse[0]->id, "send-x/tls13-client-openssl-unix-trusting/push@3=short:1/s0");
+  EXPECT_EQ(w.nonce_reuse_blocked, 1);  // its fault plan injects a short push
+}
+
+// N1, W1 and M2 have their questions, answered like the others.
+TEST(ReportModel, AnswersTheWireQuestions) {
+  Model m = one_run();
+  EXPECT_EQ(answer_for(m, Invariant::N1).finding, Finding::kNo);
+  EXPECT_EQ(answer_for(m, Invariant::N1).checked, 5);  // 8 decoded, 3 of them in vacuous groups
+  EXPECT_EQ(answer_for(m, Invariant::W1).finding, Finding::kNo);
+  EXPECT_EQ(answer_for(m, Invariant::M2).finding, Finding::kNo);
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("known.json", replaced(fixture(), "\"outcome\": \"fail\"",
+                                                  "\"outcome\": \"known\", \"raw_outcome\": "
+                                                  "\"fail\"")));
+  EXPECT_EQ(answer_for(build_model(std::move(runs)), Invariant::N1).finding, Finding::kNoKnown);
 }
 
 // The counterexample of a cell is a case with its worst outcome; every row that changes
@@ -484,7 +613,8 @@ TEST(ReportWriters, MarkdownAndHtmlWriteTheSameSections) {
   Document doc = build_document(two_runs());
   Outline expected = outline_of(doc);
   ASSERT_GT(expected.headings.size(), 8u);
-  ASSERT_EQ(expected.tables.size(), 5u);  // runs, questions, premises, known deviations, matrix
+  // runs, questions, premises, wire, known deviations, matrix (security has no table)
+  ASSERT_EQ(expected.tables.size(), 6u);
   Outline markdown = outline_of_markdown(write_markdown(doc));
   EXPECT_EQ(markdown.headings, expected.headings);
   EXPECT_EQ(markdown.tables, expected.tables);
@@ -607,7 +737,8 @@ TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
   const TableRow& alert = matrix.rows[m.row_of("alert-pending")];
   EXPECT_EQ(alert.tags, (std::vector<std::string>{"bad", "untested"}));
   EXPECT_EQ(plain_text(alert.cells[1].content),
-            "FAIL vacuous 3 · fail 1 — violated: D2×1 M1×1 premise met in 1 of 4 cases (unmet 3)");
+            "FAIL vacuous 3 · fail 1 — violated: D2×1 M1×1 W1×1 M2×1 premise met in 1 of 4 cases "
+            "(unmet 3)");
   EXPECT_EQ(plain_text(alert.cells[0].content),
             "alert-pending (records) an alert sent while a send is pending reaches the peer once "
             "premises: subject.again.send, subject.sent.alert");
@@ -619,7 +750,7 @@ TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
   std::vector<std::string> invariants;
   for (const auto& row : summary.rows) invariants.push_back(plain_text(row.cells[1].content));
   EXPECT_EQ(invariants, (std::vector<std::string>{"S1", "S2", "D1", "D2", "Q1", "Q2", "B1", "L1",
-                                                  "R1", "M1", "R2", "—"}));
+                                                  "R1", "M1", "R2", "N1", "W1", "M2", "—"}));
   EXPECT_EQ(summary.rows.back().cells[2].tone, Tone::kNone);  // a fact, not a verdict
   EXPECT_NE(markdown.find("| — | 2 cases (first: `send-x/tls13-client-gnutls-unix-trusting/none/"
                           "s0`)<br>3 successful calls |"),
@@ -628,6 +759,153 @@ TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
                           "not counted<br>[alert-pending/tls13-client-gnutls-unix-trusting/none/"
                           "s0](#cell-"),
             std::string::npos);
+}
+
+// The paragraphs and list items ("- ...") of a section, as plain text, in order.
+std::vector<std::string> section_text(const Section& s) {
+  std::vector<std::string> out;
+  for (const auto& block : s.blocks) {
+    if (const auto* p = std::get_if<Paragraph>(&block)) out.push_back(plain_text(p->content));
+    if (const auto* l = std::get_if<List>(&block))
+      for (const auto& item : l->items) out.push_back("- " + plain_text(item));
+  }
+  return out;
+}
+
+// The text of the first second-level heading: "## ..." in Markdown, <h2> in HTML.
+std::string first_section_heading(const std::string& text) {
+  static const std::regex kHeading(R"((?:^|\n)(?:## (.*?)\n|<h2>(.*?)</h2>))");
+  std::smatch m;
+  if (!std::regex_search(text, m, kHeading)) return "";
+  return m[1].matched ? m[1].str() : m[2].str();
+}
+
+// The fixture with its one N1 violation turned into "held".
+std::string without_nonce_reuse(const std::string& text) {
+  std::string out = std::regex_replace(text, std::regex(R"("N1": \{[^}]*\})"), "\"N1\": \"held\"");
+  EXPECT_NE(out, text);
+  return out;
+}
+
+// A case whose key and nonce sealed two different records puts a security section above
+// everything else, in both formats: the runtime, the case with its counterexample, what an
+// attacker gains and what he needs.
+TEST(ReportWriters, SecuritySectionComesFirstOnNonceReuse) {
+  Document doc = build_document(one_run());
+  const Section& s = doc.sections.at(0);
+  EXPECT_EQ(s.title, "Security: AEAD nonce reuse");
+  EXPECT_EQ(
+      section_text(s),
+      (std::vector<std::string>{
+          "AEAD nonce reuse: one key and nonce sealed two different records (invariant N1) in 1 "
+          "case on GnuTLS 3.7.9 (alpha).",
+          "- GnuTLS 3.7.9 (alpha): send-x/tls13-client-openssl-unix-trusting/push@3=short:1/s0 "
+          "(fail): client to server, record 9: key application 0, sequence number 7, nonce "
+          "4c1f0a9e27d3b6a15e8c0d72 sealed two different records (record 8: 16384 bytes starting "
+          "00 01 02 03; record 9: 16383 bytes starting 01 02 03 04)",
+          "What it means: an attacker who records the traffic XORs the two ciphertexts and gets "
+          "the XOR of the two plaintexts (knowing or guessing one reveals the other); with "
+          "AES-GCM he can also recover the authentication key and forge records the receiver "
+          "accepts. What he needs: to see the wire and, since a fault was injected or a "
+          "transport blocked (E_AGAIN) in this case, to be able to delay the victim's packets or "
+          "fill its socket buffer (an on-path attacker can).",
+          "Each counterexample names the direction, key, sequence number and nonce; dirprobe run "
+          "--case ID --trace lists every record of the case. A byte-identical copy of a record "
+          "is not nonce reuse: duplicates are counted in the wire section."}));
+  EXPECT_EQ(std::get<Paragraph>(s.blocks[0]).tone, Tone::kBad);
+  std::string markdown = write_markdown(doc), html = write_html(doc);
+  EXPECT_EQ(first_section_heading(markdown), "Security: AEAD nonce reuse");
+  EXPECT_EQ(first_section_heading(html), "Security: AEAD nonce reuse");
+  // The case links to its cell's drill-down, in the summary that --print-summary prints.
+  auto runs = markdown.find("\n## Runs");
+  auto link = markdown.find("[send-x/tls13-client-openssl-unix-trusting/push@3=short:1/s0](#cell-");
+  EXPECT_LT(link, runs);
+  EXPECT_NE(markdown.find("❌ **AEAD nonce reuse:** one key and nonce"), std::string::npos);
+}
+
+// Whatever the case's outcome (here known: an expectation explains it), nonce reuse is a
+// security finding; every runtime is named, those without reuse too.
+TEST(ReportWriters, SecuritySectionCountsKnownCasesOnEveryRuntime) {
+  std::string known = replaced(fixture(), "\"outcome\": \"fail\"",
+                               "\"outcome\": \"known\", \"raw_outcome\": \"fail\"");
+  std::string clean =
+      replaced(without_nonce_reuse(fixture()), "\"runtime\": \"alpha\"", "\"runtime\": \"beta\"");
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("a.json", known));
+  runs.push_back(load_text("b.json", clean));
+  Document doc = build_document(build_model(std::move(runs)));
+  std::vector<std::string> text = section_text(doc.sections.at(0));
+  ASSERT_EQ(text.size(), 4u);
+  EXPECT_EQ(text[0],
+            "AEAD nonce reuse: one key and nonce sealed two different records (invariant N1) in 1 "
+            "case on GnuTLS 3.7.9 (alpha); none on GnuTLS 3.7.9 (beta).");
+  EXPECT_EQ(text[1].rfind("- GnuTLS 3.7.9 (alpha): send-x/tls13-client-openssl-unix-trusting/"
+                          "push@3=short:1/s0 (known): client to server, record 9: ",
+                          0),
+            0u)
+      << text[1];
+}
+
+// Without nonce reuse the security section is one line: how much of the wire was decoded.
+TEST(ReportWriters, SecuritySectionSaysNoNonceReuseObserved) {
+  std::string a = without_nonce_reuse(fixture());
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("a.json", a));
+  runs.push_back(
+      load_text("b.json", replaced(a, "\"runtime\": \"alpha\"", "\"runtime\": \"beta\"")));
+  Document doc = build_document(build_model(std::move(runs)));
+  const Section& s = doc.sections.at(0);
+  EXPECT_EQ(s.title, "Security");
+  EXPECT_EQ(section_text(s),
+            std::vector<std::string>{
+                "No nonce reuse observed: 168 records decoded in 16 cases over 2 runtimes (GnuTLS "
+                "3.7.9 (alpha), GnuTLS 3.7.9 (beta)); no AEAD key and nonce sealed two different "
+                "records (N1)."});
+  EXPECT_EQ(std::get<Paragraph>(s.blocks[0]).tone, Tone::kPass);
+  std::string markdown = write_markdown(doc);
+  EXPECT_EQ(first_section_heading(markdown), "Security");
+  EXPECT_NE(markdown.find("## Security\n\n✅ No nonce reuse observed: 168 records decoded in 16 "
+                          "cases over 2 runtimes"),
+            std::string::npos);
+  EXPECT_EQ(first_section_heading(write_html(doc)), "Security");
+}
+
+// The wire section, beside the premises: per runtime the cases decoded in full, the records,
+// the others by reason (numbers aside) and the duplicates, which are not nonce reuse.
+TEST(ReportWriters, WireSectionSaysWhatWasDecoded) {
+  Document doc = build_document(one_run());
+  std::size_t premises = 0, wire = 0;
+  for (std::size_t i = 0; i < doc.sections.size(); ++i) {
+    if (doc.sections[i].title == "Premises: was each claim tested?") premises = i;
+    if (doc.sections[i].title == "Wire: was every record decoded?") wire = i;
+  }
+  EXPECT_EQ(wire, premises + 1);
+  const Section& s = doc.sections[wire];
+  const Table& table = std::get<Table>(s.blocks.at(1));
+  ASSERT_EQ(table.rows.size(), 1u);
+  std::vector<std::string> cells;
+  for (const auto& cell : table.rows[0].cells) cells.push_back(plain_text(cell.content));
+  EXPECT_EQ(cells, (std::vector<std::string>{
+                       "GnuTLS 3.7.9 (alpha)", "9", "5", "84", "4", "3 copies in 2 cases",
+                       "TLS_AES_128_GCM_SHA256 ×1, TLS_AES_256_GCM_SHA384 ×1, "
+                       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ×1"}));
+  EXPECT_EQ(table.rows[0].cells[4].tone, Tone::kKnown);
+  std::vector<std::string> text = section_text(s);
+  EXPECT_EQ(std::vector<std::string>(text.begin() + 1, text.end()),
+            (std::vector<std::string>{
+                "Not decoded in full on GnuTLS 3.7.9 (alpha) (4 cases), by reason (the first "
+                "sentence seen):",
+                "- server to client: the case ended inside record 6 (at offset 2210, 17 of 24 "
+                "bytes) — 2 cases, first: bye/tls12-server-gnutls-unix-trusting/pull@2=eagain/s0",
+                "- GnuTLS does its own socket I/O: its bytes are not captured — 1 case, first: "
+                "alert-pending/tls12-client-openssl-unix-trusting/none/s0",
+                "- client to server: record 9 at offset 4410 opens with no key and sequence "
+                "number tried — 1 case, first: alert-pending/tls13-client-gnutls-unix-trusting/"
+                "none/s0",
+                "Byte-identical copies of a sealed record (the same bytes sent again: data "
+                "repeated, nothing disclosed, not nonce reuse):",
+                "- GnuTLS 3.7.9 (alpha): 3 copies in 2 cases, first: "
+                "send-x/tls13-client-gnutls-unix-trusting/push@3=short:1/s0"}));
 }
 
 // The drill-down of a cell with an untested group names its premises, the group, what its clean
@@ -685,12 +963,12 @@ TEST(ReportMerged, OneLinePerCase) {
   EXPECT_EQ(
       doc["runs"][0]["cases"][1],
       nlohmann::json::parse(R"({"id": "send-x/tls13-client-gnutls-unix-trusting/push@3=short:1/s0",
-              "outcome": "known", "raw_outcome": "fail", "held": "D1,S1,M1", "violated": "D2",
-              "premise": "met"})"));
+              "outcome": "known", "raw_outcome": "fail", "held": "D1,S1,M1,N1,W1,M2",
+              "violated": "D2", "premise": "met"})"));
   EXPECT_EQ(
       doc["runs"][0]["cases"][8],
       nlohmann::json::parse(R"({"id": "alert-pending/tls13-client-gnutls-unix-trusting/none/s0",
-              "outcome": "fail", "held": "D1,D2,R2", "violated": "M1", "premise": "met",
+              "outcome": "fail", "held": "D1,D2,R2,N1", "violated": "M1,W1,M2", "premise": "met",
               "stale_direction": 1, "events": {"subject": {"again": {"send": 1},
               "again_unblocked": {"send": 1}, "sent": {"alert": 1}}, "peer": {}}})"));
   // Events, premise texts and stale directions are carried as the run's file has them.
