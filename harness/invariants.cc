@@ -141,10 +141,6 @@ struct M1Side {
   const IoTrace& trace;
 };
 
-bool in_m1_scope(const ControlMessage& m) {
-  if (m.kind != MessageKind::kHandshake) return true;
-  return m.type == 0 || m.type == 1 || m.type == 4 || m.type == 13 || m.type == 24;
-}
 
 std::size_t bytes_moved(const IoTrace& trace, IoOp op, std::size_t end) {
   std::size_t total = 0;
@@ -184,12 +180,12 @@ std::optional<std::pair<std::string, std::size_t>> m1_direction(const CaseRun& r
                                                                 std::size_t& checked) {
   std::vector<ControlMessage> sent, got;
   for (const auto& m : from.facts.messages.sent)
-    if (in_m1_scope(m)) sent.push_back(m);
+    if (judged_by_m1(m)) sent.push_back(m);
   auto in_sent = [&](const ControlMessage& m) {
     return std::any_of(sent.begin(), sent.end(), [&](const auto& s) { return s.same(m); });
   };
   for (const auto& m : to.facts.messages.received)
-    if (in_m1_scope(m) && in_sent(m)) got.push_back(m);
+    if (judged_by_m1(m) && in_sent(m)) got.push_back(m);
   checked += sent.size();
   auto count = [](const std::vector<ControlMessage>& list, const ControlMessage& m) {
     return std::count_if(list.begin(), list.end(), [&](const auto& x) { return x.same(m); });

@@ -24,10 +24,12 @@ std::vector<std::uint8_t> pattern_prefix(std::uint64_t seed, std::uint64_t count
   return bytes;
 }
 
-WireClaims claims(const SideFacts& from, const SideFacts& to, std::vector<std::uint8_t> sent,
+WireClaims claims(const SideFacts& from, const SideFacts& to, std::uint64_t seed,
+                  std::uint64_t tx, std::uint64_t pending,
                   std::optional<std::size_t> receiver_pulled) {
   WireClaims c;
-  c.sent = std::move(sent);
+  c.sent = pattern_prefix(seed, tx + pending);
+  c.unreported = pending;
   c.reported_sent = from.messages.sent;
   c.reported_received = to.messages.received;
   c.receiver_pulled = receiver_pulled;
@@ -69,10 +71,12 @@ CaseWire judge_case_wire(const CaseSpec& spec, CaseRun& run) {
   auto subject_pulled = pulled(run.subject_trace, run.subject_trace_dropped);
   auto peer_pulled = pulled(run.peer_trace, run.peer_trace_dropped);
   if (!stream) subject_pulled = peer_pulled = std::nullopt;
-  WireClaims from_subject = claims(run.subject_facts, run.peer_facts,
-                                   pattern_prefix(spec.seed, run.subject_tx), peer_pulled);
-  WireClaims from_peer = claims(run.peer_facts, run.subject_facts,
-                                pattern_prefix(spec.seed + 1, run.peer_tx), subject_pulled);
+  WireClaims from_subject = claims(run.subject_facts, run.peer_facts, spec.seed, run.subject_tx,
+                                   run.subject_pending, peer_pulled);
+  WireClaims from_peer = claims(run.peer_facts, run.subject_facts, spec.seed + 1, run.peer_tx,
+                                run.peer_pending, subject_pulled);
+  bool flushed = run.end == RunEnd::kCompleted && !subject.truncated && !peer.truncated;
+  from_subject.flushed = from_peer.flushed = flushed;
   w.verdict = client ? judge_wire(d, from_subject, from_peer, stream)
                      : judge_wire(d, from_peer, from_subject, stream);
   w.judged = true;

@@ -107,6 +107,7 @@ void judge_app_data(const Side& s, WireVerdict& v) {
   if (!s.d.stopped.empty()) return;
   const auto& wire = s.d.app_data;
   const auto& sent = s.claims.sent;
+  std::size_t reported = sent.size() - std::min(sent.size(), s.claims.unreported);
   std::size_t k = 0;
   while (k < wire.size() && k < sent.size() && wire[k] == sent[k]) ++k;
   if (k < wire.size() && k < sent.size()) {
@@ -119,9 +120,9 @@ void judge_app_data(const Side& s, WireVerdict& v) {
                     n(wire.size() - k) + " bytes of application data on the wire beyond the " +
                         n(sent.size()) + " the sender reported sent, from " +
                         describe(s.d, app_record(s.d, k))});
-  } else if (k < sent.size() && whole(s.d)) {
+  } else if (k < reported && whole(s.d)) {
     v.w1.push_back({s.name, s.d.records.empty() ? 0 : s.d.records.size() - 1,
-                    "the last " + n(sent.size() - k) + " of the " + n(sent.size()) +
+                    "the last " + n(reported - k) + " of the " + n(reported) +
                         " bytes the sender reported sent (from offset " + n(k) +
                         ") are not on the wire"});
   }
@@ -175,12 +176,20 @@ void judge_messages(const Side& s, WireVerdict& v) {
                         ", within the " + n(*s.claims.receiver_pulled) +
                         " bytes the receiver pulled, but the receiver never reported it"});
   }
-  auto [told, unused] = match(wire, in_scope(s.claims.reported_sent));
+  std::vector<ControlMessage> reported = in_scope(s.claims.reported_sent);
+  auto [told, unsent] = match(wire, reported);
   for (std::size_t k = 0; k < wire.size(); ++k)
     if (!told[k])
       v.m2.push_back({s.name, wire[k].record,
                       describe(s.d, wire[k].record) + " carries " + wire[k].message.text() +
                           ", which the sender never reported sending (in that order)"});
+  if (!s.claims.flushed || !s.d.stopped.empty() || s.d.truncated) return;
+  for (std::size_t r : unsent)
+    v.m2.push_back({s.name, s.d.records.empty() ? 0 : s.d.records.size() - 1,
+                    "the sender reported sending " + reported[r].text() + " (call #" +
+                        n(reported[r].call) +
+                        "), which is nowhere on the wire after it in that order, although "
+                        "the case ran to its end"});
 }
 
 }  // namespace

@@ -28,6 +28,12 @@ struct WireClaims {
   // sender's capture, so it must count in those (bytes a fault plan dropped on the way are
   // in the capture but were never pulled). nullopt: not judged (DTLS).
   std::optional<std::size_t> receiver_pulled;
+  // The last `unreported` bytes of `sent` were offered by a send still pending when the case
+  // ended: the wire may carry any prefix of them (GnuTLS seals a record before it pushes it).
+  std::size_t unreported = 0;
+  // The run ended normally with the whole capture kept: every message the sender reported
+  // sending must then be on the wire.
+  bool flushed = false;
 };
 
 struct WireFinding {
