@@ -12,6 +12,7 @@ CaseSpec bare_handshake_of(const CaseSpec& spec) {
   bare.subject.role = spec.subject.role;
   bare.subject.protocol = spec.subject.protocol;
   bare.subject.key = spec.subject.key;
+  bare.subject.cipher = spec.subject.cipher;
   bare.peer = spec.peer;
   bare.transport = spec.transport;
   std::vector<Step> steps = {Step{}, Step::transfer(1, 1)};

@@ -10,9 +10,9 @@
 
 namespace dirprobe {
 
-// The scenario's protocol, roles, peer, transport and key; every other setting at its default
-// (no flags, callbacks, resumption, early data or throttled buffers); both sides handshake and
-// send each other one byte; no fault; the oblivious loop.
+// The scenario's protocol, roles, peer, transport, key and cipher; every other setting at its
+// default (no flags, callbacks, resumption, early data or throttled buffers); both sides
+// handshake and send each other one byte; no fault; the oblivious loop.
 CaseSpec bare_handshake_of(const CaseSpec& spec);
 
 // Runs the bare handshake of `spec` and returns the premises of `spec` it meets (none, for a

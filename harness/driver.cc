@@ -41,6 +41,7 @@ EndpointConfig peer_config(const CaseSpec& spec) {
   c.role = spec.subject.role == Role::kClient ? Role::kServer : Role::kClient;
   c.protocol = spec.subject.protocol;
   c.key = spec.subject.key;
+  c.cipher = spec.subject.cipher;
   c.post_handshake_auth = spec.subject.post_handshake_auth;
   c.early_data = spec.subject.early_data;
   c.resumption = spec.subject.resumption;
@@ -169,6 +170,8 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
     run.end = RunEnd::kFatal;
     run.end_reason = "the handshake did not resume the saved session";
   }
+  run.subject_cipher = c.subject->cipher();
+  run.peer_cipher = c.peer->cipher();
   run.subject_trace = c.subject->channel().trace();
   run.peer_trace = c.peer->channel().trace();
   run.subject_trace_dropped = c.subject->channel().trace_dropped();

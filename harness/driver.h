@@ -52,6 +52,8 @@ struct CaseRun {
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
   SideFacts subject_facts, peer_facts;        // messages reported, bytes held
   std::string library_subject, library_peer;
+  // The record cipher each side's library reports at the end (Endpoint::cipher()).
+  std::string subject_cipher, peer_cipher;
   // The fault plan's holds: who sat out, until which block of the other side (hold.h).
   std::vector<Hold> holds;
   double wall_ms = 0;  // informational only; never part of a verdict

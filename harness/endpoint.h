@@ -23,16 +23,22 @@ enum class Role { kClient, kServer };
 enum class Protocol { kTls12, kTls13, kDtls12 };
 using PeerLibrary = Library;
 enum class ByeHow { kRdwr, kWr };
+// The AEAD that protects the records. kDefault: each library's default preference, limited in
+// TLS 1.2 and DTLS 1.2 to AEAD suites (AES-256-GCM is what both libraries pick); the others
+// pin both sides to that one cipher.
+enum class Cipher { kDefault, kChacha20Poly1305, kAes128Ccm };
 
 std::string_view role_name(Role role);
 std::string_view protocol_name(Protocol protocol);
 std::string_view peer_name(PeerLibrary peer);
 std::string_view bye_name(ByeHow how);
+std::string_view cipher_name(Cipher cipher);  // "default", "chacha20-poly1305", "aes-128-ccm"
 // Each throws std::invalid_argument naming the accepted values.
 Role parse_role(std::string_view text);
 Protocol parse_protocol(std::string_view text);
 PeerLibrary parse_peer(std::string_view text);
 ByeHow parse_bye(std::string_view text);
+Cipher parse_cipher(std::string_view text);
 
 // Thrown when the runtime library lacks what a case needs (a function newer than the oldest
 // supported GnuTLS): the case is reported "skip" with this reason.
@@ -73,7 +79,9 @@ struct EndpointConfig {
   Role role = Role::kClient;
   Protocol protocol = Protocol::kTls13;
   KeyType key = KeyType::kEd25519;
-  std::string priority;      // GnuTLS priority string; empty derives one from `protocol`
+  Cipher cipher = Cipher::kDefault;
+  // GnuTLS priority string; empty derives one from `protocol`, `cipher` and `key`.
+  std::string priority;
   unsigned extra_flags = 0;  // added to gnutls_init flags (GNUTLS_NONBLOCK is always set)
   bool socket_io = false;    // GnuTLS reads and writes the fd itself (no callbacks, no faults)
   // GnuTLS only: an application callback that interrupts the handshake once, returning
@@ -172,6 +180,9 @@ class Endpoint {
   // Bytes held corked, waiting for an uncork (gnutls_record_check_corked; OpenSSL: 0).
   virtual std::size_t corked() const { return 0; }
   virtual std::string_view library() const = 0;
+  // The record cipher the handshake negotiated, as GnuTLS names it ("AES-256-GCM",
+  // "CHACHA20-POLY1305", "AES-128-CCM", ...); empty before a handshake completed.
+  virtual std::string cipher() const = 0;
 
   Channel& channel() { return channel_; }
   const Channel& channel() const { return channel_; }

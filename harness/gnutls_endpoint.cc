@@ -16,7 +16,7 @@
 namespace dirprobe {
 namespace {
 
-std::string default_priority(Protocol protocol) {
+std::string_view version_priority(Protocol protocol) {
   switch (protocol) {
     case Protocol::kTls13:
       return "NORMAL:-VERS-ALL:+VERS-TLS1.3";
@@ -25,6 +25,29 @@ std::string default_priority(Protocol protocol) {
     default:
       return "NORMAL:-VERS-ALL:+VERS-TLS1.2";
   }
+}
+
+// NORMAL's ciphers without CBC, in NORMAL's order: the wire decoder opens AEAD records only
+// (TLS 1.3 has nothing else).
+constexpr std::string_view kAeadOnly =
+    ":-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-256-CCM:+AES-128-GCM:+AES-128-CCM";
+
+// NORMAL limited to the protocol and to the config's cipher. TLS 1.2 has no ECDHE-RSA suite
+// with CCM; an RSA key takes RSA key exchange there (TLS_RSA_WITH_AES_128_CCM): its messages
+// have fixed sizes, where GnuTLS writes a DHE public value without its leading zero bytes.
+std::string default_priority(const EndpointConfig& config) {
+  std::string priority(version_priority(config.protocol));
+  bool tls13 = config.protocol == Protocol::kTls13;
+  switch (config.cipher) {
+    case Cipher::kDefault:
+      return tls13 ? priority : priority + std::string(kAeadOnly);
+    case Cipher::kChacha20Poly1305:
+      return priority + ":-CIPHER-ALL:+CHACHA20-POLY1305";
+    case Cipher::kAes128Ccm:
+      priority += ":-CIPHER-ALL:+AES-128-CCM";
+      return !tls13 && config.key == KeyType::kRsa2048 ? priority + ":-KX-ALL:+RSA" : priority;
+  }
+  return priority;
 }
 
 // A blocking session's pull_timeout waits at most this long per call, then reports that
@@ -77,8 +100,7 @@ class GnutlsEndpoint final : public Endpoint {
       gnutls_dtls_set_timeouts(raw, kDtlsRetransmitMs, kDtlsTotalMs);
       gnutls_dtls_set_mtu(raw, kDtlsLinkMtu);
     }
-    std::string priority =
-        config.priority.empty() ? default_priority(config.protocol) : config.priority;
+    std::string priority = config.priority.empty() ? default_priority(config) : config.priority;
     const char* err_pos = nullptr;
     check_gnutls(gnutls_priority_set_direct(raw, priority.c_str(), &err_pos),
                  "gnutls_priority_set_direct");
@@ -199,6 +221,11 @@ class GnutlsEndpoint final : public Endpoint {
   std::string code_name(int code) const override { return gnutls_rc_name(code); }
   std::size_t pending() const override { return gnutls_record_check_pending(session_.get()); }
   std::string_view library() const override { return "gnutls"; }
+  std::string cipher() const override {
+    if (!established_) return "";
+    const char* name = gnutls_cipher_get_name(gnutls_cipher_get(session_.get()));
+    return name != nullptr ? name : "";
+  }
   bool traced() const override { return !socket_io_; }
 
  private:

@@ -1,6 +1,7 @@
 // The OpenSSL endpoint: an SSL* over a custom BIO whose reads and writes go through the
 // Channel, so the same fault plans and traces apply as for GnuTLS.
 #include <openssl/err.h>
+#include <openssl/obj_mac.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
@@ -94,6 +95,55 @@ void load_credentials(SSL_CTX* ctx, const EndpointConfig& config) {
   check_ssl(X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), ca.get()), "X509_STORE_add_cert");
 }
 
+// TLS 1.2 and DTLS 1.2 suites: DEFAULT less every suite with a MAC of its own (SHA1, SHA256,
+// SHA384), which leaves its AEAD suites in DEFAULT's order; or the one suite of the config's
+// cipher for its key (TLS 1.2 has no ECDHE-RSA suite with CCM: RSA key exchange, as GnuTLS).
+const char* tls12_suites(const EndpointConfig& config) {
+  bool rsa = config.key == KeyType::kRsa2048;
+  switch (config.cipher) {
+    case Cipher::kDefault:
+      return "DEFAULT:!SHA1:!SHA256:!SHA384";
+    case Cipher::kChacha20Poly1305:
+      return rsa ? "ECDHE-RSA-CHACHA20-POLY1305" : "ECDHE-ECDSA-CHACHA20-POLY1305";
+    case Cipher::kAes128Ccm:
+      return rsa ? "AES128-CCM" : "ECDHE-ECDSA-AES128-CCM";
+  }
+  return "";
+}
+
+// TLS 1.3 suites: OpenSSL's default (AES-256-GCM, ChaCha20-Poly1305, AES-128-GCM) or the one
+// of the config's cipher; AES-128-CCM is not among the defaults.
+void set_ciphers(SSL_CTX* ctx, const EndpointConfig& config) {
+  if (config.protocol != Protocol::kTls13) {
+    check_ssl(SSL_CTX_set_cipher_list(ctx, tls12_suites(config)), "SSL_CTX_set_cipher_list");
+  } else if (config.cipher != Cipher::kDefault) {
+    check_ssl(SSL_CTX_set_ciphersuites(ctx, config.cipher == Cipher::kAes128Ccm
+                                                ? "TLS_AES_128_CCM_SHA256"
+                                                : "TLS_CHACHA20_POLY1305_SHA256"),
+              "SSL_CTX_set_ciphersuites");
+  }
+}
+
+// OpenSSL's cipher NIDs under GnuTLS's names, so both sides report the AEAD alike.
+std::string cipher_of(const SSL* ssl) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  if (cipher == nullptr) return "";
+  switch (SSL_CIPHER_get_cipher_nid(cipher)) {
+    case NID_aes_128_gcm:
+      return "AES-128-GCM";
+    case NID_aes_256_gcm:
+      return "AES-256-GCM";
+    case NID_chacha20_poly1305:
+      return "CHACHA20-POLY1305";
+    case NID_aes_128_ccm:
+      return "AES-128-CCM";
+    case NID_aes_256_ccm:
+      return "AES-256-CCM";
+    default:
+      return SSL_CIPHER_get_name(cipher);
+  }
+}
+
 constexpr int kNoEarlyData = -1000;  // recv_early found nothing left (not an SSL_get_error code)
 
 class OpensslEndpoint final : public Endpoint {
@@ -109,6 +159,7 @@ class OpensslEndpoint final : public Endpoint {
     check_ssl(SSL_CTX_set_min_proto_version(ctx_.get(), version), "set_min_proto_version");
     check_ssl(SSL_CTX_set_max_proto_version(ctx_.get(), version), "set_max_proto_version");
     load_credentials(ctx_.get(), config);
+    set_ciphers(ctx_.get(), config);
     // OpenSSL 3.0 refuses client-initiated renegotiation unless asked to allow it; the
     // renegotiation scenarios probe GnuTLS as the client that starts one.
     SSL_CTX_set_options(ctx_.get(), SSL_OP_ALLOW_CLIENT_RENEGOTIATION);
@@ -237,6 +288,9 @@ class OpensslEndpoint final : public Endpoint {
   }
   std::size_t pending() const override { return static_cast<std::size_t>(SSL_pending(ssl_.get())); }
   std::string_view library() const override { return "openssl"; }
+  std::string cipher() const override {
+    return SSL_is_init_finished(ssl_.get()) == 1 ? cipher_of(ssl_.get()) : "";
+  }
 
  private:
   CallOutcome outcome(int rc, long bytes) {

@@ -34,6 +34,7 @@ struct Scenario {
   std::vector<TransportKind> transports;
   std::vector<LoopPolicy> policies;
   std::vector<RetryMode> retries;
+  std::vector<Cipher> ciphers;      // record ciphers, both sides pinned to each in turn
   std::vector<bool> socket_io;      // false: callbacks; true: GnuTLS's own socket I/O
   std::vector<std::string> faults;  // fault plans (validated)
   std::vector<std::uint64_t> seeds;

@@ -170,6 +170,11 @@ constexpr ScenarioKey kKeys[] = {
      "bytes, same size), `smaller` (other bytes, half the size), `larger` (other bytes, twice "
      "the size)",
      [](V v, Scenario& sc) { sc.retries = v.list<RetryMode>(parse_retry); }},
+    {"ciphers", false, ValueType::kStrings, R"(["default"])",
+     "record ciphers of both sides: `default` (each library's preference; TLS 1.2 and DTLS 1.2 "
+     "limited to AEAD suites), `chacha20-poly1305`, `aes-128-ccm` (with an RSA key in TLS 1.2 "
+     "and DTLS 1.2: RSA key exchange); not with `priority`",
+     [](V v, Scenario& sc) { sc.ciphers = v.list<Cipher>(parse_cipher); }},
     {"faults", false, ValueType::kStrings, R"(["none"])",
      "fault plans for the subject's transport, see `harness/fault_plan.h`",
      [](V v, Scenario& sc) { sc.faults = v.list<std::string>(check_plan); }},
@@ -217,7 +222,8 @@ constexpr ScenarioKey kKeys[] = {
     {"recv_buffer", false, ValueType::kInteger, "16384", "bytes offered per recv call",
      [](V v, Scenario& sc) { sc.base.recv_buffer = static_cast<std::size_t>(v.integer(1)); }},
     {"priority", false, ValueType::kString, "",
-     "GnuTLS priority string (absent: NORMAL limited to the protocol)",
+     "the subject's GnuTLS priority string, used as it is (absent: NORMAL limited to the "
+     "protocol and to `ciphers`)",
      [](V v, Scenario& sc) { sc.base.subject.priority = v.string(); }},
     {"flags", false, ValueType::kStrings, "",
      "extra `gnutls_init` flags by name (`GNUTLS_NO_TICKETS`, `GNUTLS_AUTO_REAUTH`, ...)",

@@ -44,6 +44,15 @@ void check_key_needs(const TomlCtx& ctx, const Scenario& sc, const toml::table& 
     ctx.fail(at(t, "assert"), "asserting B1 needs 'buffer_bound'");
 }
 
+// A scenario's own priority string is used as it is (for the subject only): it would replace
+// the one each cipher is set in, so the two keys exclude each other.
+void check_ciphers(const TomlCtx& ctx, const toml::table& t) {
+  if (t.get("ciphers") != nullptr && t.get("priority") != nullptr)
+    ctx.fail(at(t, "ciphers"),
+             "'ciphers' and 'priority' do not go together: a scenario's own priority string "
+             "chooses its ciphers itself");
+}
+
 // What one side sends, the other receives; every script starts with its handshake.
 void check_scripts(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   const CaseSpec& b = sc.base;
@@ -240,6 +249,7 @@ void check_datagram_steps(const TomlCtx& ctx, const Scenario& sc, const toml::ta
 
 void check_scenario_rules(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   check_key_needs(ctx, sc, t);
+  check_ciphers(ctx, t);
   check_scripts(ctx, sc, t);
   check_early_data(ctx, sc, t);
   check_interjections(ctx, sc, t);

@@ -1,5 +1,6 @@
 // The variants of a scenario: the product of its axes (protocols x roles x peers x transports
-// x io x policies x retry x faults x seeds), each a CaseSpec with a stable, readable id.
+// x io x policies x retry x ciphers x faults x seeds), each a CaseSpec with a stable, readable
+// id.
 #pragma once
 
 #include <vector>

@@ -211,6 +211,28 @@ TEST(Catalog, PeerPingSwitchesHeartbeatOn) {
   EXPECT_EQ(sc.at(0).base.peer_steps.at(1).kind, StepKind::kPing);
 }
 
+// Ciphers are an axis: the default adds nothing to a case id, the others a suffix. An unknown
+// cipher, or ciphers beside the scenario's own priority string, is a load error.
+TEST(Catalog, CiphersAreAnAxis) {
+  const std::string ciphers = "ciphers = [\"default\", \"chacha20-poly1305\", \"aes-128-ccm\"]";
+  auto sc =
+      load_scenario_text(with("assert = [\"D1\"]", "assert = [\"D1\"]\n" + ciphers), "good.toml");
+  auto cases = expand(sc.at(0));
+  ASSERT_EQ(cases.size(), 2u * 2 * 2 * 3 * 2);  // protocols x peers x policies x ciphers x faults
+  EXPECT_EQ(cases[0].id(), "x/tls12-client-gnutls-unix-oblivious/none/s0");
+  EXPECT_EQ(cases[2].id(), "x/tls12-client-gnutls-unix-oblivious-chacha20/none/s0");
+  EXPECT_EQ(cases[2].subject.cipher, Cipher::kChacha20Poly1305);
+  EXPECT_EQ(cases[5].id(), "x/tls12-client-gnutls-unix-oblivious-ccm/push@1=eagain/s0");
+  EXPECT_EQ(cases[5].subject.cipher, Cipher::kAes128Ccm);
+  EXPECT_EQ(error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\nciphers = [\"aes-256-cbc\"]")),
+            "bad.toml:12: in 'ciphers': unknown cipher 'aes-256-cbc' (expected default, "
+            "chacha20-poly1305, aes-128-ccm)");
+  EXPECT_EQ(
+      error_of(with("assert = [\"D1\"]", "assert = [\"D1\"]\npriority = \"NORMAL\"\n" + ciphers)),
+      "bad.toml:13: 'ciphers' and 'priority' do not go together: a scenario's own priority "
+      "string chooses its ciphers itself");
+}
+
 // Keys left out take the declared defaults, which are the settings a CaseSpec starts with.
 TEST(ScenarioKeys, FallbacksAreApplied) {
   Scenario sc = load_scenario_text(kGood, "good.toml").at(0);
@@ -218,6 +240,7 @@ TEST(ScenarioKeys, FallbacksAreApplied) {
   EXPECT_EQ(sc.socket_io, std::vector{false});
   EXPECT_EQ(sc.policies, (std::vector{LoopPolicy::kOblivious, LoopPolicy::kTrusting}));
   EXPECT_EQ(sc.retries, std::vector{RetryMode::kSame});
+  EXPECT_EQ(sc.ciphers, std::vector{Cipher::kDefault});
   EXPECT_EQ(sc.seeds, std::vector<std::uint64_t>{0});
   EXPECT_TRUE(sc.sweep.actions.empty());
   EXPECT_TRUE(sc.sweep.push && sc.sweep.pull && sc.sweep.phase == SweepPhase::kAll);
@@ -258,7 +281,7 @@ TEST(ScenarioKeys, WrongTypesAreLoadErrorsAtTheirLine) {
           << name << " = " << value << ": " << error_of(text);
     }
   }
-  EXPECT_EQ(names.size(), 36u);
+  EXPECT_EQ(names.size(), 37u);
 }
 
 // docs/scenarios.md shows the key table made from the declaration, between its markers.
