@@ -257,7 +257,9 @@ CaseRun run_case(const CaseSpec& spec) {
     CaseSpec with_state = spec;
     with_state.subject.resumption = std::make_shared<ResumptionState>();
     prime_resumption(with_state);
-    return run_case(with_state);
+    CaseRun run = run_case(with_state);
+    run.first_keylog = std::move(with_state.subject.resumption->first_keylog);
+    return run;
   }
   auto started = std::chrono::steady_clock::now();
   CaseRun run = run_connection(spec);

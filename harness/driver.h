@@ -51,6 +51,9 @@ struct CaseRun {
       0;  // most heap the subject's calls retained after the handshake (mallinfo2)
   BufferSizes subject_buffers, peer_buffers;  // what the kernel granted
   SideFacts subject_facts, peer_facts;        // messages reported, bytes held
+  // Resumption: both sides' key logs of the first connection (a resumed TLS 1.2 session
+  // reuses its master secret).
+  std::vector<KeylogEntry> first_keylog;
   std::string library_subject, library_peer;
   // The record cipher each side's library reports at the end (Endpoint::cipher()).
   std::string subject_cipher, peer_cipher;

@@ -83,6 +83,9 @@ class DirectionDecoder {
   bool ready_keys(const RecordHeader& h, Session& s);
   bool tls13_keys(Session& s);
   bool epoch_key(int epoch, Session& s);
+  // The logged master secret (of any connection) whose keys open the record being decoded,
+  // the first of its epoch; null when none does.
+  const Bytes* resumed_master(const CipherSuite& suite, const Session& s, std::size_t g);
   void add_generations();
   std::optional<std::pair<int, std::uint64_t>> find_key(std::size_t i, Bytes& content,
                                                         Bytes& nonce);
@@ -108,6 +111,7 @@ class DirectionDecoder {
   std::string missing_;  // secrets the key log lacks, named in sentences about records
   std::size_t problems_ = 0;
   Bytes scratch_;  // plaintext of the record at hand, reused (records run to 16 KiB)
+  Bytes nonce_scratch_;
 };
 
 DirectionDecoder::DirectionDecoder(bool client, WireProtocol protocol, const WireCapture& capture,
@@ -267,15 +271,36 @@ bool DirectionDecoder::epoch_key(int epoch, Session& s) {
     return false;
   }
   const Bytes* master = s.secret("CLIENT_RANDOM", s.client_randoms[g]);
+  std::string name = "epoch " + std::to_string(epoch);
   if (master == nullptr) {
-    wait_ = "the key log has no CLIENT_RANDOM line for client random " + hex(s.client_randoms[g]);
+    // A resumed session reuses the master secret of the connection that made it, and GnuTLS
+    // logs a master secret only when it makes one: try each one logged, on this record.
+    master = resumed_master(*suite, s, g);
+    name += " (resumed)";
+  }
+  if (master == nullptr) {
+    wait_ = "the key log has no CLIENT_RANDOM line for client random " +
+            hex(s.client_randoms[g]) + ", and no master secret it logged opens record " +
+            std::to_string(next_);
     return false;
   }
   Tls12Keys both = tls12_keys(*suite, *master, s.client_randoms[g], s.server_hellos[g].random);
-  keys_.emplace_back("epoch " + std::to_string(epoch), *suite, client_ ? both.client : both.server,
-                     false);
+  keys_.emplace_back(name, *suite, client_ ? both.client : both.server, false);
   keys_.back().epoch = epoch;
   return true;
+}
+
+const Bytes* DirectionDecoder::resumed_master(const CipherSuite& suite, const Session& s,
+                                              std::size_t g) {
+  const RecordHeader& h = headers_[next_];
+  std::uint64_t seq = protocol_ == WireProtocol::kDtls ? h.seq | std::uint64_t{h.epoch} << 48 : 0;
+  for (const KeylogEntry& e : s.log) {
+    if (e.label != "CLIENT_RANDOM") continue;
+    Tls12Keys both = tls12_keys(suite, e.secret, s.client_randoms[g], s.server_hellos[g].random);
+    RecordKey trial("trial", suite, client_ ? both.client : both.server, false);
+    if (trial.open(wire(next_), h.header_length, seq, scratch_, nonce_scratch_)) return &e.secret;
+  }
+  return nullptr;
 }
 
 bool DirectionDecoder::try_open(std::size_t i, int key, std::uint64_t seq, Bytes& content,

@@ -52,10 +52,8 @@ CaseWire judge_case_wire(const CaseSpec& spec, CaseRun& run) {
   std::vector<KeylogEntry> keys = std::move(run.peer_facts.keylog);
   keys.insert(keys.end(), run.subject_facts.keylog.begin(), run.subject_facts.keylog.end());
   run.subject_facts.keylog.clear();
-  if (spec.subject.resumption) {
-    const auto& first = spec.subject.resumption->first_keylog;
-    keys.insert(keys.end(), first.begin(), first.end());
-  }
+  keys.insert(keys.end(), run.first_keylog.begin(), run.first_keylog.end());
+  run.first_keylog.clear();
   if (!run.subject_traced) {
     w.why_not = "GnuTLS does its own socket I/O: its bytes are not captured";
     return w;

@@ -88,7 +88,7 @@ TEST_P(CipherNegotiation, BothSidesUseTheSetCipher) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Every, CipherNegotiation, testing::ValuesIn(every_setup()),
-                         [](const auto& info) { return setup_name(info.param); });
+                         [](const auto& p) { return setup_name(p.param); });
 
 }  // namespace
 }  // namespace dirprobe
