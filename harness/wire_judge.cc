@@ -1,5 +1,7 @@
 #include "harness/wire_judge.h"
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <utility>
 
@@ -108,8 +110,9 @@ void judge_app_data(const Side& s, WireVerdict& v) {
   const auto& wire = s.d.app_data;
   const auto& sent = s.claims.sent;
   std::size_t reported = sent.size() - std::min(sent.size(), s.claims.unreported);
-  std::size_t k = 0;
-  while (k < wire.size() && k < sent.size() && wire[k] == sent[k]) ++k;
+  std::size_t common = std::min(wire.size(), sent.size());
+  std::size_t k = common > 0 && std::memcmp(wire.data(), sent.data(), common) == 0 ? common : 0;
+  while (k < common && wire[k] == sent[k]) ++k;
   if (k < wire.size() && k < sent.size()) {
     v.w1.push_back({s.name, app_record(s.d, k),
                     "application data differs from what the sender reported sent at offset " +
