@@ -9,6 +9,10 @@
  *                                             without doing anything
  *   alert-send-no-io                          gnutls_alert_send returns 0 without sending
  *   alert-send-twice                          gnutls_alert_send sends its alert twice
+ *   record-send-twice                         each session's first successful
+ *                                             gnutls_record_send seals its data a second time
+ *   send-hidden-alert                         before each session's first gnutls_record_send,
+ *                                             a warning alert the application never asked for
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -26,25 +30,27 @@ static void* real(const char* symbol) { return dlsym(RTLD_NEXT, symbol); }
 static int last_call_was_send;
 static unsigned send_count;
 
-/* Successful receives per session (the harness runs a subject and a GnuTLS peer at once);
- * gnutls_init resets a slot, since a new session may reuse an old one's address. */
+/* Successful receives and sends per session (the harness runs a subject and a GnuTLS peer at
+ * once); gnutls_init resets a slot, since a new session may reuse an old one's address. */
 static gnutls_session_t sessions[8];
-static unsigned counts[8];
+static unsigned counts[8], send_counts[8];
 
-static unsigned* count_of(gnutls_session_t session) {
+static unsigned slot_of(gnutls_session_t session) {
   static unsigned next;
   for (unsigned i = 0; i < 8; ++i)
-    if (sessions[i] == session) return &counts[i];
+    if (sessions[i] == session) return i;
   unsigned slot = next++ % 8;
   sessions[slot] = session;
-  counts[slot] = 0;
-  return &counts[slot];
+  counts[slot] = send_counts[slot] = 0;
+  return slot;
 }
+static unsigned* count_of(gnutls_session_t session) { return &counts[slot_of(session)]; }
+static unsigned* sends_of(gnutls_session_t session) { return &send_counts[slot_of(session)]; }
 
 int gnutls_init(gnutls_session_t* session, unsigned int flags) {
   int (*fn)(gnutls_session_t*, unsigned int) = real("gnutls_init");
   int rc = fn(session, flags);
-  if (rc == 0) *count_of(*session) = 0;
+  if (rc == 0) *count_of(*session) = *sends_of(*session) = 0;
   return rc;
 }
 
@@ -62,7 +68,15 @@ ssize_t gnutls_record_send(gnutls_session_t session, const void* data, size_t si
   ssize_t (*fn)(gnutls_session_t, const void*, size_t) = real("gnutls_record_send");
   last_call_was_send = 1;
   if (is_mode("send-eagain-no-io") && ++send_count % 2 == 0) return GNUTLS_E_AGAIN;
-  return fn(session, data, size);
+  unsigned* sends = sends_of(session);
+  if (is_mode("send-hidden-alert") && (*sends)++ == 0) {
+    int (*alert)(gnutls_session_t, gnutls_alert_level_t, gnutls_alert_description_t) =
+        real("gnutls_alert_send");
+    alert(session, GNUTLS_AL_WARNING, GNUTLS_A_USER_CANCELED);
+  }
+  ssize_t rc = fn(session, data, size);
+  if (rc > 0 && is_mode("record-send-twice") && (*sends)++ == 0) fn(session, data, (size_t)rc);
+  return rc;
 }
 
 ssize_t gnutls_record_recv(gnutls_session_t session, void* data, size_t size) {

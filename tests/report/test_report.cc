@@ -4,6 +4,7 @@
 // before, which must be refused), the model's answers, premise and wire counts, the section
 // model (security first) and its two writers, and the merged results.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -48,8 +49,20 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 }
 
 // The text written to a file of the test's temporary directory, read back with load_run.
+// A directory of this process's own: CTest runs the tests of this file as parallel processes,
+// which must not overwrite each other's files.
+std::filesystem::path own_temp_dir() {
+  static const std::filesystem::path dir = [] {
+    auto d = std::filesystem::path(testing::TempDir()) /
+             ("dirprobe-report-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(d);
+    return d;
+  }();
+  return dir;
+}
+
 report::Run load_text(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::path(testing::TempDir()) / name;
+  auto path = own_temp_dir() / name;
   std::ofstream(path, std::ios::binary) << text;
   return load_run(path);
 }
@@ -65,7 +78,7 @@ std::string refusal(const std::string& text) {
 }
 
 std::string temp(const std::string& name) {
-  return (std::filesystem::path(testing::TempDir()) / name).string();
+  return (own_temp_dir() / name).string();
 }
 
 // Two runs of the fixture: the second under a runtime name with markup and another GnuTLS,
