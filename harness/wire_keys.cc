@@ -62,13 +62,13 @@ const char* digest_name(const CipherSuite& suite) { return suite.sha384 ? "SHA38
 
 std::size_t digest_length(const CipherSuite& suite) { return suite.sha384 ? 48 : 32; }
 
-// Fetched once: fetching is the expensive part of the EVP API.
+// Fetched once: fetching is the expensive part of the EVP API. (TLS 1.2's PRF; TLS 1.3's
+// HKDF-Expand goes through GnuTLS, see hkdf_expand_label.)
 const EVP_KDF* kdf(const char* name) {
-  static UniquePtr<EVP_KDF> hkdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   static UniquePtr<EVP_KDF> prf(EVP_KDF_fetch(nullptr, "TLS1-PRF", nullptr));
-  const EVP_KDF* k = std::string_view(name) == "HKDF" ? hkdf.get() : prf.get();
-  if (k == nullptr) throw std::runtime_error(std::string("OpenSSL has no KDF ") + name);
-  return k;
+  if (std::string_view(name) != "TLS1-PRF" || prf == nullptr)
+    throw std::runtime_error(std::string("OpenSSL has no KDF ") + name);
+  return prf.get();
 }
 
 const EVP_CIPHER* cipher(Aead aead) {
