@@ -7,9 +7,8 @@
 #include "harness/openssl_random.h"
 
 namespace dirprobe {
-namespace {
 
-std::string violations(const CaseSpec& spec, const InvariantResults& invariants) {
+std::string violations_text(const CaseSpec& spec, const InvariantResults& invariants) {
   std::string out;
   for (auto inv : kAllInvariants) {
     const auto& res = result_of(invariants, inv);
@@ -19,6 +18,10 @@ std::string violations(const CaseSpec& spec, const InvariantResults& invariants)
   }
   return out;
 }
+
+std::string violations_text(const CaseResult& r) { return violations_text(r.spec, r.invariants); }
+
+namespace {
 
 // A planned sweep point whose one fault was never injected: the run never reached the
 // operation the plan counted (a stale plan), so the case exercised nothing. It fails, and no
@@ -38,7 +41,7 @@ void fail_unreached_sweep_point(CaseResult& r) {
 
 // The raw outcome and its reason, before the expectations are consulted.
 void decide(CaseResult& r) {
-  std::string violated = violations(r.spec, r.invariants);
+  std::string violated = violations_text(r.spec, r.invariants);
   r.outcome = raw_outcome_of(r.run.end, !violated.empty(), r.run.hard_faults);
   if (r.outcome == Outcome::kStalled)
     r.reason = r.run.end_reason + (violated.empty() ? "" : "; " + violated);

@@ -45,6 +45,11 @@ struct CaseResult {
   std::size_t stale_direction = 0;
 };
 
+// "D2 violated: <first counterexample>; R1 violated: ...": the asserted invariants a case
+// violated, in invariant order (a failing case's reason when nothing else went wrong).
+std::string violations_text(const CaseSpec& spec, const InvariantResults& invariants);
+std::string violations_text(const CaseResult& result);
+
 // The deviations of a judged case: each asserted invariant it violated ("D2:<cause>" once per
 // cause where the checker reports causes), and "outcome X" when it stalled, crashed, or ended
 // with an error no injected fault explains.

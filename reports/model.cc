@@ -62,9 +62,9 @@ constexpr Key kExpectationKeys[] = {
     {"observed", Kind::kInteger, false}, {"stale_groups", Kind::kStrings, false},
     {"cases", Kind::kStrings, false}};
 constexpr Key kCaseKeys[] = {{"id", Kind::kString, true},
-                             {"scenario", Kind::kString, true},
-                             {"protocol", Kind::kString, true},
-                             {"peer", Kind::kString, true},
+                             {"scenario", Kind::kString, false},
+                             {"protocol", Kind::kString, false},
+                             {"peer", Kind::kString, false},
                              {"outcome", Kind::kString, true},
                              {"raw_outcome", Kind::kString, false},
                              {"reason", Kind::kString, false},
@@ -415,19 +415,56 @@ bool explains_vacuous(const Run& run, const CaseRecord& r) {
   });
 }
 
+// What a case id says: "<scenario>/<protocol>-<role>-<peer>-.../<fault plan>/s<seed>".
+struct IdParts {
+  std::string scenario, protocol, peer;
+};
+
+IdParts id_parts(const std::string& id, const Place& place) {
+  auto slash = id.find('/');
+  auto next = slash == std::string::npos ? std::string::npos : id.find('/', slash + 1);
+  place.require(next != std::string::npos, "id '" + id + "' is not <scenario>/<variant>/...");
+  std::string variant = id.substr(slash + 1, next - slash - 1);
+  auto dash1 = variant.find('-');
+  auto dash2 = dash1 == std::string::npos ? dash1 : variant.find('-', dash1 + 1);
+  auto dash3 = dash2 == std::string::npos ? dash2 : variant.find('-', dash2 + 1);
+  place.require(dash3 != std::string::npos,
+                "id '" + id + "': its variant is not <protocol>-<role>-<peer>-...");
+  return {id.substr(0, slash), variant.substr(0, dash1),
+          variant.substr(dash2 + 1, dash3 - dash2 - 1)};
+}
+
+// A known case's reason, as the harness writes it and leaves out when it only repeats the
+// case's violations: "D2 violated: <what>; R1 violated: <what>" (asserted ones).
+std::string violations_text(const CaseRecord& r, const Scenario& scenario) {
+  std::string out;
+  for (const Violation& v : r.violations) {
+    if (!scenario.asserted[static_cast<unsigned>(v.invariant)]) continue;
+    out += std::string(out.empty() ? "" : "; ") + std::string(invariant_name(v.invariant)) +
+           " violated: " + (v.what.empty() ? v.note : v.what);
+  }
+  return out;
+}
+
 CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   check_keys(c, kCaseKeys, place);
   CaseRecord r;
   r.id = text(c, "id");
-  r.scenario = text(c, "scenario");
+  IdParts parts = id_parts(r.id, place);
+  r.scenario = parts.scenario;
   place.require(run.scenarios.contains(r.scenario),
                 "scenario '" + r.scenario + "' is not in the scenarios table");
-  place.require(r.id.starts_with(r.scenario + "/"),
-                "id '" + r.id + "' does not start with its scenario '" + r.scenario + "/'");
-  r.protocol = text(c, "protocol");
-  auto peer = parse_library(text(c, "peer"));
-  place.require(peer.has_value(), "unknown peer '" + text(c, "peer") + "'");
+  r.protocol = parts.protocol;
+  auto peer = parse_library(parts.peer);
+  place.require(peer.has_value(), "unknown peer '" + parts.peer + "' in id '" + r.id + "'");
   r.peer = *peer;
+  // Older writers also spelled them out: they must then agree with the id.
+  for (const auto& [key, value] : {std::pair{"scenario", parts.scenario},
+                                   std::pair{"protocol", parts.protocol},
+                                   std::pair{"peer", parts.peer}})
+    place.require(!c.contains(key) || text(c, key) == value,
+                  std::string("'") + key + "' is '" + text(c, key) + "' but the id says '" +
+                      value + "'");
   r.outcome = outcome_of(c, "outcome", place);
   if (c.contains("raw_outcome")) r.raw_outcome = outcome_of(c, "raw_outcome", place);
   r.reason = text(c, "reason");
@@ -437,6 +474,8 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
     read_verdict(r, name, v, place.at("invariants"));
   std::sort(r.violations.begin(), r.violations.end(),
             [](const Violation& a, const Violation& b) { return a.invariant < b.invariant; });
+  if (r.reason.empty() && r.outcome == Outcome::kKnown)
+    r.reason = violations_text(r, run.scenarios.at(r.scenario));
   r.expected = texts(c, "expected");
   r.vacuous_explained = r.outcome == Outcome::kKnown && explains_vacuous(run, r);
   r.calls = texts(c, "calls");

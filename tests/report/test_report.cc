@@ -200,6 +200,28 @@ TEST(ReportReader, RefusesOtherVersionsSayingWhatToDo) {
                              "version 4); use the dirprobe-report of the dirprobe that wrote it");
 }
 
+// The harness leaves out what a case id says (scenario, protocol, peer) and a known case's
+// reason when it only repeats its violations: the reader restores both.
+TEST(ReportReader, RestoresWhatTheWriterLeftOut) {
+  std::string lean = replaced(fixture(),
+                              "\"scenario\": \"send-x\", \"protocol\": \"tls13\", "
+                              "\"peer\": \"gnutls\", \"outcome\": \"known\"",
+                              "\"outcome\": \"known\"");
+  lean = replaced(lean,
+                  "\"reason\": \"D2 violated: gnutls_record_send returned GNUTLS_E_AGAIN with "
+                  "direction 1 (write) but no transport operation blocked\", ",
+                  "");
+  report::Run full = load_text("full.json", fixture());
+  report::Run run = load_text("lean.json", lean);
+  ASSERT_EQ(run.cases.size(), full.cases.size());
+  for (std::size_t i = 0; i < run.cases.size(); ++i) {
+    EXPECT_EQ(run.cases[i].scenario, full.cases[i].scenario) << i;
+    EXPECT_EQ(run.cases[i].protocol, full.cases[i].protocol) << i;
+    EXPECT_EQ(run.cases[i].peer, full.cases[i].peer) << i;
+    EXPECT_EQ(run.cases[i].reason, full.cases[i].reason) << i;
+  }
+}
+
 TEST(ReportReader, RefusesBadRecordsNamingFileAndPlace) {
   std::string file = temp("refused.json");
   EXPECT_EQ(refusal(replaced(fixture(), "\"ticks\": 40", "\"ticks\": 40, \"colour\": \"red\"")),
@@ -211,7 +233,7 @@ TEST(ReportReader, RefusesBadRecordsNamingFileAndPlace) {
   EXPECT_EQ(refusal(replaced(fixture(), "\"M1\": \"held\"", "\"M3\": \"held\"")),
             file + ":13: cases[0].invariants: unknown invariant 'M3'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"scenario\": \"bye\"", "\"scenario\": \"gone\"")),
-            file + ":16: cases[3]: scenario 'gone' is not in the scenarios table");
+            file + ":16: cases[3]: 'scenario' is 'gone' but the id says 'bye'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"outcome\": \"skip\"", "\"outcome\": \"maybe\"")),
             file + ":17: cases[4]: unknown outcome 'maybe'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"raw_outcome\": \"vacuous\"",
@@ -219,9 +241,10 @@ TEST(ReportReader, RefusesBadRecordsNamingFileAndPlace) {
             file + ":18: cases[5]: unknown raw_outcome 'vacuously'");
   EXPECT_EQ(refusal(replaced(fixture(), "\"id\": \"bye/tls12-server-openssl",
                              "\"id\": \"byebye/tls12-server-openssl")),
-            file +
-                ":17: cases[4]: id 'byebye/tls12-server-openssl-unix-trusting/none/s0' does "
-                "not start with its scenario 'bye/'");
+            file + ":17: cases[4]: scenario 'byebye' is not in the scenarios table");
+  EXPECT_EQ(refusal(replaced(fixture(), "\"id\": \"bye/tls12-server-openssl-unix-trusting/none/s0",
+                             "\"id\": \"bye/tls12")),
+            file + ":17: cases[4]: id 'bye/tls12' is not <scenario>/<variant>/...");
   EXPECT_EQ(refusal(replaced(fixture(), "\"jobs\": 2", "\"jobs\": \"2\"")),
             file + ":7: host: 'jobs' is not an integer");
   EXPECT_EQ(refusal(replaced(fixture(), "\"case_count\": 10", "\"case_count\": 11")),
