@@ -187,10 +187,10 @@ void add_counterexample(std::vector<Block>& body, const Run& run, const CaseReco
   CodeLines lines = call_lines(c);
   auto kept = std::count_if(lines.lines.begin(), lines.lines.end(),
                             [](const std::string& l) { return l != kGap; });
-  std::string shown = std::to_string(kept) + " call lines shown of the " +
-                      std::to_string(c.calls_total) + " calls the case made";
+  std::string shown = std::to_string(kept) + " of its " + std::to_string(c.calls_total) +
+                      " calls shown";
   body.push_back(std::move(lines));
-  body.push_back(Paragraph{{small(shown + "; the replay prints them all.")}});
+  body.push_back(Paragraph{{small(shown + "; the replay prints all.")}});
 }
 
 }  // namespace
@@ -219,8 +219,8 @@ DrillDown cell_drill_down(const Model& m, std::size_t row, std::size_t column) {
   }
   if (cell.stale_direction > 0)
     d.body.push_back(Paragraph{
-        {small("Direction left stale after success in " + std::to_string(cell.stale_direction) +
-               " case(s) of this cell: recorded, not a failure.")}});
+        {small("Stale direction after success: " + std::to_string(cell.stale_direction) +
+               " case(s), recorded, not a failure.")}});
   return d;
 }
 

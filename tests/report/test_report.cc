@@ -976,8 +976,7 @@ TEST(ReportWriters, DrillDownShowsPremisesAndUntestedGroups) {
   ASSERT_LT(group, static_cast<long>(text.size())) << testing::PrintToString(text);
   EXPECT_LT(premises, head);
   EXPECT_EQ(head + 1, group);
-  EXPECT_NE(at("Direction left stale after success in 1 case(s) of this cell: recorded, not a "
-               "failure."),
+  EXPECT_NE(at("Stale direction after success: 1 case(s), recorded, not a failure."),
             static_cast<long>(text.size()));
   EXPECT_EQ(std::count(tones.begin(), tones.end(), Tone::kVacuous), 1);
 }
