@@ -57,9 +57,12 @@ Expectation parse_entry(const TomlCtx& ctx, const toml::table& t) {
   return e;
 }
 
+// "<scenario>/<protocol>/<peer>", read from the record's id.
 std::string group_of(const json& record) {
-  return record.value("scenario", "") + "/" + record.value("protocol", "") + "/" +
-         record.value("peer", "");
+  std::string id = record.value("id", "");
+  CaseIdParts p = parse_case_id(id);
+  if (!p.valid()) return id;
+  return std::string(p.scenario) + "/" + std::string(p.protocol) + "/" + std::string(p.peer);
 }
 
 }  // namespace

@@ -123,4 +123,26 @@ constexpr std::optional<Library> parse_library(std::string_view text) {
   return std::nullopt;
 }
 
+// What a case id says: "<scenario>/<protocol>-<role>-<peer>-.../<fault plan>/s<seed>". Empty
+// fields when the id does not have that shape. (Results files do not repeat these: readers
+// take them from the id.)
+struct CaseIdParts {
+  std::string_view scenario, variant, protocol, peer;
+  bool valid() const { return !scenario.empty() && !protocol.empty() && !peer.empty(); }
+};
+constexpr CaseIdParts parse_case_id(std::string_view id) {
+  CaseIdParts p;
+  auto slash = id.find('/');
+  if (slash == std::string_view::npos) return p;
+  auto end = id.find('/', slash + 1);
+  if (end == std::string_view::npos) return p;
+  std::string_view variant = id.substr(slash + 1, end - slash - 1);
+  auto dash1 = variant.find('-');
+  auto dash2 = dash1 == std::string_view::npos ? dash1 : variant.find('-', dash1 + 1);
+  auto dash3 = dash2 == std::string_view::npos ? dash2 : variant.find('-', dash2 + 1);
+  if (dash3 == std::string_view::npos) return p;
+  return {id.substr(0, slash), variant, variant.substr(0, dash1),
+          variant.substr(dash2 + 1, dash3 - dash2 - 1)};
+}
+
 }  // namespace dirprobe

@@ -35,7 +35,7 @@ CaseResult judged(const std::string& scenario, std::vector<std::string> causes,
                   const Expectations& exp, const std::string& version) {
   CaseResult r;
   r.spec.scenario = scenario;
-  r.spec.variant = "tls13-client-gnutls";
+  r.spec.variant = "tls13-client-gnutls-unix-oblivious";
   r.spec.asserted = {Invariant::D2};
   auto& d2 = r.invariants[static_cast<std::size_t>(Invariant::D2)];
   d2 = causes.empty() ? InvariantResult(Verdict::kHeld, "")

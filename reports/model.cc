@@ -415,25 +415,6 @@ bool explains_vacuous(const Run& run, const CaseRecord& r) {
   });
 }
 
-// What a case id says: "<scenario>/<protocol>-<role>-<peer>-.../<fault plan>/s<seed>".
-struct IdParts {
-  std::string scenario, protocol, peer;
-};
-
-IdParts id_parts(const std::string& id, const Place& place) {
-  auto slash = id.find('/');
-  auto next = slash == std::string::npos ? std::string::npos : id.find('/', slash + 1);
-  place.require(next != std::string::npos, "id '" + id + "' is not <scenario>/<variant>/...");
-  std::string variant = id.substr(slash + 1, next - slash - 1);
-  auto dash1 = variant.find('-');
-  auto dash2 = dash1 == std::string::npos ? dash1 : variant.find('-', dash1 + 1);
-  auto dash3 = dash2 == std::string::npos ? dash2 : variant.find('-', dash2 + 1);
-  place.require(dash3 != std::string::npos,
-                "id '" + id + "': its variant is not <protocol>-<role>-<peer>-...");
-  return {id.substr(0, slash), variant.substr(0, dash1),
-          variant.substr(dash2 + 1, dash3 - dash2 - 1)};
-}
-
 // A known case's reason, as the harness writes it and leaves out when it only repeats the
 // case's violations: "D2 violated: <what>; R1 violated: <what>" (asserted ones).
 std::string violations_text(const CaseRecord& r, const Scenario& scenario) {
@@ -450,18 +431,21 @@ CaseRecord read_case(const json& c, const Place& place, const Run& run) {
   check_keys(c, kCaseKeys, place);
   CaseRecord r;
   r.id = text(c, "id");
-  IdParts parts = id_parts(r.id, place);
-  r.scenario = parts.scenario;
+  CaseIdParts id = parse_case_id(r.id);
+  place.require(id.valid(), "id '" + r.id +
+                                "' is not <scenario>/<protocol>-<role>-<peer>-.../<fault plan>/<seed>");
+  std::pair<const char*, std::string> parts[] = {{"scenario", std::string(id.scenario)},
+                                                 {"protocol", std::string(id.protocol)},
+                                                 {"peer", std::string(id.peer)}};
+  r.scenario = parts[0].second;
   place.require(run.scenarios.contains(r.scenario),
                 "scenario '" + r.scenario + "' is not in the scenarios table");
-  r.protocol = parts.protocol;
-  auto peer = parse_library(parts.peer);
-  place.require(peer.has_value(), "unknown peer '" + parts.peer + "' in id '" + r.id + "'");
+  r.protocol = parts[1].second;
+  auto peer = parse_library(parts[2].second);
+  place.require(peer.has_value(), "unknown peer '" + parts[2].second + "' in id '" + r.id + "'");
   r.peer = *peer;
   // Older writers also spelled them out: they must then agree with the id.
-  for (const auto& [key, value] : {std::pair{"scenario", parts.scenario},
-                                   std::pair{"protocol", parts.protocol},
-                                   std::pair{"peer", parts.peer}})
+  for (const auto& [key, value] : parts)
     place.require(!c.contains(key) || text(c, key) == value,
                   std::string("'") + key + "' is '" + text(c, key) + "' but the id says '" +
                       value + "'");

@@ -244,7 +244,8 @@ TEST(ReportReader, RefusesBadRecordsNamingFileAndPlace) {
             file + ":17: cases[4]: scenario 'byebye' is not in the scenarios table");
   EXPECT_EQ(refusal(replaced(fixture(), "\"id\": \"bye/tls12-server-openssl-unix-trusting/none/s0",
                              "\"id\": \"bye/tls12")),
-            file + ":17: cases[4]: id 'bye/tls12' is not <scenario>/<variant>/...");
+            file + ":17: cases[4]: id 'bye/tls12' is not "
+                   "<scenario>/<protocol>-<role>-<peer>-.../<fault plan>/<seed>");
   EXPECT_EQ(refusal(replaced(fixture(), "\"jobs\": 2", "\"jobs\": \"2\"")),
             file + ":7: host: 'jobs' is not an integer");
   EXPECT_EQ(refusal(replaced(fixture(), "\"case_count\": 10", "\"case_count\": 11")),
