@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "harness/vocabulary.h"
+
 namespace dirprobe {
 
 std::string Step::text() const {
@@ -56,7 +58,7 @@ std::string Step::text() const {
 }
 
 std::string_view policy_name(LoopPolicy policy) {
-  return policy == LoopPolicy::kOblivious ? "oblivious" : "trusting";
+  return kLoopNames[static_cast<unsigned>(policy)];
 }
 namespace {
 constexpr std::pair<std::string_view, RetryMode> kRetries[] = {{"same", RetryMode::kSame},
@@ -73,10 +75,11 @@ std::string_view retry_name(RetryMode mode) {
 }
 
 LoopPolicy parse_policy(std::string_view text) {
-  if (text == "oblivious") return LoopPolicy::kOblivious;
-  if (text == "trusting") return LoopPolicy::kTrusting;
+  for (std::size_t i = 0; i < kLoopNames.size(); ++i)
+    if (kLoopNames[i] == text) return static_cast<LoopPolicy>(i);
   throw std::invalid_argument("unknown loop policy '" + std::string(text) +
-                              "' (expected oblivious or trusting)");
+                              "' (expected oblivious, trusting, single-wait, edge, edge-naive or "
+                              "busy)");
 }
 
 RetryMode parse_retry(std::string_view text) {

@@ -80,9 +80,14 @@ struct Step {
   std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
 };
 
+// The subject's event loop (docs/design.md has each model's table; names in vocabulary.h).
 enum class LoopPolicy {
-  kOblivious,  // retry every pending call on every tick
-  kTrusting,   // after E_AGAIN wait (poll) only for the direction the library reported
+  kOblivious,   // retry every pending call on every tick
+  kTrusting,    // after E_AGAIN an activity waits (poll) only for the direction reported
+  kSingleWait,  // one wait per side, its direction from the last E_AGAIN; then all may call
+  kEdge,        // epoll EPOLLET: a new edge in the reported direction; drains check_pending
+  kEdgeNaive,   // the same without the check_pending drain
+  kBusy,        // retries at once in the 3 ticks after E_AGAIN, then waits as trusting
 };
 // How a send is retried after E_AGAIN/E_INTERRUPTED. The manual asks for the same data (or
 // NULL, 0); the other modes are misuse, judged by R2 instead of R1. Their retry offers the

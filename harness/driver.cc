@@ -218,10 +218,10 @@ CaseRun run_connection(const CaseSpec& spec) {
   run.library_peer = c.peer->library();
   run.subject_traced = c.subject->traced();
   SideRunner subject(Side::kSubject, spec.subject.role, *c.subject, spec.subject_steps, spec,
-                     spec.policy == LoopPolicy::kTrusting, run.calls);
+                     spec.policy, run.calls);
   if (spec.buffer_bound) subject.measure_heap(c.subject->channel());
-  SideRunner peer(Side::kPeer, peer_config(spec).role, *c.peer, spec.peer_steps, spec, false,
-                  run.calls);
+  SideRunner peer(Side::kPeer, peer_config(spec).role, *c.peer, spec.peer_steps, spec,
+                  LoopPolicy::kOblivious, run.calls);
   Scheduler(spec, c, subject, peer, run).run();
   collect(spec, c, subject, peer, run);
   return run;

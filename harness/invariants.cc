@@ -101,17 +101,18 @@ InvariantResult check_r1(const CaseRun& run) {
 }
 
 InvariantResult check_l1(const CaseSpec& spec, const CaseRun& run) {
-  if (spec.policy != LoopPolicy::kTrusting)
-    return {Verdict::kNa, "oblivious loop: L1 needs the trusting policy", std::nullopt};
+  std::string loop(policy_name(spec.policy));
+  if (spec.policy == LoopPolicy::kOblivious)
+    return {Verdict::kNa, "oblivious loop: it never waits, so L1 does not apply", std::nullopt};
   bool expected_fatal = run.end == RunEnd::kFatal && run.hard_faults > 0;
   if (run.end == RunEnd::kCompleted || expected_fatal)
-    return {Verdict::kHeld, "trusting loop finished in " + std::to_string(run.ticks) + " ticks",
+    return {Verdict::kHeld, loop + " loop finished in " + std::to_string(run.ticks) + " ticks",
             std::nullopt};
   if (run.end == RunEnd::kFatal)
     return {Verdict::kNa, "ended by an error: " + run.end_reason, std::nullopt};
   return {Verdict::kViolated, "",
           Counterexample{run.calls.empty() ? 0 : run.calls.size() - 1,
-                         "the trusting loop did not complete: " + run.end_reason}};
+                         "the " + loop + " loop did not complete: " + run.end_reason}};
 }
 
 InvariantResult check_b1(const CaseSpec& spec, const CaseRun& run) {

@@ -162,8 +162,11 @@ constexpr ScenarioKey kKeys[] = {
        });
      }},
     {"policies", false, ValueType::kStrings, R"(["oblivious", "trusting"])",
-     "`oblivious` (retry every pending call each round), `trusting` (wait for the reported "
-     "direction)",
+     "the subject's event loop (`docs/design.md`): `oblivious` (retry every pending call each "
+     "round), `trusting` (each call waits for the direction it reported), `single-wait` (one "
+     "poll per socket for the last reported direction), `edge` (epoll `EPOLLET`: a new edge in "
+     "the reported direction, receives drain `check_pending` first), `edge-naive` (the same "
+     "without the drain), `busy` (3 immediate retries, then as `trusting`)",
      [](V v, Scenario& sc) { sc.policies = v.list<LoopPolicy>(parse_policy); }},
     {"retry", false, ValueType::kStrings, R"(["same"])",
      "`same`, `null` (retry a send with NULL, 0); misuse, judged by R2: `different` (other "

@@ -9,6 +9,7 @@
 #include <optional>
 #include <variant>
 
+#include "harness/loop_model.h"
 #include "harness/transport.h"
 #include "harness/unique_fd.h"
 
@@ -16,10 +17,6 @@ namespace dirprobe {
 namespace {
 
 long long heap_in_use() { return static_cast<long long>(mallinfo2().uordblks); }
-
-struct Wait {
-  int dir = -1;  // -1: not waiting; 0/1: waiting for readable/writable
-};
 
 // What the current step's activities wait for: the step's own call, its sends, its receives.
 struct Waits {
@@ -185,13 +182,13 @@ std::size_t reoffer_size(RetryMode mode, std::size_t first) {
 class SideRunner::State {
  public:
   State(Side side, Role role, Endpoint& ep, const std::vector<Step>& steps, const CaseSpec& spec,
-        bool trusting, std::vector<CallRecord>& log)
+        LoopPolicy loop, std::vector<CallRecord>& log)
       : side_(side),
         role_(role),
         ep_(ep),
         steps_(steps),
         spec_(spec),
-        trusting_(trusting),
+        loop_(loop, ep.channel().fd(), [&ep] { return ep.pending(); }),
         log_(log),
         rx_(spec.seed + (side == Side::kSubject ? 1 : 0), total_recv(steps)),
         send_buf_(spec.retry == RetryMode::kLarger ? 2 * spec.send_chunk : spec.send_chunk),
@@ -203,6 +200,7 @@ class SideRunner::State {
   void run_tick(std::uint64_t tick) {
     tick_ = tick;
     if (done() || failure_) return;
+    loop_.begin_tick(tick);
     if (answering_) return answer_peer();
     if (std::visit([this](auto& step) { return handle(step); }, active_)) {
       ++step_;
@@ -215,7 +213,10 @@ class SideRunner::State {
   bool in_handshake() const {
     return !done() && (answering_ || steps_[step_].kind == StepKind::kHandshake);
   }
-  void timer_fired() { waits_ = Waits{}; }
+  void timer_fired() {
+    waits_ = Waits{};
+    loop_.reset();
+  }
 
  private:
   friend class SideRunner;
@@ -225,6 +226,7 @@ class SideRunner::State {
 
   void enter_step() {
     waits_ = Waits{};
+    loop_.reset();
     if (done()) return;
     active_ = start_step(step(), ep_.library(), role_);
     // Goals count from the start of the script, so bytes read ahead (a recv that returned the
@@ -235,17 +237,12 @@ class SideRunner::State {
 
   void fail(std::string why) { failure_ = std::move(why); }
 
-  // A trusting side skips an activity until its fd is ready in the direction it waits for.
-  bool ready(Wait& wait) {
-    if (wait.dir < 0) return true;
-    if (!fd_ready(ep_.channel().fd(), wait.dir)) return false;
-    wait.dir = -1;
-    return true;
-  }
+  // The loop model decides whether an activity waiting after E_AGAIN may call now.
+  bool ready(Wait& wait) { return loop_.ready(wait, &wait == &waits_.recv); }
 
-  // After E_AGAIN a trusting loop waits for the reported direction; E_INTERRUPTED retries.
+  // After E_AGAIN the loop model waits as it does; E_INTERRUPTED retries.
   void on_block(const CallOutcome& out, Wait& wait) {
-    if (trusting_ && out.status == Status::kAgain) wait.dir = out.direction == 1 ? 1 : 0;
+    if (out.status == Status::kAgain) loop_.blocked(wait, out.direction);
   }
 
   // The step's call completed it (true), or it waits, or the stream ended too early.
@@ -293,7 +290,7 @@ class SideRunner::State {
   Endpoint& ep_;
   const std::vector<Step>& steps_;
   const CaseSpec& spec_;
-  bool trusting_;
+  LoopModel loop_;
   std::vector<CallRecord>& log_;
   PatternChecker rx_;
   std::vector<std::uint8_t> send_buf_, recv_buf_;
@@ -649,8 +646,8 @@ bool SideRunner::State::handle(RecvEarly&) {
 }
 
 SideRunner::SideRunner(Side side, Role role, Endpoint& endpoint, const std::vector<Step>& steps,
-                       const CaseSpec& spec, bool trusting, std::vector<CallRecord>& log)
-    : state_(std::make_unique<State>(side, role, endpoint, steps, spec, trusting, log)) {}
+                       const CaseSpec& spec, LoopPolicy loop, std::vector<CallRecord>& log)
+    : state_(std::make_unique<State>(side, role, endpoint, steps, spec, loop, log)) {}
 SideRunner::~SideRunner() = default;
 
 void SideRunner::tick(std::uint64_t tick) { state_->run_tick(tick); }

@@ -1,8 +1,8 @@
 // One side's script: the steps it runs, at most one library call per pending activity per tick,
 // each call logged as a CallRecord. Every kind of step has its own handler (side_runner.cc);
 // a request the peer makes (a renegotiation, a certificate request, a heartbeat ping) is
-// answered before the script goes on. A trusting side skips an activity after E_AGAIN until
-// its fd is ready in the direction the library reported.
+// answered before the script goes on. After E_AGAIN an activity calls again when the side's
+// loop model (loop_model.h) says so.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,7 @@ class SideRunner {
  public:
   // `steps`, `spec`, `endpoint` and `log` must outlive the runner; calls are appended to `log`.
   SideRunner(Side side, Role role, Endpoint& endpoint, const std::vector<Step>& steps,
-             const CaseSpec& spec, bool trusting, std::vector<CallRecord>& log);
+             const CaseSpec& spec, LoopPolicy loop, std::vector<CallRecord>& log);
   ~SideRunner();
   SideRunner(const SideRunner&) = delete;
   SideRunner& operator=(const SideRunner&) = delete;

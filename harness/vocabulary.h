@@ -123,11 +123,28 @@ constexpr std::optional<Library> parse_library(std::string_view text) {
   return std::nullopt;
 }
 
-// What a case id says: "<scenario>/<protocol>-<role>-<peer>-.../<fault plan>/s<seed>". Empty
-// fields when the id does not have that shape. (Results files do not repeat these: readers
-// take them from the id.)
+// The subject's event loop models (the `policies` of a scenario, a word of the case id), in
+// the order of LoopPolicy. Two contain a hyphen; no name is followed by a hyphen and another
+// word that makes a longer name, except `edge` by `edge-naive`, so ids match the longest.
+inline constexpr std::array<std::string_view, 6> kLoopNames = {
+    "oblivious", "trusting", "single-wait", "edge", "edge-naive", "busy"};
+
+// The loop name at the start of `rest` when a whole word (or two, hyphenated) of it; empty if
+// none.
+constexpr std::string_view loop_name_at(std::string_view rest) {
+  std::string_view best;
+  for (auto name : kLoopNames)
+    if (rest.substr(0, name.size()) == name &&
+        (rest.size() == name.size() || rest[name.size()] == '-') && name.size() > best.size())
+      best = name;
+  return best;
+}
+
+// What a case id says: "<scenario>/<protocol>-<role>-<peer>-<transport>[-sockio]-<loop>...
+// /<fault plan>/s<seed>". Empty fields when the id does not have that shape. (Results files
+// do not repeat these: readers take them from the id.)
 struct CaseIdParts {
-  std::string_view scenario, variant, protocol, peer;
+  std::string_view scenario, variant, protocol, peer, loop;
   bool valid() const { return !scenario.empty() && !protocol.empty() && !peer.empty(); }
 };
 constexpr CaseIdParts parse_case_id(std::string_view id) {
@@ -141,8 +158,15 @@ constexpr CaseIdParts parse_case_id(std::string_view id) {
   auto dash2 = dash1 == std::string_view::npos ? dash1 : variant.find('-', dash1 + 1);
   auto dash3 = dash2 == std::string_view::npos ? dash2 : variant.find('-', dash2 + 1);
   if (dash3 == std::string_view::npos) return p;
-  return {id.substr(0, slash), variant, variant.substr(0, dash1),
-          variant.substr(dash2 + 1, dash3 - dash2 - 1)};
+  p = {id.substr(0, slash), variant, variant.substr(0, dash1),
+       variant.substr(dash2 + 1, dash3 - dash2 - 1), {}};
+  // The loop follows the transport and the optional "sockio".
+  auto dash4 = variant.find('-', dash3 + 1);
+  if (dash4 == std::string_view::npos) return p;
+  std::string_view rest = variant.substr(dash4 + 1);
+  if (rest.substr(0, 7) == "sockio-") rest = rest.substr(7);
+  p.loop = loop_name_at(rest);
+  return p;
 }
 
 }  // namespace dirprobe

@@ -620,18 +620,21 @@ void mark_differences(Model& m) {
 
 // A violation is explained when the judge ended its case known; it is not promised when the
 // scenario only records the invariant.
-Answer answer(const Run& run, Invariant inv) {
+Answer answer(const Run& run, const Question& q) {
+  Invariant inv = q.invariant;
   Answer a;
   bool unexplained = false, known = false;
   for (const auto& c : run.cases) {
     Verdict v = c.verdicts[slot(inv)];
     if (v == Verdict::kNa) continue;
+    if (!q.loop.empty() && parse_case_id(c.id).loop != q.loop) continue;
     // A vacuous group did not exercise its claim: what held there is no evidence.
     if (v == Verdict::kHeld && c.vacuous()) {
       ++a.vacuous;
       continue;
     }
     ++a.checked;
+    if (a.first == nullptr) a.first = &c;
     if (v != Verdict::kViolated) continue;
     ++a.violated;
     bool asserted = run.scenarios.at(c.scenario).asserted[slot(inv)];
@@ -659,7 +662,19 @@ void answer_questions(Model& m) {
       {"Can a read-quenched side keep writing (send never reads)?", Invariant::Q1},
       {"Can a write-quenched side keep reading (recv never writes)?", Invariant::Q2},
       {"Is buffering bounded while a side is quenched?", Invariant::B1},
-      {"Does a loop that waits only for the reported direction always complete?", Invariant::L1},
+      {"Does a loop that waits only for the reported direction always complete? Trusting: "
+       "each pending call polls for the direction it was told",
+       Invariant::L1, "trusting"},
+      {"... single-wait: one poll per socket for the last E_AGAIN's direction, sends and "
+       "receives interleaved",
+       Invariant::L1, "single-wait"},
+      {"... edge: epoll EPOLLET, a new edge in the reported direction, check_pending drained "
+       "before waiting",
+       Invariant::L1, "edge"},
+      {"... edge-naive: the same edge-triggered loop without the check_pending drain",
+       Invariant::L1, "edge-naive"},
+      {"... busy: 3 immediate retries after E_AGAIN, then a poll for the reported direction",
+       Invariant::L1, "busy"},
       {"Do documented retries deliver every byte exactly once?", Invariant::R1},
       {"Does every alert, ticket, KeyUpdate or other control message a call reports as sent "
        "reach the peer exactly once, in order?",
@@ -676,7 +691,7 @@ void answer_questions(Model& m) {
   };
   for (const auto& q : m.questions) {
     std::vector<Answer> per_run;
-    for (const auto& run : m.runs) per_run.push_back(answer(run, q.invariant));
+    for (const auto& run : m.runs) per_run.push_back(answer(run, q));
     m.answers.push_back(std::move(per_run));
   }
 }

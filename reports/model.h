@@ -177,6 +177,8 @@ struct Row {
 struct Question {
   std::string text;
   Invariant invariant = Invariant::D1;
+  // Only the cases of this loop model (a word of the case id, vocabulary.h); empty: all.
+  std::string loop;
 };
 
 // How a question is answered on one runtime.
@@ -194,6 +196,7 @@ struct Answer {
   int checked = 0, violated = 0;
   int vacuous = 0;  // held in a case of a vacuous group: not counted as checked
   std::vector<const CaseRecord*> deciding;  // violating cases from different scenarios
+  const CaseRecord* first = nullptr;        // the first case checked, in catalog order
 };
 
 // Successful subject calls that left a direction other than that of their own last transport

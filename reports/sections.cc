@@ -136,6 +136,12 @@ Section questions_section(const Model& m) {
         cell.content.push_back(line_break());
         cell.content.push_back(link(c->id, anchor_of(m, r, *c)));
       }
+      // A loop model's row names its first case when none deviates.
+      if (!m.questions[q].loop.empty() && a.deciding.empty() && a.first != nullptr) {
+        cell.content.push_back(line_break());
+        cell.content.push_back(text("first case: "));
+        cell.content.push_back(link(a.first->id, anchor_of(m, r, *a.first)));
+      }
       row.cells.push_back(std::move(cell));
     }
     table.rows.push_back(std::move(row));
@@ -151,7 +157,9 @@ Section questions_section(const Model& m) {
                          "evidence, so what held there is not counted. The last row counts the "
                          "cases in which a successful subject call left a direction other than "
                          "that of its own last transport operation; the manual promises nothing "
-                         "there, so it is recorded, not judged.")}};
+                         "there, so it is recorded, not judged. L1 has a row per loop model "
+                         "(docs/design.md); the oblivious loop never waits, so L1 is not "
+                         "judged for it.")}};
   return {"What can my event loop rely on?", {std::move(table), std::move(legend)}, {}};
 }
 
