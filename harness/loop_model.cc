@@ -51,6 +51,7 @@ void LoopModel::begin_tick(std::uint64_t tick) {
 
 // An edge in the wait's direction collected after the E_AGAIN it waits after.
 bool LoopModel::edge_after(const Wait& wait) const {
+  if (wait.injected) return tick_ > wait.since;
   return any_edge_[wait.dir] && last_edge_[wait.dir] > wait.since;
 }
 
@@ -85,7 +86,7 @@ bool LoopModel::ready(Wait& wait, bool receive) {
   return true;
 }
 
-void LoopModel::blocked(Wait& wait, int direction) {
+void LoopModel::blocked(Wait& wait, int direction, bool injected) {
   int dir = direction == 1 ? 1 : 0;
   switch (policy_) {
     case LoopPolicy::kOblivious:
@@ -102,6 +103,7 @@ void LoopModel::blocked(Wait& wait, int direction) {
   }
   wait.dir = dir;
   wait.since = tick_;
+  wait.injected = injected;
 }
 
 void LoopModel::reset() {

@@ -19,6 +19,7 @@ struct Wait {
   std::uint64_t since = 0;     // edge: the tick of the E_AGAIN it waits after
   int retries = 0;             // busy: immediate retries left
   std::uint64_t retried = ~std::uint64_t{0};  // busy: the tick of its last immediate retry
+  bool injected = false;       // edge: the E_AGAIN came from an injected fault (see blocked)
 };
 
 class LoopModel {
@@ -33,8 +34,11 @@ class LoopModel {
   // Whether the activity waiting on `wait` may call now; a wait it may call after ends.
   // `receive`: the activity is the step's receive (the one the edge drain concerns).
   bool ready(Wait& wait, bool receive);
-  // A call of the activity returned E_AGAIN with `direction`.
-  void blocked(Wait& wait, int direction);
+  // A call of the activity returned E_AGAIN with `direction`. `injected`: the transport
+  // operation that made it so was the fault plan's, not the kernel's; the edge models take it
+  // as a socket that the peer then drains, which gives an edge at the next tick (a real loop
+  // would get one; no real socket state stands behind the fault).
+  void blocked(Wait& wait, int direction, bool injected);
   // A new step, or a DTLS timer that fired: the side's own wait ends (activities' waits are
   // reset by their owner).
   void reset();

@@ -242,7 +242,7 @@ class SideRunner::State {
 
   // After E_AGAIN the loop model waits as it does; E_INTERRUPTED retries.
   void on_block(const CallOutcome& out, Wait& wait) {
-    if (out.status == Status::kAgain) loop_.blocked(wait, out.direction);
+    if (out.status == Status::kAgain) loop_.blocked(wait, out.direction, last_block_injected_);
   }
 
   // The step's call completed it (true), or it waits, or the stream ended too early.
@@ -291,6 +291,7 @@ class SideRunner::State {
   const std::vector<Step>& steps_;
   const CaseSpec& spec_;
   LoopModel loop_;
+  bool last_block_injected_ = false;  // the last call's deciding transport outcome was injected
   std::vector<CallRecord>& log_;
   PatternChecker rx_;
   std::vector<std::uint8_t> send_buf_, recv_buf_;
@@ -321,6 +322,16 @@ std::size_t unpushed(const IoTrace& trace, TraceSpan io) {
   return 0;
 }
 
+// Whether the call's last blocked or short transport operation was decided by the fault plan.
+bool block_injected(const IoTrace& trace, TraceSpan io) {
+  for (std::size_t i = std::min(io.end, trace.size()); i > io.begin; --i) {
+    const IoEvent& e = trace[i - 1];
+    bool short_push = e.op == IoOp::kPush && e.moved >= 0 && e.moved < static_cast<long>(e.requested);
+    if (e.blocked() || short_push) return e.injected;
+  }
+  return false;
+}
+
 // Makes the call and logs it, with the I/O it caused.
 CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
   CallRecord rec{side_, api, args.size, args.null_retry, 0, {}, {ep_.channel().trace_size(), 0},
@@ -329,6 +340,7 @@ CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
   ep_.messages().call = log_.size();
   rec.out = heap_.around(step_ > 0, [&] { return invoke(ep_, api, args); });
   rec.io.end = ep_.channel().trace_size();
+  last_block_injected_ = block_injected(ep_.channel().trace(), rec.io);
   if (api == Api::kHandshake && rec.out.status == Status::kOk && !facts_.handshake_done)
     facts_.handshake_done = log_.size();
   std::uint64_t held =

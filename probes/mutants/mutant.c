@@ -7,6 +7,9 @@
  *                                             loses / flips its first byte
  *   send-eagain-no-io                         every 2nd gnutls_record_send returns E_AGAIN
  *                                             without doing anything
+ *   send-eagain-4-no-io                       each session's first 4 gnutls_record_send calls
+ *                                             return E_AGAIN without doing anything (the
+ *                                             direction is then the last real operation's)
  *   alert-send-no-io                          gnutls_alert_send returns 0 without sending
  *   alert-send-twice                          gnutls_alert_send sends its alert twice
  *   record-send-twice                         each session's first successful
@@ -69,6 +72,7 @@ ssize_t gnutls_record_send(gnutls_session_t session, const void* data, size_t si
   last_call_was_send = 1;
   if (is_mode("send-eagain-no-io") && ++send_count % 2 == 0) return GNUTLS_E_AGAIN;
   unsigned* sends = sends_of(session);
+  if (is_mode("send-eagain-4-no-io") && (*sends)++ < 4) return GNUTLS_E_AGAIN;
   if (is_mode("send-hidden-alert") && (*sends)++ == 0) {
     int (*alert)(gnutls_session_t, gnutls_alert_level_t, gnutls_alert_description_t) =
         real("gnutls_alert_send");

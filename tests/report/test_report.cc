@@ -787,7 +787,8 @@ TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
   std::vector<std::string> invariants;
   for (const auto& row : summary.rows) invariants.push_back(plain_text(row.cells[1].content));
   EXPECT_EQ(invariants, (std::vector<std::string>{"S1", "S2", "D1", "D2", "Q1", "Q2", "B1", "L1",
-                                                  "R1", "M1", "R2", "N1", "W1", "M2", "—"}));
+                                                  "L1", "L1", "L1", "L1", "R1", "M1", "R2", "N1",
+                                                  "W1", "M2", "—"}));
   EXPECT_EQ(summary.rows.back().cells[2].tone, Tone::kNone);  // a fact, not a verdict
   EXPECT_NE(markdown.find("| — | 2 cases (first: `send-x/tls13-client-gnutls-unix-trusting/none/"
                           "s0`)<br>3 successful calls |"),
