@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -175,6 +176,8 @@ struct Row {
 
 // A question users ask, answered per runtime from the invariant that decides it.
 struct Question {
+  Question(std::string question, Invariant inv, std::string loop_model = "")
+      : text(std::move(question)), invariant(inv), loop(std::move(loop_model)) {}
   std::string text;
   Invariant invariant = Invariant::D1;
   // Only the cases of this loop model (a word of the case id, vocabulary.h); empty: all.
