@@ -143,13 +143,6 @@ struct M1Side {
 };
 
 
-std::size_t bytes_moved(const IoTrace& trace, IoOp op, std::size_t end) {
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < end && i < trace.size(); ++i)
-    if (!trace[i].poll && trace[i].op == op && trace[i].moved > 0)
-      total += static_cast<std::size_t>(trace[i].moved);
-  return total;
-}
 
 // A message is due at the receiver once the sender's call that reported it (or its first later
 // call that succeeded) left nothing unpushed and the receiver pulled every byte pushed up to

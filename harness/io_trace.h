@@ -31,6 +31,10 @@ using IoTrace = std::vector<IoEvent>;
 // trace of a case in the catalog has 67,645 events (recv-injected with allow:1).
 inline constexpr std::size_t kTraceLimit = std::size_t{1} << 18;
 
+// Bytes the first `end` events of `trace` moved in operation `op` (reads and writes, not
+// readiness polls).
+std::size_t bytes_moved(const IoTrace& trace, IoOp op, std::size_t end);
+
 // A half-open range [begin, end) of one endpoint's trace: the I/O done during one API call.
 struct TraceSpan {
   std::size_t begin = 0;

@@ -7,13 +7,10 @@
 namespace dirprobe {
 namespace {
 
-// Bytes one side pulled (reads, not readiness polls), when its whole trace was kept.
+// Bytes one side pulled, when its whole trace was kept.
 std::optional<std::size_t> pulled(const IoTrace& trace, std::size_t dropped) {
   if (dropped > 0) return std::nullopt;
-  std::size_t total = 0;
-  for (const auto& e : trace)
-    if (!e.poll && e.op == IoOp::kPull && e.moved > 0) total += static_cast<std::size_t>(e.moved);
-  return total;
+  return bytes_moved(trace, IoOp::kPull, trace.size());
 }
 
 // The application bytes a side's calls reported sent: the first `count` bytes of its pattern
