@@ -39,8 +39,7 @@ class Channel {
   const FaultPlan& plan() const { return plan_; }
   std::size_t bytes_pushed() const { return bytes_pushed_; }
   std::size_t bytes_pulled() const { return bytes_pulled_; }
-  // The bytes that left this side (wire.h), up to kCaptureLimit.
-  const WireCapture& capture() const { return capture_; }
+  // Hands over the bytes that left this side (wire.h), up to kCaptureLimit.
   WireCapture take_capture() { return std::move(capture_); }
 
  private:
