@@ -17,7 +17,8 @@ std::string_view api_name(Api api, std::string_view library) {
                                                  "gnutls_record_recv_early_data",
                                                  "gnutls_alert_send",
                                                  "gnutls_heartbeat_ping",
-                                                 "gnutls_heartbeat_pong"};
+                                                 "gnutls_heartbeat_pong",
+                                                 "gnutls_record_check_pending"};
   static constexpr std::string_view kOpenssl[] = {"SSL_do_handshake",
                                                   "SSL_write_ex",
                                                   "SSL_read_ex",
@@ -32,7 +33,8 @@ std::string_view api_name(Api api, std::string_view library) {
                                                   "SSL_read_early_data",
                                                   "(no alert)",
                                                   "(no heartbeat)",
-                                                  "(no heartbeat)"};
+                                                  "(no heartbeat)",
+                                                  "SSL_pending"};
   return (library == "openssl" ? kOpenssl : kGnutls)[static_cast<int>(api)];
 }
 
@@ -65,6 +67,8 @@ CallOutcome invoke(Endpoint& ep, Api api, const CallArgs& args) {
       return ep.ping(step.ping_size);
     case Api::kPong:
       return ep.pong();
+    case Api::kCheckPending:
+      return {Status::kOk, 0, static_cast<long>(ep.pending()), -1};
     case Api::kRecv:
       return ep.recv(args.recv, args.recv_size);
     case Api::kSend:

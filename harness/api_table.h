@@ -26,7 +26,8 @@ enum class Api : std::uint8_t {
   kRecvEarly,
   kAlert,
   kPing,
-  kPong
+  kPong,
+  kCheckPending,  // gnutls_record_check_pending: no I/O; `bytes` is what it reported
 };
 
 // The library function behind `api`: "gnutls_record_send", "SSL_read_ex", ...

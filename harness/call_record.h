@@ -22,6 +22,7 @@ struct CallRecord {
   CallOutcome out;
   TraceSpan io;  // this side's trace during the call
   std::uint64_t tick = 0;
+  bool other = false;  // the step's other call, made while its own call was pending
 };
 
 // The function a logged call made: api_name(), or gnutls_record_send2 for a padded send.

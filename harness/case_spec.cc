@@ -8,6 +8,12 @@
 namespace dirprobe {
 
 std::string Step::text() const {
+  std::string plain = plain_text();
+  if (!interject || kind == StepKind::kTransfer) return plain;
+  return plain + " then " + std::string(other_call_info(*interject).name);
+}
+
+std::string Step::plain_text() const {
   switch (kind) {
     case StepKind::kHandshake:
       return "handshake";
@@ -15,8 +21,12 @@ std::string Step::text() const {
       if (pad > 0)
         return "transfer(send=" + std::to_string(send_bytes) + ",pad=" + std::to_string(pad) + ")";
       if (until_blocked) return "fill(" + std::to_string(send_bytes) + ")";
-      if (!interject.empty())
-        return "transfer(send=" + std::to_string(send_bytes) + ",then " + interject + ")";
+      if (interject && recv_bytes == 0)
+        return "transfer(send=" + std::to_string(send_bytes) + ",then " +
+               std::string(other_call_info(*interject).name) + ")";
+      if (interject)
+        return "transfer(recv=" + std::to_string(recv_bytes) + ",then " +
+               std::string(other_call_info(*interject).name) + ")";
       return "transfer(send=" + std::to_string(send_bytes) + ",recv=" + std::to_string(recv_bytes) +
              ")";
     case StepKind::kBye:
@@ -48,7 +58,7 @@ std::string Step::text() const {
     case StepKind::kKeyUpdate:
       return request_peer ? "key_update(peer)" : "key_update";
     case StepKind::kExpectEof:
-      return "eof";
+      return open_ended ? "recv_all" : "eof";
     case StepKind::kEarlyData:
       return std::string(once ? "early_once(" : "early(") + std::to_string(send_bytes) + ")";
     case StepKind::kRecvEarly:

@@ -10,6 +10,7 @@
 
 #include "harness/endpoint.h"
 #include "harness/invariant_ids.h"
+#include "harness/other_call.h"
 #include "harness/premise.h"
 #include "harness/transport.h"
 
@@ -19,7 +20,7 @@ enum class StepKind {
   kHandshake,    // call the handshake until it completes
   kTransfer,     // send `send_bytes` and receive `recv_bytes`, interleaved, until both are done
   kBye,          // call bye(`how`) until it completes
-  kExpectEof,    // call recv until it reports the peer's close
+  kExpectEof,    // call recv until it reports the peer's close (with `open_ended`, reading data)
   kRehandshake,  // TLS 1.2: start a renegotiation and drive it to completion
   kKeyUpdate,    // TLS 1.3: send a KeyUpdate (`request_peer`: ask the peer for one too)
   kTicket,       // TLS 1.3 server: send a NewSessionTicket
@@ -66,9 +67,13 @@ struct Step {
   // Heartbeat: the data_size given to gnutls_heartbeat_ping (a ping step, or an interjected
   // ping); GnuTLS sends MAX(data_size - 16, 0) payload bytes and 16 of padding.
   std::size_t ping_size = 64;
-  // Transfer: the call made once, the first time a send of this step returns E_AGAIN, before
-  // the send is retried: "alert" (a warning alert) or "ping" (a heartbeat); empty: none.
-  std::string interject;
+  // The other call made once, the first time this step's pending call returns E_AGAIN (its
+  // send, recv, handshake, bye or uncork; docs/design.md, "Interleavings"), before that call is
+  // retried: "send N then CALL", or the older "send N alert|ping".
+  std::optional<OtherCall> interject;
+  // Expect-EOF: the data before the close is any amount of the peer's stream ("recv_all"); the
+  // driver sets the amount expected to what the other side reported sending.
+  bool open_ended = false;
   // A transfer step: send `send` bytes and receive `recv` bytes, interleaved.
   static Step transfer(std::uint64_t send, std::uint64_t recv) {
     Step s;
@@ -77,7 +82,11 @@ struct Step {
     s.recv_bytes = recv;
     return s;
   }
-  std::string text() const;  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof"
+  // "handshake", "transfer(send=1024,recv=0)", "bye(rdwr)", "eof", "handshake then ticket"
+  std::string text() const;
+
+ private:
+  std::string plain_text() const;  // without the other call
 };
 
 // The subject's event loop (docs/design.md has each model's table; names in vocabulary.h).
@@ -135,6 +144,9 @@ struct CaseSpec {
   // Resume a session from a first, clean connection (made before the case's own); the case
   // fails if the handshake does not resume it.
   bool resume = false;
+  // Not empty: the scenario's calls cannot apply to this combination of axes (its
+  // `not_applicable`); the case is skipped with this reason, before any TLS runs.
+  std::string not_applicable;
   // Planned as a sweep point: the fault plan's one fault sits at an operation a clean run
   // reached. The judge fails such a case if the fault was never injected (a stale plan).
   bool sweep_point = false;

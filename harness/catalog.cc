@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "harness/interleavings.h"
 #include "harness/scenario_keys.h"
 #include "harness/scenario_rules.h"
 
@@ -18,10 +19,10 @@ std::string canonical_text(const toml::table& t) {
   return out.str();
 }
 
-Scenario parse_scenario(const TomlCtx& ctx, const toml::table& t) {
+Scenario parse_scenario(const TomlCtx& ctx, const toml::table& t, int line) {
   Scenario sc;
   sc.file = ctx.file;
-  sc.line = static_cast<int>(t.source().begin.line);
+  sc.line = line;
   sc.canonical = canonical_text(t);
   apply_scenario_keys(ctx, t, sc);
   check_scenario_rules(ctx, sc, t);
@@ -36,20 +37,33 @@ std::vector<Scenario> load_scenario_text(const std::string& text, const std::str
   TomlCtx ctx{name};
   toml::table root = parse_toml(ctx, text);
   for (auto&& [key, value] : root)
-    if (key.str() != "scenario")
+    if (key.str() != "scenario" && key.str() != "interleavings")
       ctx.fail(value, "unknown top-level key '" + std::string(key.str()) +
-                          "' (scenarios are [[scenario]] tables)");
-  const toml::array* list = root["scenario"].as_array();
-  if (list == nullptr || list->empty()) ctx.fail(1, "no [[scenario]] tables in file");
+                          "' (scenarios are [[scenario]] tables, or one [interleavings] table)");
+  std::vector<GeneratedScenario> tables;
+  if (const toml::node* list = root.get("scenario")) {
+    const toml::array* arr = list->as_array();
+    if (arr == nullptr) ctx.fail(*list, "'scenario' must be an array of tables ([[scenario]])");
+    for (const auto& node : *arr) {
+      const toml::table* t = node.as_table();
+      if (t == nullptr) ctx.fail(node, "'scenario' must be an array of tables ([[scenario]])");
+      tables.push_back({*t, static_cast<int>(t->source().begin.line)});
+    }
+  }
+  if (const toml::node* grid = root.get("interleavings")) {
+    if (!grid->is_table()) ctx.fail(*grid, "'interleavings' must be a table ([interleavings])");
+    for (auto& generated : expand_interleavings(ctx, *grid->as_table()))
+      tables.push_back(std::move(generated));
+  }
+  if (tables.empty()) ctx.fail(1, "no [[scenario]] tables in file");
   std::vector<Scenario> out;
-  for (const auto& node : *list) {
-    const toml::table* t = node.as_table();
-    if (t == nullptr) ctx.fail(node, "'scenario' must be an array of tables ([[scenario]])");
+  for (const auto& [t, line] : tables) {
+    TomlCtx at{ctx.file, line};
     try {
-      out.push_back(parse_scenario(ctx, *t));
+      out.push_back(parse_scenario(at, t, line));
     } catch (const std::logic_error& e) {
       // A value that slipped past the checks still reads as a load error, never as a crash.
-      ctx.fail(*t, e.what());
+      at.fail(line, e.what());
     }
   }
   return out;

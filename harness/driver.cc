@@ -179,6 +179,9 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.heap_growth = subject.max_heap_held();
   run.subject_rx = subject.rx();
   run.peer_rx = peer.rx();
+  // A side that read "any amount" expected what the other side reported sending.
+  if (run.subject_rx.expected() == PatternChecker::kOpenEnded) run.subject_rx.close_at(peer.tx());
+  if (run.peer_rx.expected() == PatternChecker::kOpenEnded) run.peer_rx.close_at(subject.tx());
   run.reoffers = subject.reoffers();
   run.subject_tx = subject.tx();
   run.peer_tx = peer.tx();

@@ -10,7 +10,8 @@ namespace {
 constexpr std::array<std::string_view, kApiCount> kApiShortNames = {
     "handshake", "send",      "recv",       "bye",        "rehandshake",
     "key_update", "ticket",   "uncork",     "reauth",     "send_file",
-    "send_early", "recv_early", "alert",    "ping",       "pong"};
+    "send_early", "recv_early", "alert",    "ping",       "pong",
+    "check_pending"};
 
 bool interrupted(const CallOutcome& out) {
   return out.status == Status::kAgain || out.status == Status::kInterrupted;
@@ -70,7 +71,8 @@ void count_messages(const SideFacts& facts, SideEvents& e) {
 
 std::vector<std::string> event_forms() {
   std::vector<std::string> forms = {"blocked.push", "blocked.pull", "push_full",
-                                    "injected",     "held",         "hold"};
+                                    "injected",     "held",         "hold",
+                                    "interleaved"};
   for (auto api : kApiShortNames) {
     forms.push_back("ok." + std::string(api));
     forms.push_back("again." + std::string(api));
@@ -91,6 +93,7 @@ std::uint64_t side_count(const SideEvents& e, std::string_view event) {
   if (event == "injected") return e.injected;
   if (event == "held") return e.max_held;
   if (event == "hold") return e.holds;
+  if (event == "interleaved") return e.interleaved;
   for (std::size_t i = 0; i < kApiCount; ++i) {
     std::string again = "again." + std::string(kApiShortNames[i]);
     if (event == "ok." + std::string(kApiShortNames[i])) return e.ok[i];
@@ -139,6 +142,7 @@ CaseEvents count_events(const CaseRun& run) {
   count_messages(run.subject_facts, events.subject);
   count_messages(run.peer_facts, events.peer);
   events.subject.max_held = run.subject_facts.max_held;
+  events.subject.interleaved = run.subject_facts.interleaved;
   events.peer.max_held = run.peer_facts.max_held;
   count_holds(run.holds, events);
   return events;
@@ -163,6 +167,7 @@ nlohmann::json side_json(const SideEvents& e) {
   if (!e.received.empty()) j["received"] = e.received;
   if (e.max_held > 0) j["held"] = e.max_held;
   if (e.holds > 0) j["hold"] = e.holds;
+  if (e.interleaved > 0) j["interleaved"] = e.interleaved;
   return j;
 }
 

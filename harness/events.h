@@ -17,7 +17,7 @@
 
 namespace dirprobe {
 
-inline constexpr std::size_t kApiCount = static_cast<std::size_t>(Api::kPong) + 1;
+inline constexpr std::size_t kApiCount = static_cast<std::size_t>(Api::kCheckPending) + 1;
 
 // Short API names as premises spell them: "send", "key_update", "send_file", ...
 std::string_view api_short_name(Api api);
@@ -34,6 +34,7 @@ struct SideEvents {
   std::map<std::string, std::uint32_t, std::less<>> sent, received;
   std::uint64_t max_held = 0;  // SideFacts::max_held
   std::uint32_t holds = 0;     // holds of this side that a block of the other side ended (hold.h)
+  std::uint32_t interleaved = 0;  // SideFacts::interleaved
 };
 
 struct CaseEvents {

@@ -88,8 +88,31 @@ InvariantResult check_r1(const CaseRun& run) {
               Counterexample{run.calls.size(),
                              std::string(who) + " received bad data: " + rx->error()->text()}};
   }
+  // A send that reports more bytes than it was offered (a NULL, 0 retry: than its first offer;
+  // a NULL, 0 flush with no offer of its own reports the record it flushed).
+  for (std::size_t i = 0; i < run.calls.size(); ++i) {
+    const CallRecord& c = run.calls[i];
+    if (c.side == Side::kSubject && (c.api == Api::kSend || c.api == Api::kSendEarly) &&
+        c.out.status == Status::kOk && c.out.bytes > static_cast<long>(c.size) &&
+        !(c.null_retry && c.size == 0))
+      return {Verdict::kViolated, "",
+              Counterexample{i, std::string(c.null_retry ? "the NULL, 0 retry of a send of "
+                                                         : "a send of ") +
+                                    std::to_string(c.size) + " bytes returned " +
+                                    std::to_string(c.out.bytes)}};
+  }
   if (run.peer_rx.expected() + run.subject_rx.expected() == 0)
     return {Verdict::kNa, "no application data in this case", std::nullopt};
+  // Every step completed, yet a side received less than the other reported sending (only a
+  // side that read "any amount" can finish short).
+  for (const PatternChecker* rx : {&run.peer_rx, &run.subject_rx})
+    if (run.end == RunEnd::kCompleted && rx->received() < rx->expected())
+      return {Verdict::kViolated, "",
+              Counterexample{run.calls.size(),
+                             std::string(rx == &run.peer_rx ? "peer" : "subject") + " received " +
+                                 std::to_string(rx->received()) + " of the " +
+                                 std::to_string(rx->expected()) +
+                                 " bytes the other side's calls reported sent"}};
   if (run.peer_rx.complete() && run.subject_rx.complete())
     return {Verdict::kHeld,
             std::to_string(run.peer_rx.received() + run.subject_rx.received()) + " bytes checked",

@@ -16,6 +16,9 @@ void fill_pattern(std::uint64_t seed, std::uint64_t offset, std::uint8_t* out, s
 }
 
 std::string IntegrityError::text() const {
+  if (expected < 0 && got < 0)
+    return "more bytes than the sender reported sending: the stream should have ended at offset " +
+           std::to_string(offset);
   if (expected < 0)
     return "excess byte at offset " + std::to_string(offset) + " (got " + std::to_string(got) +
            ", stream should have ended)";
@@ -32,6 +35,11 @@ void PatternChecker::consume(const std::uint8_t* data, std::size_t size) {
     note_mismatch(offset, want >= 0 && data[i] == static_cast<std::uint8_t>(~want));
   }
   received_ += size;
+}
+
+void PatternChecker::close_at(std::uint64_t total) {
+  expected_ = total;
+  if (received_ > total && !error_) error_ = IntegrityError{total, -1, -1};
 }
 
 void PatternChecker::note_mismatch(std::uint64_t offset, bool complement) {

@@ -56,6 +56,11 @@ class PatternChecker {
   // The bytes received at [offset, offset + length), classified against the stream.
   StretchBytes classify(std::uint64_t offset, std::uint64_t length) const;
 
+  // A receiver that read "any amount" (Step::open_ended): the amount is now known (what the
+  // sender reported sending); bytes past it are an error.
+  void close_at(std::uint64_t total);
+  static constexpr std::uint64_t kOpenEnded = ~std::uint64_t{0};
+
   std::uint64_t received() const { return received_; }
   std::uint64_t expected() const { return expected_; }
   bool complete() const { return received_ == expected_ && !error_; }

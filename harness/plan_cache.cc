@@ -23,7 +23,7 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-constexpr int kFormat = 1;
+constexpr int kFormat = 2;
 // Entries of other builds or runtimes are removed when they have not been written for this long.
 constexpr auto kPruneAge = std::chrono::hours(24 * 30);
 
@@ -129,6 +129,8 @@ CleanCount count_from_json(const json& c) {
   if (!count.skipped) {
     count.pushes = c["pushes"];
     count.pulls = c["pulls"];
+    count.first_push = c.value("first_push", std::size_t{1});
+    count.first_pull = c.value("first_pull", std::size_t{1});
   }
   return count;
 }
@@ -211,7 +213,11 @@ void write_plan_cache(const fs::path& root, const Scenario& scenario,
   for (const auto& c : counts)
     doc["clean"].push_back(c.skipped
                                ? json{{"id", c.id}, {"skipped", true}}
-                               : json{{"id", c.id}, {"pushes", c.pushes}, {"pulls", c.pulls}});
+                               : json{{"id", c.id},
+                                      {"pushes", c.pushes},
+                                      {"pulls", c.pulls},
+                                      {"first_push", c.first_push},
+                                      {"first_pull", c.first_pull}});
   fs::path tmp = file;
   tmp += ".tmp." + std::to_string(getpid()) + "." + std::to_string(serial++);
   std::error_code ec;

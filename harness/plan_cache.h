@@ -20,6 +20,8 @@ struct CleanCount {
   std::string id;  // the clean case's id
   bool skipped = false;
   std::size_t pushes = 0, pulls = 0;
+  // 1-based index of the first push and pull swept (a phase that starts after the first).
+  std::size_t first_push = 1, first_pull = 1;
   bool operator==(const CleanCount&) const = default;
 };
 

@@ -41,6 +41,18 @@ std::size_t flights_trace_end(const CaseRun& run) {
   return run.subject_trace.size();
 }
 
+// Where the interleaved phase begins in the subject's trace: the call before its first other
+// call (the pending call that made it due); nullopt when it made none.
+std::optional<std::size_t> interleaved_trace_begin(const CaseRun& run) {
+  std::optional<std::size_t> pending;
+  for (const auto& call : run.calls) {
+    if (call.side != Side::kSubject) continue;
+    if (call.other) return pending;
+    pending = call.io.begin;
+  }
+  return std::nullopt;
+}
+
 std::size_t phase_end(const CaseRun& run, SweepPhase phase) {
   switch (phase) {
     case SweepPhase::kHandshake:
@@ -67,10 +79,19 @@ CleanCount count_clean_run(const CaseSpec& clean, const SweepSpec& sweep) {
     throw std::runtime_error(clean.id() + ": the clean run made more than " +
                              std::to_string(kTraceLimit) +
                              " transport operations, too many to sweep");
-  std::size_t end = phase_end(run, sweep.phase);
-  for (std::size_t i = 0; i < end; ++i)
-    if (!run.subject_trace[i].poll)
-      ++(run.subject_trace[i].op == IoOp::kPush ? count.pushes : count.pulls);
+  std::size_t begin = 0, end = phase_end(run, sweep.phase);
+  if (sweep.phase == SweepPhase::kInterleaved) {
+    auto from = interleaved_trace_begin(run);
+    begin = from.value_or(end);
+  }
+  for (std::size_t i = 0; i < end; ++i) {
+    if (run.subject_trace[i].poll) continue;
+    bool push = run.subject_trace[i].op == IoOp::kPush;
+    if (i < begin)
+      ++(push ? count.first_push : count.first_pull);
+    else
+      ++(push ? count.pushes : count.pulls);
+  }
   return count;
 }
 
@@ -79,9 +100,10 @@ void add_sweep_points(const CaseSpec& clean, const CleanCount& count, const Swee
                       std::vector<CaseSpec>& out) {
   if (count.skipped) return;
   for (const auto& action : sweep.actions)
-    for (auto [op, n] : {std::pair{"push", sweep.push ? count.pushes : 0},
-                         std::pair{"pull", sweep.pull ? count.pulls : 0}})
-      for (std::size_t i = 1; i <= n; ++i) {
+    for (auto [op, first, n] :
+         {std::tuple{"push", count.first_push, sweep.push ? count.pushes : 0},
+          std::tuple{"pull", count.first_pull, sweep.pull ? count.pulls : 0}})
+      for (std::size_t i = first; i < first + n; ++i) {
         CaseSpec c = clean;
         c.fault_plan = std::string(op) + "@" + std::to_string(i) + "=" + action;
         c.sweep_point = true;

@@ -95,7 +95,7 @@ std::string call_line(const CaseRun& run, std::size_t index, std::size_t max_eve
   const IoTrace& trace = c.side == Side::kSubject ? run.subject_trace : run.peer_trace;
   std::string line = "#" + std::to_string(index) + " t" + std::to_string(c.tick) + " " +
                      (c.side == Side::kSubject ? "subject " : "peer    ") +
-                     std::string(call_api_name(c, lib));
+                     (c.other ? "(other call) " : "") + std::string(call_api_name(c, lib));
   if (c.api == Api::kSend || c.api == Api::kRecv)
     line += "(" + (c.null_retry ? std::string("NULL, 0") : std::to_string(c.size)) + ")";
   line += " -> " + code_name(lib, c.out.code);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,12 +14,24 @@ namespace dirprobe {
 // Which of the subject's operations a sweep covers: all, those of its first handshake, or its
 // flights (those before its first call that moves application data: the handshake and the
 // post-handshake messages that come before any data, such as TLS 1.3 tickets).
-enum class SweepPhase : std::uint8_t { kAll, kHandshake, kFlights };
+// Interleaved: from the subject's call whose E_AGAIN made its step's other call due (see
+// Step::interject) to the end; nothing when no other call was made.
+enum class SweepPhase : std::uint8_t { kAll, kHandshake, kFlights, kInterleaved };
 
 struct SweepSpec {
   std::vector<std::string> actions;  // e.g. "eagain", "eintr", "short:1"
   bool push = true, pull = true;     // which operations become sweep points
   SweepPhase phase = SweepPhase::kAll;
+};
+
+// A combination of axes where the scenario's calls cannot apply: its cases are skipped with the
+// reason, shown as n/a ("tls12: KeyUpdate is a TLS 1.3 message" in TOML). Each axis value is
+// matched when given.
+struct NotApplicable {
+  std::optional<Protocol> protocol;
+  std::optional<PeerLibrary> peer;
+  std::optional<Role> role;
+  std::string reason;
 };
 
 struct Scenario {
@@ -40,6 +53,7 @@ struct Scenario {
   std::vector<std::uint64_t> seeds;
   std::vector<Invariant> recorded;  // only recorded (checked against `base.asserted`)
   SweepSpec sweep;                  // empty: no sweep; else swept from each clean variant
+  std::vector<NotApplicable> not_applicable;
 };
 
 }  // namespace dirprobe

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 #include "harness/events.h"
@@ -69,7 +70,9 @@ void apply_steps(V v, std::vector<Step>& steps) { steps = v.list<Step>(parse_ste
 void apply_subject(V v, Scenario& sc) {
   apply_steps(v, sc.base.subject_steps);
   for (const auto& step : sc.base.subject_steps)
-    if (step.interject == "ping" || step.kind == StepKind::kPing) sc.base.subject.heartbeat = true;
+    if (step.interject == OtherCall::kPing || step.interject == OtherCall::kPong ||
+        step.kind == StepKind::kPing)
+      sc.base.subject.heartbeat = true;
 }
 
 // A `ping` step of the peer needs heartbeat on both sides, as the subject's does.
@@ -118,6 +121,33 @@ void apply_flags(V v, Scenario& sc) {
     if (it == kFlags.end()) v.fail("unknown session flag '" + f + "'");
     sc.base.subject.extra_flags |= it->second;
   }
+}
+
+// "<axis values>: <reason>", the values protocol, peer or role names separated by spaces.
+NotApplicable parse_not_applicable(const std::string& text) {
+  auto colon = text.find(':');
+  if (colon == std::string::npos || colon + 1 >= text.size())
+    throw std::invalid_argument("'" + text + "' must be '<protocol|peer|role ...>: <reason>'");
+  NotApplicable rule;
+  rule.reason = text.substr(text.find_first_not_of(' ', colon + 1));
+  std::istringstream axes(text.substr(0, colon));
+  bool all = false;
+  for (std::string word; axes >> word;) {
+    if (word == "all")
+      all = true;
+    else if (word == "tls12" || word == "tls13" || word == "dtls12")
+      rule.protocol = parse_protocol(word);
+    else if (word == "gnutls" || word == "openssl")
+      rule.peer = parse_peer(word);
+    else if (word == "client" || word == "server")
+      rule.role = parse_role(word);
+    else
+      throw std::invalid_argument("'" + text + "': '" + word +
+                                  "' is not a protocol, peer or role name");
+  }
+  if (!rule.protocol && !rule.peer && !rule.role && !all)
+    throw std::invalid_argument("'" + text + "' names no protocol, peer or role (or 'all')");
+  return rule;
 }
 
 // One declaration per key. A key's value is applied in this order, after its type is checked.
@@ -189,12 +219,15 @@ constexpr ScenarioKey kKeys[] = {
     {"sweep_phase", false, ValueType::kString, R"("all")",
      "`all`; `handshake`: only the subject's I/O during its first handshake; `flights`: only "
      "its I/O before its first call that moves application data (the handshake and, say, TLS "
-     "1.3 tickets read before any data) (needs `sweep`)",
+     "1.3 tickets read before any data); `interleaved`: from the call whose E_AGAIN made the "
+     "step's `then CALL` due, to the end (needs `sweep`)",
      [](V v, Scenario& sc) {
-       std::string phase = choice(v, {"all", "handshake", "flights"}, "sweep_phase");
-       sc.sweep.phase = phase == "handshake" ? SweepPhase::kHandshake
-                        : phase == "flights" ? SweepPhase::kFlights
-                                             : SweepPhase::kAll;
+       std::string phase =
+           choice(v, {"all", "handshake", "flights", "interleaved"}, "sweep_phase");
+       sc.sweep.phase = phase == "handshake"     ? SweepPhase::kHandshake
+                        : phase == "flights"     ? SweepPhase::kFlights
+                        : phase == "interleaved" ? SweepPhase::kInterleaved
+                                                 : SweepPhase::kAll;
      }},
     {"nonblock", false, ValueType::kBoolean, "true",
      "DTLS only: `false` drops `GNUTLS_NONBLOCK` (pull_timeout then waits, bounded)",
@@ -256,6 +289,10 @@ constexpr ScenarioKey kKeys[] = {
      "`post-client-hello:again`, `post-client-hello:interrupted`, `hook-post-client-hello:again` "
      "or `hook-post-client-hello:interrupted`: a GnuTLS callback interrupts the handshake once",
      apply_callback},
+    {"not_applicable", false, ValueType::kStrings, "",
+     "`\"<protocol|peer|role ...|all>: <reason>\"`: the cases with those axis values are skipped "
+     "with the reason, shown as n/a",
+     [](V v, Scenario& sc) { sc.not_applicable = v.list<NotApplicable>(parse_not_applicable); }},
     {"post_handshake_auth", false, ValueType::kBoolean, "false",
      "`true`: TLS 1.3 post-handshake authentication enabled on both sides",
      [](V v, Scenario& sc) { sc.base.subject.post_handshake_auth = v.boolean(); }},

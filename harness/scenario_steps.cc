@@ -41,6 +41,11 @@ constexpr StepForm kForms[] = {
        s.how = parse_bye(a[0]);
      }},
     {"eof", [](Step& s, const Args&) { s.kind = StepKind::kExpectEof; }},
+    {"recv_all",
+     [](Step& s, const Args&) {
+       s.kind = StepKind::kExpectEof;
+       s.open_ended = true;
+     }},
     {"rehandshake", [](Step& s, const Args&) { s.kind = StepKind::kRehandshake; }},
     {"key_update", [](Step& s, const Args&) { s.kind = StepKind::kKeyUpdate; }},
     {"key_update peer",
@@ -76,7 +81,7 @@ constexpr StepForm kForms[] = {
     {"send N alert|ping",
      [](Step& s, const Args& a) {
        transfer(s, a[0], "");
-       s.interject = a[1];
+       s.interject = parse_other_call(a[1]);
      }},
     {"send_file N",
      [](Step& s, const Args& a) {
@@ -168,6 +173,57 @@ std::string forms_of(std::string_view verb) {
   return out;
 }
 
+// The steps that leave one call pending after E_AGAIN, which `then CALL` may follow.
+bool takes_other_call(const Step& step) {
+  switch (step.kind) {
+    case StepKind::kTransfer:
+      return (step.send_bytes == 0) != (step.recv_bytes == 0) && step.pad == 0 &&
+             !step.until_blocked && !step.interject;
+    case StepKind::kHandshake:
+    case StepKind::kBye:
+      return true;
+    case StepKind::kCorked:
+      return step.more == 0;
+    default:
+      return false;
+  }
+}
+
+Step parse_plain_step(const std::string& text);
+
+// "STEP then CALL": the step, and the other call made once its pending call returned E_AGAIN.
+Step parse_then(const std::string& text, std::size_t at) {
+  std::string call = text.substr(at + 6);
+  Step step = parse_plain_step(text.substr(0, at));
+  auto other = parse_other_call(words(call).size() == 1 ? words(call)[0] : call);
+  if (!other)
+    throw std::invalid_argument("step '" + text + "': unknown call '" + call + "' after 'then' (expected " +
+                                other_call_names() + ")");
+  if (!takes_other_call(step))
+    throw std::invalid_argument("step '" + text +
+                                "': 'then CALL' follows send N, recv N, handshake, bye or cork N");
+  step.interject = other;
+  return step;
+}
+
+Step parse_plain_step(const std::string& text) {
+  auto got = words(text);
+  Args args;
+  for (const auto& form : kForms)
+    if (match(form, got, args)) {
+      Step step;
+      form.fill(step, args);
+      return step;
+    }
+  std::string verb = got.empty() ? "" : got[0];
+  std::string same_verb = verb.empty() ? "" : forms_of(verb);
+  if (!same_verb.empty())
+    throw std::invalid_argument("step '" + text + "' does not match " + same_verb);
+  throw std::invalid_argument("unknown step '" + text + "' (expected " + forms_of("") +
+                              ", each of send N, recv N, handshake, bye and cork N may be "
+                              "followed by 'then CALL')");
+}
+
 }  // namespace
 
 std::uint64_t parse_size(const std::string& text) {
@@ -184,19 +240,8 @@ std::uint64_t parse_size(const std::string& text) {
 }
 
 Step parse_step(const std::string& text) {
-  auto got = words(text);
-  Args args;
-  for (const auto& form : kForms)
-    if (match(form, got, args)) {
-      Step step;
-      form.fill(step, args);
-      return step;
-    }
-  std::string verb = got.empty() ? "" : got[0];
-  std::string same_verb = verb.empty() ? "" : forms_of(verb);
-  if (!same_verb.empty())
-    throw std::invalid_argument("step '" + text + "' does not match " + same_verb);
-  throw std::invalid_argument("unknown step '" + text + "' (expected " + forms_of("") + ")");
+  auto at = text.find(" then ");
+  return at == std::string::npos ? parse_plain_step(text) : parse_then(text, at);
 }
 
 std::vector<std::string_view> step_forms() {

@@ -46,6 +46,15 @@ std::string variant_name(const CaseSpec& c) {
          std::string(policy_name(c.policy)) + retry + std::string(cipher_suffix(c.subject.cipher));
 }
 
+// The reason of the first rule that matches the case's axes, "" when none does.
+std::string not_applicable(const Scenario& sc, const CaseSpec& c) {
+  for (const auto& rule : sc.not_applicable)
+    if ((!rule.protocol || rule.protocol == c.subject.protocol) && (!rule.peer || rule.peer == c.peer) &&
+        (!rule.role || rule.role == c.subject.role))
+      return rule.reason;
+  return "";
+}
+
 }  // namespace
 
 std::vector<CaseSpec> expand(const Scenario& sc) {
@@ -72,6 +81,7 @@ std::vector<CaseSpec> expand(const Scenario& sc) {
                       c.fault_plan = plan;
                       c.seed = seed;
                       c.variant = variant_name(c);
+                      c.not_applicable = not_applicable(sc, c);
                       out.push_back(std::move(c));
                     }
   return out;

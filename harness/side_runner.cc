@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 #include <variant>
 
 #include "harness/loop_model.h"
@@ -30,11 +31,8 @@ struct Waits {
 struct RepeatedCall {
   Api api;
 };
-// Send and receive interleaved; the step's interjected call (alert or ping) is made once, after
-// the first send that returns E_AGAIN, before that send is retried.
-enum class Interjection { kNone, kDue, kMade };
+// Send and receive interleaved.
 struct Transfer {
-  Interjection interjection = Interjection::kNone;
   bool blocked = false;  // a send of this step returned E_AGAIN
 };
 struct ExpectEof {};
@@ -124,6 +122,7 @@ ActiveStep start_step(const Step& step, std::string_view library, Role role) {
 // A case whose script asks the peer library for what it does not have is skipped before any
 // TLS runs, with the reason.
 void check_supported(Side side, const CaseSpec& spec, const std::vector<Step>& steps) {
+  if (!spec.not_applicable.empty()) throw SkipCase(spec.not_applicable + " (n/a)");
   bool openssl_peer = spec.peer == PeerLibrary::kOpenssl;
   for (const Step& step : steps) {
     if (side == Side::kSubject && step.kind == StepKind::kPing && openssl_peer)
@@ -139,7 +138,10 @@ void check_supported(Side side, const CaseSpec& spec, const std::vector<Step>& s
 
 std::uint64_t total_recv(const std::vector<Step>& steps) {
   std::uint64_t total = 0;
-  for (const auto& s : steps) total += s.recv_bytes;
+  for (const auto& s : steps) {
+    if (s.open_ended) return PatternChecker::kOpenEnded;
+    total += s.recv_bytes;
+  }
   return total;
 }
 
@@ -169,6 +171,45 @@ struct PendingSend {
   std::size_t first = 0;
   bool mutated = false;
 };
+
+// The step's other call (Step::interject): due once the step's pending call returned E_AGAIN;
+// made before that call's retry; while it is itself pending after E_AGAIN, it and the step's
+// calls are each retried when the loop model says so. A call that offers new data offers the
+// stream's bytes from `offset`, after those of a send still pending.
+enum class OtherState : std::uint8_t { kNone, kDue, kPending, kMade };
+struct OtherCallRun {
+  OtherState state = OtherState::kNone;
+  Wait wait;
+  std::uint64_t offset = 0;   // stream offset of the data it offers
+  std::uint64_t credited = 0;  // of it, what its calls reported sent
+  UniqueFd file;               // send-file: the memory file
+  long file_offset = 0;
+  Step step;                   // the arguments of its call (request_peer, how, ping size)
+};
+
+// The call a step leaves pending after E_AGAIN (what `then CALL` interleaves with).
+std::optional<Api> pending_api(const Step& step) {
+  switch (step.kind) {
+    case StepKind::kTransfer:
+      return step.send_bytes > 0 ? Api::kSend : Api::kRecv;
+    case StepKind::kHandshake:
+      return Api::kHandshake;
+    case StepKind::kBye:
+      return Api::kBye;
+    case StepKind::kCorked:
+      return Api::kUncork;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Bytes the transport moved in `span` of the trace.
+std::uint64_t moved_in(const IoTrace& trace, TraceSpan span) {
+  std::uint64_t moved = 0;
+  for (std::size_t i = span.begin; i < std::min(span.end, trace.size()); ++i)
+    if (!trace[i].poll && trace[i].moved > 0) moved += static_cast<std::uint64_t>(trace[i].moved);
+  return moved;
+}
 
 // The size a misuse retry offers after a first offer of `first` bytes.
 std::size_t reoffer_size(RetryMode mode, std::size_t first) {
@@ -201,8 +242,12 @@ class SideRunner::State {
     tick_ = tick;
     if (done() || failure_) return;
     loop_.begin_tick(tick);
+    if (other_call_first()) return;
     if (answering_) return answer_peer();
-    if (std::visit([this](auto& step) { return handle(step); }, active_)) {
+    if (step_complete_ || std::visit([this](auto& step) { return handle(step); }, active_)) {
+      // The step goes on only once its other call is no longer pending.
+      step_complete_ = other_.state == OtherState::kPending;
+      if (step_complete_) return;
       ++step_;
       ++successes_;
       enter_step();
@@ -227,6 +272,8 @@ class SideRunner::State {
   void enter_step() {
     waits_ = Waits{};
     loop_.reset();
+    other_ = OtherCallRun{};
+    step_io_ = ep_.channel().trace_size();
     if (done()) return;
     active_ = start_step(step(), ep_.library(), role_);
     // Goals count from the start of the script, so bytes read ahead (a recv that returned the
@@ -271,7 +318,11 @@ class SideRunner::State {
   void fill_pipe(SendFile& f);
   bool send_from_pipe(SendFile& f);
   void flush_pipe_record(SendFile& f);
-  void interject(Transfer& t);
+  void note_pending(Api api, const CallRecord& rec);
+  bool other_call_first();
+  void make_other_call();
+  CallOutcome other_data_call(Api api);
+  void credit_other(std::uint64_t bytes);
   void answer_peer();
 
   bool handle(RepeatedCall& c);
@@ -294,7 +345,7 @@ class SideRunner::State {
   bool last_block_injected_ = false;  // the last call's deciding transport outcome was injected
   std::vector<CallRecord>& log_;
   PatternChecker rx_;
-  std::vector<std::uint8_t> send_buf_, recv_buf_;
+  std::vector<std::uint8_t> send_buf_, recv_buf_, other_buf_;
   std::uint64_t tick_ = 0;
   std::size_t step_ = 0;
   ActiveStep active_;
@@ -307,6 +358,11 @@ class SideRunner::State {
   SideFacts facts_;
   std::vector<Reoffer> reoffers_;  // the subject's sends completed by a misuse retry
   std::optional<Api> answering_;   // the call that answers a request the peer made
+  OtherCallRun other_;             // the step's other call
+  std::size_t step_io_ = 0;        // where the step's I/O begins in the side's trace
+  bool tolerate_errors_ = false;
+  bool step_complete_ = false;     // the step's calls are done; its other call is still pending   // during the other call: an error is its answer, not a failure
+  std::uint64_t deferred_credit_ = 0;  // other-call data sent while a send was pending
 };
 
 // Bytes the library still holds for sending after a call: what the call's last push was
@@ -337,6 +393,7 @@ CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
   CallRecord rec{side_, api, args.size, args.null_retry, 0, {}, {ep_.channel().trace_size(), 0},
                  tick_};
   if (api == Api::kSend && !args.null_retry) rec.pad = step().pad;
+  rec.other = tolerate_errors_;
   ep_.messages().call = log_.size();
   rec.out = heap_.around(step_ > 0, [&] { return invoke(ep_, api, args); });
   rec.io.end = ep_.channel().trace_size();
@@ -348,7 +405,104 @@ CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
   facts_.max_held = std::max(facts_.max_held, held);
   log_.push_back(rec);
   account(api, args, rec.out);
+  note_pending(api, rec);
   return rec.out;
+}
+
+// The step's other call becomes due the first time the step's pending call returns E_AGAIN
+// in the state it probes: a recv holding bytes of a record it pulled in that call, a handshake
+// or bye after its first bytes moved, any send or uncork.
+void SideRunner::State::note_pending(Api api, const CallRecord& rec) {
+  if (done() || !step().interject || other_.state != OtherState::kNone ||
+      rec.out.status != Status::kAgain || pending_api(step()) != api)
+    return;
+  const IoTrace& trace = ep_.channel().trace();
+  bool mid = api == Api::kRecv         ? moved_in(trace, rec.io) > 0
+             : api == Api::kHandshake || api == Api::kBye
+                 ? moved_in(trace, {step_io_, rec.io.end}) > 0
+                 : true;
+  if (!mid) return;
+  other_.state = OtherState::kDue;
+  const OtherCallInfo& info = other_call_info(*step().interject);
+  other_.step.request_peer = info.request_peer;
+  other_.step.how = ByeHow::kWr;
+  other_.offset = send_offset_ + pending_.size;
+}
+
+// Makes the other call when it is due (then nothing else this tick: it comes before the
+// pending call's retry) or pending and ready; true when the tick is spent.
+bool SideRunner::State::other_call_first() {
+  if (other_.state == OtherState::kDue) {
+    make_other_call();
+    return true;
+  }
+  if (other_.state == OtherState::kPending && ready(other_.wait)) make_other_call();
+  return false;
+}
+
+// One call of the other call; its answer, whatever it is, is recorded and the script goes on
+// (an error it returns is the library's answer to the interleaving; if it broke the session
+// the pending call's retry shows it).
+void SideRunner::State::make_other_call() {
+  const OtherCallInfo& info = other_call_info(*step().interject);
+  if (other_.state == OtherState::kDue) ++facts_.interleaved;
+  tolerate_errors_ = true;
+  bool recv = info.api == Api::kRecv;
+  CallOutcome out = info.data > 0 ? other_data_call(info.api)
+                                  : call(info.api, {other_.step, send_buf_.data(),
+                                                    recv ? recv_buf_.size() : 0, false,
+                                                    recv_buf_.data(), recv_buf_.size()});
+  tolerate_errors_ = false;
+  if (info.api == Api::kRecv && out.status == Status::kOk)
+    rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
+  // A recv's E_AGAIN is an answer too: nothing to read yet; the script's later receives read
+  // what comes.
+  if ((out.status == Status::kAgain || out.status == Status::kInterrupted) && !recv) {
+    other_.state = OtherState::kPending;
+    on_block(out, other_.wait);
+    return;
+  }
+  other_.state = OtherState::kMade;
+}
+
+// A send, send_file or early-data send of new bytes of the stream, from `other_.offset`; its
+// retry after E_AGAIN offers the same bytes.
+CallOutcome SideRunner::State::other_data_call(Api api) {
+  const OtherCallInfo& info = other_call_info(*step().interject);
+  std::uint64_t left = info.data - other_.credited;
+  other_buf_.resize(info.data);
+  fill_pattern(tx_seed(), other_.offset + other_.credited, other_buf_.data(), left);
+  if (api != Api::kSendFile) {
+    CallOutcome out = call(api, {other_.step, other_buf_.data(), left, false, nullptr, 0});
+    if (out.status == Status::kOk) credit_other(std::min<std::uint64_t>(out.bytes, left));
+    return out;
+  }
+  if (!other_.file) {
+    other_.file = UniqueFd(memfd_create("dirprobe-other-call", MFD_CLOEXEC));
+    if (!other_.file ||
+        ::write(other_.file.get(), other_buf_.data(), left) != static_cast<long>(left)) {
+      fail("cannot prepare the memory file for send_file");
+      return {};
+    }
+  }
+  CallArgs a{other_.step, nullptr, info.data - static_cast<std::size_t>(other_.file_offset)};
+  a.file = other_.file.get();
+  a.file_offset = &other_.file_offset;
+  long before = other_.file_offset;
+  CallOutcome out = call(api, a);
+  credit_other(static_cast<std::uint64_t>(std::max(0L, other_.file_offset - before)));
+  return out;
+}
+
+// New bytes of the stream the other call reported sent: they follow a send still pending, so
+// they count once that send completes.
+void SideRunner::State::credit_other(std::uint64_t bytes) {
+  other_.credited += bytes;
+  send_goal_ += bytes;
+  if (pending_.size > 0)
+    deferred_credit_ += bytes;
+  else
+    send_offset_ += bytes;
 }
 
 // What a call's outcome means for the side: progress, a request to answer, or a failure.
@@ -373,6 +527,7 @@ void SideRunner::State::account(Api api, const CallArgs& args, const CallOutcome
       (request && api != Api::kRecv) || (out.status == Status::kGotData && api != Api::kHandshake);
   // A flush that finds nothing pending is an answer, not a failure (see CallArgs::flush_only).
   bool nothing_pending = args.flush_only && ep_.code_name(out.code) == "GNUTLS_E_INVALID_REQUEST";
+  if (tolerate_errors_) return;
   if ((out.status == Status::kFatal && !nothing_pending) || unexpected)
     fail(std::string(api_name(api, ep_.library())) + " returned " + ep_.code_name(out.code));
 }
@@ -398,6 +553,7 @@ CallOutcome SideRunner::State::send_chunk() {
     // 'early_once': the whole buffer counts as queued, whatever the count returned.
     bool once = api == Api::kSendEarly && step().once;
     send_offset_ += once ? pending_.size : static_cast<std::uint64_t>(out.bytes);
+    send_offset_ += std::exchange(deferred_credit_, 0);
     pending_ = PendingSend{};
   } else {
     on_block(out, waits_.send);
@@ -530,13 +686,6 @@ void SideRunner::State::flush_pipe_record(SendFile& f) {
   on_block(out, waits_.send);
 }
 
-// The call a transfer makes while its send is pending (after E_AGAIN), until it completes.
-void SideRunner::State::interject(Transfer& t) {
-  CallOutcome out = call(step().interject == "alert" ? Api::kAlert : Api::kPing, args(0));
-  if (out.status != Status::kOk) return on_block(out, waits_.main);
-  t.interjection = Interjection::kMade;
-}
-
 // Answering the peer (gnutls_handshake for its renegotiation, gnutls_reauth for its
 // certificate request, gnutls_heartbeat_pong for its ping) until done; application data
 // arriving during a renegotiation (GNUTLS_E_GOT_APPLICATION_DATA) is read first.
@@ -561,14 +710,9 @@ bool SideRunner::State::handle(RepeatedCall& c) {
 }
 
 bool SideRunner::State::handle(Transfer& t) {
-  if (t.interjection == Interjection::kDue) {
-    if (ready(waits_.main)) interject(t);
-  } else if (send_offset_ < send_goal_ && ready(waits_.send)) {
+  if (send_offset_ < send_goal_ && ready(waits_.send)) {
     CallOutcome out = send_chunk();
     t.blocked = t.blocked || out.status == Status::kAgain;
-    if (out.status == Status::kAgain && t.interjection == Interjection::kNone &&
-        !step().interject.empty())
-      t.interjection = Interjection::kDue;
   }
   if (rx_.received() < recv_goal_ && ready(waits_.recv)) receive();
   bool sent = send_offset_ >= send_goal_ || (step().until_blocked && t.blocked);

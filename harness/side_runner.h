@@ -29,6 +29,8 @@ struct SideFacts {
   // (gnutls_record_check_pending / SSL_pending). Accounting, not heap measurement.
   std::uint64_t max_held = 0;
   std::optional<std::size_t> handshake_done;  // index of the call that completed it
+  // Other calls (Step::interject) made while the step's call was pending after E_AGAIN.
+  std::uint32_t interleaved = 0;
   WireCapture wire;                  // the bytes this side pushed (wire.h)
   std::vector<KeylogEntry> keylog;   // the secrets its library exported
 };

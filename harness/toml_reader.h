@@ -19,8 +19,11 @@ class CatalogError : public std::runtime_error {
 
 struct TomlCtx {
   std::string file;
+  // The line named for a value without one (a table generated from others, interleavings.h).
+  int fallback_line = 0;
   [[noreturn]] void fail(const toml::node& node, const std::string& what) const {
-    fail(static_cast<int>(node.source().begin.line), what);
+    int line = static_cast<int>(node.source().begin.line);
+    fail(line > 0 ? line : fallback_line, what);
   }
   [[noreturn]] void fail(int line, const std::string& what) const {
     throw CatalogError(file + ":" + std::to_string(line) + ": " + what);
