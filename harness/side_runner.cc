@@ -185,6 +185,7 @@ struct OtherCallRun {
   UniqueFd file;               // send-file: the memory file
   long file_offset = 0;
   Step step;                   // the arguments of its call (request_peer, how, ping size)
+  Api api = Api::kHandshake;   // the call it makes next (a rehandshake goes on as a handshake)
 };
 
 // The call a step leaves pending after E_AGAIN (what `then CALL` interleaves with).
@@ -427,17 +428,21 @@ void SideRunner::State::note_pending(Api api, const CallRecord& rec) {
   other_.step.request_peer = info.request_peer;
   other_.step.how = ByeHow::kWr;
   other_.offset = send_offset_ + pending_.size;
+  other_.api = info.api;
 }
 
-// Makes the other call when it is due (then nothing else this tick: it comes before the
-// pending call's retry) or pending and ready; true when the tick is spent.
+// Makes the other call when it is due or pending and ready; true when the tick is spent. The
+// pending call is retried once the other call is made: in a tick with the other call nothing
+// else is called, nor while it is pending after E_AGAIN, except in a pending recv (a
+// full-duplex application goes on reading, or a peer blocked writing would wait for it).
 bool SideRunner::State::other_call_first() {
   if (other_.state == OtherState::kDue) {
     make_other_call();
     return true;
   }
-  if (other_.state == OtherState::kPending && ready(other_.wait)) make_other_call();
-  return false;
+  if (other_.state != OtherState::kPending) return false;
+  if (ready(other_.wait)) make_other_call();
+  return other_.state == OtherState::kPending && pending_api(step()) != Api::kRecv;
 }
 
 // One call of the other call; its answer, whatever it is, is recorded and the script goes on
@@ -447,19 +452,30 @@ void SideRunner::State::make_other_call() {
   const OtherCallInfo& info = other_call_info(*step().interject);
   if (other_.state == OtherState::kDue) ++facts_.interleaved;
   tolerate_errors_ = true;
-  bool recv = info.api == Api::kRecv;
-  CallOutcome out = info.data > 0 ? other_data_call(info.api)
-                                  : call(info.api, {other_.step, send_buf_.data(),
+  bool recv = other_.api == Api::kRecv;
+  CallOutcome out = info.data > 0 ? other_data_call(other_.api)
+                                  : call(other_.api, {other_.step, send_buf_.data(),
                                                     recv ? recv_buf_.size() : 0, false,
                                                     recv_buf_.data(), recv_buf_.size()});
   tolerate_errors_ = false;
-  if (info.api == Api::kRecv && out.status == Status::kOk)
+  if (recv && out.status == Status::kOk)
     rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
   // A recv's E_AGAIN is an answer too: nothing to read yet; the script's later receives read
   // what comes.
   if ((out.status == Status::kAgain || out.status == Status::kInterrupted) && !recv) {
     other_.state = OtherState::kPending;
     on_block(out, other_.wait);
+    return;
+  }
+  // A handshake or reauth that found application data first: read it, then call again (as the
+  // manual asks, and as the script's own events do). A HelloRequest sent is followed by the
+  // handshake that completes the renegotiation, as the manual of gnutls_rehandshake asks.
+  bool renegotiating = other_.api == Api::kRehandshake && out.status == Status::kOk;
+  if (renegotiating) other_.api = Api::kHandshake;
+  if (out.status == Status::kGotData || renegotiating) {
+    other_.state = OtherState::kPending;
+    other_.wait = Wait{};
+    if (!renegotiating) receive();
     return;
   }
   other_.state = OtherState::kMade;
