@@ -869,6 +869,7 @@ Model build_model(std::vector<Run> runs) {
   answer_questions(m);
   for (const auto& run : m.runs) m.stale_directions.push_back(stale_directions(run));
   for (const auto& run : m.runs) m.wire.push_back(summarize_wire(run));
+  m.interleavings = summarize_interleavings(m.runs);
   return m;
 }
 

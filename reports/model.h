@@ -1,7 +1,8 @@
 // The compatibility report's model: results files (format v4, docs/results-format.md) of one or
 // more runs (one per GnuTLS runtime), validated, merged, and aggregated into the summary
-// questions, the premises met, what the wire showed and the scenario matrix. Verdicts, outcomes and
-// premise statuses are the harness judge's, taken as they are; the model only counts them.
+// questions, the premises met, what the wire showed, the interleavings grids and the scenario
+// matrix. Verdicts, outcomes and premise statuses are the harness judge's, taken as they are;
+// the model only counts them.
 #pragma once
 
 #include <array>
@@ -235,6 +236,63 @@ struct WireSummary {
   int nonce_reuse_blocked = 0;
 };
 
+// The interleavings family: a call made while another is pending, one scenario per pair,
+// `interleave-<state>-<call>` (the state has no hyphen, the call may have some).
+inline constexpr std::string_view kInterleavingsFamily = "interleavings";
+inline constexpr std::string_view kInterleavePrefix = "interleave-";
+
+// What the cases of one sub-cell showed, in order of precedence (the highest that applies).
+enum class Mark : std::uint8_t {
+  kEmpty,    // no case
+  kNa,       // every case skipped because the call does not apply (reason ending "(n/a)")
+  kSkipped,  // no case ran, and a skip had another reason
+  kUnmet,    // cases ran but none met its premise and none deviated: it proves nothing
+  kHeld,     // a case ran and met its premise, and none deviated
+  kKnown,    // a case deviated, and expectations explain every deviating case
+  kNew,      // a case deviated and no expectation explains it
+};
+
+// One protocol x peer x retry form of a (pending state, call) cell on one runtime.
+struct SubCell {
+  Mark mark = Mark::kEmpty;
+  bool tried = false;                   // a case ran and met its premise (or none is declared)
+  int sweeps = 0, sweeps_deviated = 0;  // cases with a fault plan other than none that ran
+  int unmet = 0;                        // cases that ran, did not deviate and missed the premise
+  std::size_t na_reason = 0;            // kNa: index in Interleavings::na_reasons
+  // The case the mark stands for: the first that deviated, else the clean case, else the first
+  // that ran, else the first.
+  const CaseRecord* shown = nullptr;
+};
+
+// The grid of one runtime: cells[state][call][place], place as Interleavings::place() says.
+struct InterleavingsGrid {
+  std::vector<std::vector<std::vector<SubCell>>> cells;
+  int cases = 0;  // the run's cases of the family (0: the run predates it; no grid)
+};
+
+// Sub-cells of one runtime and protocol x peer, counted over every state, call and retry form.
+struct PairCounts {
+  int na = 0, applicable = 0;     // applicable: sub-cells with a case, not n/a
+  int tried = 0, unmet = 0;       // unmet: ran, no case met its premise
+  int skipped = 0;                // no case ran (other than n/a)
+  int deviated = 0, unknown = 0;  // unknown: of the deviated, those no expectation explains
+};
+
+struct Interleavings {
+  std::vector<std::string> states;  // rows: send, recv, handshake, bye, corked, then others seen
+  std::vector<std::string> calls;   // columns, in the order the results first name them
+  std::vector<std::string> protocols, forms;  // forms: "same" (documented retry), "nullretry"...
+  std::vector<Library> peers;
+  std::vector<std::string> na_reasons;         // the n/a skip reasons, each once, "(n/a)" left out
+  std::vector<InterleavingsGrid> grids;        // [run]
+  std::vector<std::vector<PairCounts>> pairs;  // [run][protocol x peer]
+  bool empty() const { return states.empty(); }
+  std::size_t places() const { return protocols.size() * peers.size() * forms.size(); }
+  std::size_t place(std::size_t protocol, std::size_t peer, std::size_t form) const {
+    return (protocol * peers.size() + peer) * forms.size() + form;
+  }
+};
+
 struct Model {
   std::vector<Run> runs;
   std::vector<Column> columns;
@@ -243,6 +301,7 @@ struct Model {
   std::vector<std::vector<Answer>> answers;       // [question][run]
   std::vector<StaleDirections> stale_directions;  // [run]
   std::vector<WireSummary> wire;                  // [run]
+  Interleavings interleavings;                    // empty when no run has the family
   std::size_t case_count = 0;
   // Where a case of run `run` sits in the matrix: its row and column.
   std::size_t row_of(const std::string& scenario) const;
@@ -261,6 +320,10 @@ Run parse_run(const std::string& text, const std::string& file);
 Model build_model(std::vector<Run> runs);
 // What the wire showed on one run (wire_summary.cc); build_model keeps one per run.
 WireSummary summarize_wire(const Run& run);
+// The interleavings grids of the runs (interleavings.cc); build_model keeps them.
+Interleavings summarize_interleavings(const std::vector<Run>& runs);
+// The retry form a case id names after its loop: "nullretry" for `-nullretry`, "same" for none.
+std::string retry_form(const CaseRecord& c);
 
 // "GnuTLS 3.8.9 (trixie) × openssl": a column's runtime and peer.
 std::string column_label(const Model& model, const Column& column);

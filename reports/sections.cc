@@ -480,9 +480,11 @@ std::string plain_text(const Inline& content) {
 
 Document build_document(const Model& m) {
   Document doc{"dirprobe: GnuTLS non-blocking I/O compatibility report",
-               {security_section(m), runs_section(m), questions_section(m), premises_section(m),
-                wire_section(m), known_section(m), differences_section(m), matrix_section(m),
-                drill_down_section(m)}};
+               {security_section(m), runs_section(m), questions_section(m)}};
+  if (!m.interleavings.empty()) doc.sections.push_back(interleavings_section(m));
+  for (auto* section : {premises_section, wire_section, known_section, differences_section,
+                        matrix_section, drill_down_section})
+    doc.sections.push_back(section(m));
   Section stale = stale_section(m);
   if (!stale.blocks.empty()) doc.sections.push_back(std::move(stale));
   doc.sections.push_back(closing_section(m));

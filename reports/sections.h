@@ -1,7 +1,8 @@
 // The report's sections, built once from the model as a neutral document (document.h):
-// security first, then the runs, the questions an event loop depends on, the premises, the
-// wire, known deviations, differences between versions, the matrix, and a drill-down with a
-// counterexample for every cell that did not simply pass.
+// security first, then the runs, the questions an event loop depends on, the interleavings grid
+// (when the runs have that family), the premises, the wire, known deviations, differences between
+// versions, the matrix, and a drill-down with a counterexample for every cell that did not simply
+// pass.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,12 @@ DrillDown cell_drill_down(const Model& model, std::size_t row, std::size_t colum
 // the first cases with their counterexamples, what an attacker gains and needs. Otherwise
 // "Security", in one line: no nonce reuse observed, N records decoded in M cases.
 Section security_section(const Model& model);
+
+// The interleavings family (a call while another is pending), when the runs have it: per
+// runtime a grid of pending state x call, one mark per protocol x peer x retry form linking to the
+// case it stands for and its replay command, with per runtime and protocol x peer the cells
+// tried, n/a and deviating.
+Section interleavings_section(const Model& model);
 
 // Per runtime, the cases whose wire was decoded in full, the records, the cases that were not
 // (grouped by the reason they give) and the byte-identical duplicates.

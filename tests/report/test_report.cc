@@ -2,13 +2,16 @@
 // hand-made file in that format, with premises, a vacuous group, M1, stale directions, the wire
 // of every case that ran and one case of AEAD nonce reuse; data/v3-small.json one in the format
 // before, which must be refused), the model's answers, premise and wire counts, the section
-// model (security first) and its two writers, and the merged results.
+// model (security first) and its two writers, and the merged results. data/interleavings-small.json
+// holds a few cases of the interleavings family, for its grid.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "reports/escape.h"
@@ -981,6 +984,260 @@ TEST(ReportWriters, DrillDownShowsPremisesAndUntestedGroups) {
   EXPECT_NE(at("Stale direction after success: 1 case(s), recorded, not a failure."),
             static_cast<long>(text.size()));
   EXPECT_EQ(std::count(tones.begin(), tones.end(), Tone::kVacuous), 1);
+}
+
+// The interleavings fixture (data/interleavings-small.json): one runtime, a few cells of the
+// family `interleave-<state>-<call>`: held ones, a known deviation at a sweep point in the
+// nullretry form, an n/a skip, a skip for another reason, an unmet premise, a new deviation, a
+// call with hyphens, a state the report does not know and a case of another family.
+std::string interleavings_fixture() {
+  std::ifstream in(data_file("interleavings-small.json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Model interleavings_run() {
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("il.json", interleavings_fixture()));
+  return build_model(std::move(runs));
+}
+
+constexpr const char* kInterleavings = "Interleavings: a call while another is pending";
+
+// The sub-cell of `state` x `call` at (protocol, peer, retry form) on run `run`.
+const SubCell& sub_cell(const Model& m, std::size_t run, const std::string& state,
+                        const std::string& call, const std::string& protocol, Library peer,
+                        const std::string& form) {
+  const Interleavings& il = m.interleavings;
+  auto at = [](const auto& list, const auto& value) {
+    return static_cast<std::size_t>(std::find(list.begin(), list.end(), value) - list.begin());
+  };
+  return il.grids.at(run)
+      .cells.at(at(il.states, state))
+      .at(at(il.calls, call))
+      .at(il.place(at(il.protocols, protocol), at(il.peers, peer), at(il.forms, form)));
+}
+
+// The retry form is the word after the loop that ends in "retry"; a cipher mark is not one.
+TEST(ReportInterleavings, ReadsTheRetryFormAfterTheLoop) {
+  auto form = [](const std::string& id) {
+    CaseRecord c;
+    c.id = id;
+    return retry_form(c);
+  };
+  EXPECT_EQ(form("s/tls12-client-openssl-unix-trusting-nullretry/push@7=eagain/s1"), "nullretry");
+  EXPECT_EQ(form("s/tls13-client-gnutls-unix-trusting/none/s1"), "same");
+  EXPECT_EQ(form("s/tls13-client-gnutls-unix-edge-naive-nullretry-ccm/none/s1"), "nullretry");
+  EXPECT_EQ(form("s/tls13-client-gnutls-unix-sockio-trusting-ccm/none/s1"), "same");
+  EXPECT_EQ(form("s/tls13-client-gnutls-unix-edgy-nullretry/none/s1"), "same");  // no loop
+}
+
+// Rows in the fixed order of the pending states (an unknown one last), columns in the order the
+// results first name the calls (hyphens and all), sub-cells tls12/tls13 x gnutls/openssl x
+// same/nullretry; a case of another family is left out.
+TEST(ReportInterleavings, TakesRowsColumnsAndSubCellsFromTheResults) {
+  Model m = interleavings_run();
+  const Interleavings& il = m.interleavings;
+  EXPECT_EQ(il.states, (std::vector<std::string>{"send", "recv", "handshake", "bye", "zzz"}));
+  EXPECT_EQ(il.calls,
+            (std::vector<std::string>{"uncork", "alert", "key-update", "ping", "key-update-peer"}));
+  EXPECT_EQ(il.protocols, (std::vector<std::string>{"tls12", "tls13"}));
+  EXPECT_EQ(il.peers, (std::vector<Library>{Library::kGnutls, Library::kOpenssl}));
+  EXPECT_EQ(il.forms, (std::vector<std::string>{"same", "nullretry"}));
+  EXPECT_EQ(il.na_reasons, (std::vector<std::string>{"KeyUpdate is a TLS 1.3 message",
+                                                     "OpenSSL answers no heartbeat ping"}));
+  ASSERT_EQ(il.grids.size(), 1u);
+  EXPECT_EQ(il.grids[0].cases, 20);  // all but the bye case
+}
+
+// Each sub-cell's mark, the case it stands for and its counts, as the judge's outcomes, premise
+// statuses and skip reasons say.
+TEST(ReportInterleavings, MarksEachSubCellFromOutcomesPremisesAndSkips) {
+  Model m = interleavings_run();
+  auto sub = [&](const char* state, const char* call, const char* protocol, Library peer,
+                 const char* form) -> const SubCell& {
+    return sub_cell(m, 0, state, call, protocol, peer, form);
+  };
+  const SubCell& held = sub("send", "alert", "tls13", Library::kGnutls, "same");
+  EXPECT_EQ(held.mark, Mark::kHeld);
+  EXPECT_TRUE(held.tried);
+  EXPECT_EQ(held.shown->id, "interleave-send-alert/tls13-client-gnutls-unix-trusting/none/s1");
+  EXPECT_EQ(held.sweeps, 1);
+  EXPECT_EQ(held.sweeps_deviated, 0);
+  const SubCell& known = sub("send", "alert", "tls13", Library::kGnutls, "nullretry");
+  EXPECT_EQ(known.mark, Mark::kKnown);
+  EXPECT_TRUE(known.tried);  // its clean case met the premise
+  EXPECT_EQ(known.shown->id,
+            "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1");
+  EXPECT_EQ(known.sweeps_deviated, 1);
+  const SubCell& unmet = sub("send", "alert", "tls12", Library::kOpenssl, "nullretry");
+  EXPECT_EQ(unmet.mark, Mark::kUnmet);
+  EXPECT_FALSE(unmet.tried);
+  EXPECT_EQ(unmet.unmet, 1);
+  EXPECT_EQ(sub("send", "alert", "tls13", Library::kOpenssl, "same").mark, Mark::kEmpty);
+  const SubCell& na = sub("send", "key-update", "tls12", Library::kGnutls, "nullretry");
+  EXPECT_EQ(na.mark, Mark::kNa);
+  EXPECT_EQ(na.na_reason, 0u);
+  EXPECT_EQ(sub("recv", "ping", "tls13", Library::kOpenssl, "same").na_reason, 1u);
+  EXPECT_EQ(sub("recv", "ping", "tls12", Library::kGnutls, "same").mark, Mark::kSkipped);
+  const SubCell& fresh = sub("recv", "ping", "tls13", Library::kGnutls, "same");
+  EXPECT_EQ(fresh.mark, Mark::kNew);
+  EXPECT_FALSE(fresh.tried);  // cut before its premise
+  EXPECT_EQ(fresh.shown->id, "interleave-recv-ping/tls13-client-gnutls-unix-trusting/none/s1");
+  const SubCell& partly = sub("handshake", "key-update-peer", "tls13", Library::kGnutls, "same");
+  EXPECT_EQ(partly.mark, Mark::kHeld);  // a sweep point was cut, the clean case met it
+  EXPECT_EQ(partly.unmet, 1);
+}
+
+// Per runtime and protocol x peer: applicable cells (state, call, retry form) tried, n/a and
+// deviating, in the model and as the section's lines say it.
+TEST(ReportInterleavings, CountsCellsPerRuntimeAndProtocolPeer) {
+  Model m = interleavings_run();
+  const auto& pairs = m.interleavings.pairs.at(0);
+  ASSERT_EQ(pairs.size(), 4u);
+  const PairCounts& tls13_gnutls = pairs[2];
+  EXPECT_EQ(tls13_gnutls.applicable, 8);
+  EXPECT_EQ(tls13_gnutls.tried, 7);
+  EXPECT_EQ(tls13_gnutls.unmet, 1);
+  EXPECT_EQ(tls13_gnutls.deviated, 2);
+  EXPECT_EQ(tls13_gnutls.unknown, 1);
+  EXPECT_EQ(pairs[0].na, 2);
+  EXPECT_EQ(pairs[0].skipped, 1);
+  Document doc = build_document(m);
+  EXPECT_EQ(section_text(section(doc, kInterleavings)),
+            (std::vector<std::string>{
+                plain_text(std::get<Paragraph>(section(doc, kInterleavings).blocks[0]).content),
+                "- GnuTLS 3.8.9 (alpha), tls12 × gnutls: 2 of 3 applicable cells tried (1 "
+                "skipped); 2 n/a; none with a deviation",
+                "- GnuTLS 3.8.9 (alpha), tls12 × openssl: 1 of 2 applicable cells tried (1 "
+                "premise not met); 0 n/a; none with a deviation",
+                "- GnuTLS 3.8.9 (alpha), tls13 × gnutls: 7 of 8 applicable cells tried (1 premise "
+                "not met); 0 n/a; 2 with a deviation (1 known, 1 new)",
+                "- GnuTLS 3.8.9 (alpha), tls13 × openssl: 0 of 0 applicable cells tried; 1 n/a; "
+                "none with a deviation",
+                "- n/a 1: KeyUpdate is a TLS 1.3 message",
+                "- n/a 2: OpenSSL answers no heartbeat ping", "GnuTLS 3.8.9 (alpha)"}));
+}
+
+// The grid sits after the questions and before the premises (and the wire); its cells show the
+// marks in place order with the sweep points, unmet cases and n/a reasons; a deviating mark links
+// to the drill-down of its case's matrix cell, which replays that case, and a ✓ to its runtime's
+// pattern of clean cases, which gives the held case's id and replay command.
+TEST(ReportInterleavings, GridCellsLinkToTheCaseTheyStandFor) {
+  Model m = interleavings_run();
+  Document doc = build_document(m);
+  std::vector<std::string> titles;
+  for (const auto& s : doc.sections) titles.push_back(s.title);
+  auto at = [&](const std::string& t) { return std::find(titles.begin(), titles.end(), t); };
+  EXPECT_EQ(at(kInterleavings), at("What can my event loop rely on?") + 1);
+  EXPECT_EQ(at("Premises: was each claim tested?"), at(kInterleavings) + 1);
+  const Section& s = section(doc, kInterleavings);
+  const Table& grid = std::get<Table>(s.blocks.at(4));
+  EXPECT_EQ(grid.header, (std::vector<std::string>{"pending ↓ call →", "uncork", "alert",
+                                                   "key-update", "ping", "key-update-peer"}));
+  const TableCell& alert = grid.rows[0].cells[2];
+  EXPECT_EQ(plain_text(alert.content), "✓✓ ✓? ✓K ·· 2 sweep · 1 dev · 1 unmet");
+  EXPECT_EQ(alert.tone, Tone::kVacuous);
+  EXPECT_EQ(plain_text(grid.rows[0].cells[1].content), "—");
+  EXPECT_EQ(plain_text(grid.rows[0].cells[3].content), "–– ·· ✓✓ ·· n/a 1");
+  EXPECT_EQ(plain_text(grid.rows[1].cells[4].content), "s· ·· ✗· –· 1 sweep · 1 dev · n/a 2");
+  EXPECT_EQ(grid.rows[1].cells[4].tone, Tone::kBad);
+  // The K mark: the matrix drill-down of its case's cell, whose counterexample is that case.
+  std::map<std::string, std::string> target;
+  for (const auto& span : alert.content)
+    if (span.kind == Span::Kind::kLink) target[span.text] = span.target;
+  std::string gnutls =
+      cell_anchor(m.row_of("interleave-send-alert"), m.column_of(0, Library::kGnutls));
+  std::string openssl =
+      cell_anchor(m.row_of("interleave-send-alert"), m.column_of(0, Library::kOpenssl));
+  EXPECT_EQ(target, (std::map<std::string, std::string>{
+                        {"✓✓ ✓", "il-0"}, {"?", openssl}, {"✓", "il-0"}, {"K", gnutls}}));
+  std::string known =
+      "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1";
+  DrillDown d =
+      cell_drill_down(m, m.row_of("interleave-send-alert"), m.column_of(0, Library::kGnutls));
+  std::string body;
+  for (const auto& block : d.body)
+    if (const auto* p = std::get_if<Paragraph>(&block)) body += plain_text(p->content) + "\n";
+  EXPECT_NE(body.find("Counterexample: " + known), std::string::npos) << body;
+  EXPECT_NE(body.find("Replay: " + replay_on(m.runs[0], known)), std::string::npos) << body;
+  // The ✓s: the pattern gives the clean case's id; an off-pattern one is named.
+  ASSERT_EQ(s.drill_downs.size(), 1u);
+  const DrillDown& pattern = s.drill_downs[0];
+  EXPECT_EQ(pattern.anchor, "il-0");
+  EXPECT_EQ(plain_text(std::get<Paragraph>(pattern.body.at(0)).content),
+            "A ✓ stands for its clean case. Replay it with " + replay_template(m.runs[0]) +
+                ", the id being:");
+  std::vector<std::string> places;
+  for (const auto& item : std::get<List>(pattern.body.at(1)).items)
+    places.push_back(plain_text(item));
+  std::string held =
+      "tls13 × gnutls, same: interleave-<state>-<call>/tls13-client-gnutls-unix-"
+      "trusting/none/s1";
+  ASSERT_NE(std::find(places.begin(), places.end(), held), places.end());
+  EXPECT_EQ(std::regex_replace(held.substr(held.find(": ") + 2), std::regex("<state>-<call>"),
+                               "send-alert"),
+            sub_cell(m, 0, "send", "alert", "tls13", Library::kGnutls, "same").shown->id);
+  EXPECT_EQ(plain_text(std::get<List>(pattern.body.at(3)).items.at(0)),
+            "zzz × alert, tls13 × gnutls, same: "
+            "interleave-zzz-alert/tls13-client-gnutls-unix-trusting/none/s2");
+}
+
+// Both writers write the grid (the same headings and cells), every link of the page reaches
+// an anchor, and the Markdown rows read as the marks do.
+TEST(ReportInterleavings, BothWritersWriteTheGrid) {
+  Document doc = build_document(interleavings_run());
+  Outline expected = outline_of(doc);
+  Outline markdown = outline_of_markdown(write_markdown(doc));
+  EXPECT_EQ(markdown.headings, expected.headings);
+  EXPECT_EQ(markdown.tables, expected.tables);
+  std::string html = write_html(doc);
+  Outline page = outline_of_html(html);
+  EXPECT_EQ(page.headings, expected.headings);
+  EXPECT_EQ(page.tables, expected.tables);
+  std::set<std::string> anchors;
+  for (const auto& s : doc.sections)
+    for (const auto& d : s.drill_downs) anchors.insert(d.anchor);
+  std::regex href("href=\"#([^\"]*)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
+    EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
+  std::string md = write_markdown(doc);
+  EXPECT_NE(md.find("| **send** | — | ⭕ [✓✓ ✓](#il-0)[?](#cell-"), std::string::npos) << md;
+  EXPECT_NE(md.find("| ❌ [s](#cell-"), std::string::npos);
+  EXPECT_NE(md.find("- **n/a 1:** KeyUpdate is a TLS 1.3 message\n"), std::string::npos);
+  EXPECT_NE(html.find("<table id=\"interleavings-0\">"), std::string::npos);
+}
+
+// Results without the family (older files) have no grid: the report is as it was. With one
+// runtime that has it and one that does not, only the first gets a grid and lines.
+TEST(ReportInterleavings, OnlyRuntimesWithTheFamilyGetAGrid) {
+  Model old = one_run();
+  EXPECT_TRUE(old.interleavings.empty());
+  for (const auto& s : build_document(old).sections) EXPECT_NE(s.title, kInterleavings);
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("a.json", fixture()));
+  runs.push_back(load_text("il.json", interleavings_fixture()));
+  Model m = build_model(std::move(runs));
+  EXPECT_EQ(m.interleavings.grids.at(0).cases, 0);
+  Document doc = build_document(m);
+  const Section& s = section(doc, kInterleavings);
+  std::size_t tables = 0;
+  for (const auto& block : s.blocks)
+    if (const auto* t = std::get_if<Table>(&block)) {
+      ++tables;
+      EXPECT_EQ(t->id, "interleavings-1");
+    }
+  EXPECT_EQ(tables, 1u);
+  ASSERT_EQ(s.drill_downs.size(), 1u);
+  EXPECT_EQ(s.drill_downs[0].anchor, "il-1");
+  std::vector<std::string> text = section_text(s);
+  EXPECT_EQ(std::count_if(text.begin(), text.end(),
+                          [](const std::string& t) { return t.rfind("- GnuTLS 3.8.9", 0) == 0; }),
+            4);
+  EXPECT_EQ(std::count_if(text.begin(), text.end(),
+                          [](const std::string& t) { return t.rfind("- GnuTLS 3.7.9", 0) == 0; }),
+            0);
 }
 
 // The merged results: valid JSON, one line per case with its outcome, verdicts, premise status,
