@@ -40,27 +40,30 @@ std::vector<Scenario> load_scenario_text(const std::string& text, const std::str
     if (key.str() != "scenario" && key.str() != "interleavings")
       ctx.fail(value, "unknown top-level key '" + std::string(key.str()) +
                           "' (scenarios are [[scenario]] tables, or one [interleavings] table)");
-  std::vector<GeneratedScenario> tables;
+  // The file's own tables keep their source lines (a copy would lose them); generated ones
+  // name the line they were generated from.
+  std::vector<std::pair<const toml::table*, int>> tables;
   if (const toml::node* list = root.get("scenario")) {
     const toml::array* arr = list->as_array();
     if (arr == nullptr) ctx.fail(*list, "'scenario' must be an array of tables ([[scenario]])");
     for (const auto& node : *arr) {
       const toml::table* t = node.as_table();
       if (t == nullptr) ctx.fail(node, "'scenario' must be an array of tables ([[scenario]])");
-      tables.push_back({*t, static_cast<int>(t->source().begin.line)});
+      tables.emplace_back(t, static_cast<int>(t->source().begin.line));
     }
   }
+  std::vector<GeneratedScenario> generated;
   if (const toml::node* grid = root.get("interleavings")) {
     if (!grid->is_table()) ctx.fail(*grid, "'interleavings' must be a table ([interleavings])");
-    for (auto& generated : expand_interleavings(ctx, *grid->as_table()))
-      tables.push_back(std::move(generated));
+    generated = expand_interleavings(ctx, *grid->as_table());
+    for (const auto& g : generated) tables.emplace_back(&g.table, g.line);
   }
   if (tables.empty()) ctx.fail(1, "no [[scenario]] tables in file");
   std::vector<Scenario> out;
   for (const auto& [t, line] : tables) {
     TomlCtx at{ctx.file, line};
     try {
-      out.push_back(parse_scenario(at, t, line));
+      out.push_back(parse_scenario(at, *t, line));
     } catch (const std::logic_error& e) {
       // A value that slipped past the checks still reads as a load error, never as a crash.
       at.fail(line, e.what());

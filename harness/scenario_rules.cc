@@ -125,7 +125,9 @@ void check_early_data(const TomlCtx& ctx, const Scenario& sc, const toml::table&
 void check_interjections(const TomlCtx& ctx, const Scenario& sc, const toml::table& t) {
   for (const auto& step : sc.base.peer_steps)
     if (step.interject)
-      ctx.fail(at(t, "peer"), "'" + step.text() + "' is probed on the subject only");
+      ctx.fail(at(t, "peer"), "a step's other call ('" +
+                                  std::string(other_call_info(*step.interject).name) +
+                                  "') is probed on the subject only");
   for (const auto& step : sc.base.subject_steps)
     if (step.interject == OtherCall::kPing && sc.not_applicable.empty() &&
         (sc.protocols != std::vector{Protocol::kTls12} ||
