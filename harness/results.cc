@@ -182,6 +182,16 @@ json scenario_table(const std::vector<CaseSpec>& specs) {
   return table;
 }
 
+namespace {
+
+json host_facts(const RunFacts& facts) {
+  json host = {{"wall_seconds", facts.wall_seconds}, {"jobs", facts.jobs}};
+  if (facts.unswept) host["unswept"] = true;
+  return host;
+}
+
+}  // namespace
+
 json results_document(const std::vector<CaseSpec>& specs, const std::vector<json>& cases,
                       const RunFacts& facts) {
   return {{"schema", kResultsSchema},
@@ -189,7 +199,7 @@ json results_document(const std::vector<CaseSpec>& specs, const std::vector<json
           {"runtime", facts.runtime},
           {"gnutls_version", gnutls_runtime_version()},
           {"openssl_version", openssl_runtime_version()},
-          {"host", {{"wall_seconds", facts.wall_seconds}, {"jobs", facts.jobs}}},
+          {"host", host_facts(facts)},
           {"scenarios", scenario_table(specs)},
           {"case_count", cases.size()},
           {"cases", cases}};

@@ -29,6 +29,7 @@ struct RunFacts {
   std::string runtime = "installed";  // the GnuTLS runtime's name (a Debian suite)
   double wall_seconds = 0;
   int jobs = 1;
+  bool unswept = false;  // the selection left out the sweep points (`run --unswept`)
 };
 // Runtime versions, the scenario table (family, claim, asserted invariants), host facts and
 // the case records.

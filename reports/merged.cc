@@ -46,10 +46,12 @@ std::string case_line(const CaseRecord& c) {
 }
 
 std::string run_header(const Run& run) {
+  ordered_json host = {{"wall_seconds", run.host.wall_seconds}, {"jobs", run.host.jobs}};
+  if (run.host.unswept) host["unswept"] = true;
   ordered_json j = {{"runtime", run.runtime},
                     {"gnutls_version", run.gnutls_version},
                     {"openssl_version", run.openssl_version},
-                    {"host", {{"wall_seconds", run.host.wall_seconds}, {"jobs", run.host.jobs}}},
+                    {"host", std::move(host)},
                     {"source", run.file},
                     {"stale_expectations", run.stale},
                     {"replay", replay_template(run)},

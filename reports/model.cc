@@ -50,7 +50,9 @@ constexpr Key kDocumentKeys[] = {{"schema", Kind::kString, true},
                                  {"stale_expectations", Kind::kStrings, false},
                                  {"case_count", Kind::kInteger, true},
                                  {"cases", Kind::kArray, true}};
-constexpr Key kHostKeys[] = {{"wall_seconds", Kind::kNumber, true}, {"jobs", Kind::kInteger, true}};
+constexpr Key kHostKeys[] = {{"wall_seconds", Kind::kNumber, true},
+                             {"jobs", Kind::kInteger, true},
+                             {"unswept", Kind::kBool, false}};
 constexpr Key kScenarioKeys[] = {{"family", Kind::kString, true},
                                  {"claim", Kind::kString, true},
                                  {"asserted", Kind::kString, true},
@@ -98,7 +100,8 @@ constexpr Key kSideEventKeys[] = {
     {"blocked_push", Kind::kCount, false}, {"blocked_pull", Kind::kCount, false},
     {"push_full", Kind::kCount, false},    {"injected", Kind::kCount, false},
     {"sent", Kind::kCounts, false},        {"received", Kind::kCounts, false},
-    {"held", Kind::kCount, false},          {"hold", Kind::kCount, false}};
+    {"held", Kind::kCount, false},          {"hold", Kind::kCount, false},
+    {"interleaved", Kind::kCount, false}};
 // What the wire decoder made of a case: `records` when it decoded them, else why not.
 constexpr Key kWireKeys[] = {{"records", Kind::kCount, false},
                              {"opened", Kind::kCount, false},
@@ -510,7 +513,8 @@ Run read_results(json& doc, const std::string& file, const Lines& lines) {
   run.gnutls_version = text(doc, "gnutls_version");
   run.openssl_version = text(doc, "openssl_version");
   check_keys(doc["host"], kHostKeys, member("host", "host"));
-  run.host = {doc["host"]["wall_seconds"].get<double>(), doc["host"]["jobs"].get<long>()};
+  run.host = {doc["host"]["wall_seconds"].get<double>(), doc["host"]["jobs"].get<long>(),
+              doc["host"].value("unswept", false)};
   member("host", "host")
       .require(run.host.wall_seconds >= 0 && run.host.jobs >= 1,
                "wall_seconds must be at least 0 and jobs at least 1");

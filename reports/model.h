@@ -108,6 +108,7 @@ struct Expectation {
 struct Host {
   double wall_seconds = 0;
   long jobs = 1;
+  bool unswept = false;  // the run left out the sweep points (the CI tier)
 };
 
 struct Run {

@@ -3,8 +3,11 @@
 # compatibility report.
 #
 #   matrix.sh --dirprobe BIN --work DIR [--report-tool BIN --out DIR] [--suites "a b"]
-#             [--jobs N] [--skip-code N]
+#             [--jobs N] [--skip-code N] [--tier full|ci]
 #
+# Tiers (--tier, default DIRPROBE_TIER or full): `full` runs every case on every runtime;
+# `ci` runs every case on the host's own runtime and, on the others, every case but the sweep
+# points (`dirprobe run --unswept`), so that the test command fits CI's time.
 # Runtimes run side by side within one job budget (--jobs, default DIRPROBE_JOBS or the number
 # of cores): at most that many dirprobe workers run at once, whatever the number of runtimes,
 # so the machine is never oversubscribed. Each runtime's results go to WORK/<suite>/results.json
@@ -22,6 +25,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 
 dirprobe="" work="" report_tool="" out="" suites="" skip_code="" jobs="${DIRPROBE_JOBS:-}"
+tier="${DIRPROBE_TIER:-full}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --dirprobe) dirprobe="$2"; shift 2 ;;
@@ -31,6 +35,7 @@ while [ $# -gt 0 ]; do
     --suites) suites="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     --skip-code) skip_code="$2"; shift 2 ;;
+    --tier) tier="$2"; shift 2 ;;
     *) echo "matrix.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -38,17 +43,25 @@ done
 [ -z "$report_tool" ] || [ -n "$out" ] || { echo "matrix.sh: --report-tool needs --out" >&2; exit 2; }
 [ -n "$jobs" ] || jobs="$(nproc)"
 [[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "matrix.sh: --jobs must be a positive number, not '$jobs'" >&2; exit 2; }
+case "$tier" in full|ci) ;; *) echo "matrix.sh: --tier (or DIRPROBE_TIER) must be full or ci, not '$tier'" >&2; exit 2 ;; esac
 if [ -z "$suites" ]; then
   suites="$(sed -e 's/#.*//' "$root/reports/matrix.conf" | tr -s ' \t\n' ' ')"
 fi
 read -r -a suite_list <<<"$suites"
 [ ${#suite_list[@]} -gt 0 ] || { echo "matrix.sh: no suites in reports/matrix.conf" >&2; exit 2; }
 
-# What made a runtime's results: the binary, the catalog and expectations, the runtime.
+# The selection a runtime runs in this tier: the ci tier leaves out the sweep points on every
+# runtime but the host's own.
+selection_of() {
+  if [ "$tier" = ci ] && ! grep -qx 'mode=host' "$1/runtime.env"; then echo --unswept; fi
+}
+
+# What made a runtime's results: the binary, the catalog and expectations, the runtime, the
+# selection.
 stamp_of() {
   { sha256sum "$dirprobe" | cut -d' ' -f1
     find "$root/scenarios" -name '*.toml' -type f | LC_ALL=C sort | xargs sha256sum | cut -d' ' -f1
-    cat "$1/runtime.env"; } | sha256sum | cut -d' ' -f1
+    cat "$1/runtime.env"; echo "selection $(selection_of "$1")"; } | sha256sum | cut -d' ' -f1
 }
 
 started=$SECONDS
@@ -107,13 +120,15 @@ run_one() {  # run_one INDEX: runs one runtime's catalog, prints its lines prefi
     return 0
   fi
   rm -f "$dest/stamp" "$dest/exit"
-  echo "[$suite] GnuTLS $(sed -n 's/^gnutls_version=//p' "$dir/runtime.env") running the catalog"
+  local selection
+  selection="$(selection_of "$dir")"
+  echo "[$suite] GnuTLS $(sed -n 's/^gnutls_version=//p' "$dir/runtime.env") running the catalog${selection:+ without its sweep points (tier ci)}"
   set +e
   if [ "$suite" = installed ] && [ "$dir" = "$work/installed" ]; then
     "$dirprobe" run --runtime installed -j "$per_run" --out "$dest/results.json" 2>&1
   else
     "$here/runtimes.sh" exec "$dir" "$dirprobe" run --runtime "$suite" -j "$per_run" \
-      --out "$dest/results.json" 2>&1
+      $selection --out "$dest/results.json" 2>&1
   fi | sed -u "s|^|[$suite] |"
   local rc=${PIPESTATUS[0]}
   set -e

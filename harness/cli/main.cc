@@ -30,6 +30,7 @@ struct Selection {
   bool no_expectations = false;
   std::vector<std::string> case_ids;
   std::vector<std::string> filters;  // globs over case ids; a case matching any is selected
+  bool unswept = false;  // leave out the planned sweep points (the CI tier on other runtimes)
 };
 
 void add_selection(CLI::App* cmd, Selection& sel) {
@@ -42,6 +43,9 @@ void add_selection(CLI::App* cmd, Selection& sel) {
                 "judge every deviation as a failure (raw outcomes)");
   cmd->add_option("--filter", sel.filters,
                   "glob over case ids, e.g. 'transfer-*/tls13-*' (repeatable)");
+  cmd->add_flag("--unswept", sel.unswept,
+                "leave out the sweep points (a swept group is then judged in part: no premise "
+                "or staleness verdict for it)");
 }
 
 std::filesystem::path scenario_dir(const Selection& sel) {
@@ -72,7 +76,7 @@ std::vector<CaseSpec> select_cases(const Selection& sel) {
     bool match = everything || wanted.contains(id);
     for (const auto& f : sel.filters) match = match || fnmatch(f.c_str(), id.c_str(), 0) == 0;
     if (wanted.contains(id)) found.insert(id);
-    return !match;
+    return !match || (sel.unswept && c.sweep_point && !wanted.contains(id));
   });
   for (const auto& id : wanted)
     if (!found.contains(id))
@@ -195,7 +199,7 @@ int cmd_run(const Selection& sel, const RunArgs& args) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   auto stale = ledger.stale(partial_ledger_groups(specs));
   if (!out.empty()) {
-    json doc = results_document(specs, records, {args.runtime, secs, options.jobs});
+    json doc = results_document(specs, records, {args.runtime, secs, options.jobs, sel.unswept});
     doc["expectations"] = ledger.summary();
     doc["stale_expectations"] = stale;
     write_results_file(out, doc);
