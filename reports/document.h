@@ -77,6 +77,9 @@ struct DrillDown {
   std::string anchor;
   Inline summary;
   std::vector<Block> body;
+  // Markdown writes it as one list item (its paragraphs on the item's line, its lists nested)
+  // rather than a subsection: for many small drill-downs in a row.
+  bool item = false;
 };
 
 struct Section {

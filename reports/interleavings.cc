@@ -3,6 +3,7 @@
 // the judge wrote; nothing is judged again.
 #include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -72,10 +73,12 @@ bool met(const CaseRecord& c, const Scenario& s) {
 // The states, calls and sub-cell axes in the order the grids show them, and the n/a reasons.
 void add_axes(Interleavings& il, const std::vector<Run>& runs) {
   std::vector<std::string> states;
+  std::map<std::string, std::pair<std::string, std::string>> scenarios;
   for (const auto& run : runs)
     for (const auto& c : run.cases) {
       auto sc = state_and_call(run, c);
       if (!sc) continue;
+      scenarios.try_emplace(c.scenario, *sc);
       index_of(states, sc->first);
       index_of(il.calls, sc->second);
       index_of(il.protocols, c.protocol);
@@ -94,6 +97,8 @@ void add_axes(Interleavings& il, const std::vector<Run>& runs) {
     if (std::find(states.begin(), states.end(), known) != states.end())
       il.states.emplace_back(known);
   for (const auto& s : states) index_of(il.states, s);
+  for (const auto& [scenario, sc] : scenarios)
+    il.scenario_cells[scenario] = {index_of(il.states, sc.first), index_of(il.calls, sc.second)};
 }
 
 // What a sub-cell's cases showed so far.
@@ -148,10 +153,10 @@ InterleavingsGrid grid_of(const Interleavings& il, const Run& run) {
     return static_cast<std::size_t>(std::find(list.begin(), list.end(), value) - list.begin());
   };
   for (const auto& c : run.cases) {
-    auto sc = state_and_call(run, c);
-    if (!sc) continue;
+    auto cell = il.scenario_cells.find(c.scenario);
+    if (cell == il.scenario_cells.end()) continue;
     ++g.cases;
-    std::size_t s = at(il.states, sc->first), k = at(il.calls, sc->second);
+    auto [s, k] = cell->second;
     std::size_t p =
         il.place(at(il.protocols, c.protocol), at(il.peers, c.peer), at(il.forms, retry_form(c)));
     add_case(g.cells[s][k][p], tallies[(s * il.calls.size() + k) * il.places() + p], c,

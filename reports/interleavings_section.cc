@@ -1,8 +1,9 @@
 // The interleavings section (declared in sections.h): per runtime a grid of pending state x
 // call with one short mark per protocol x peer x retry form, and the lines that count them. A ✓
-// links to its runtime's drill-down (the replay command, the clean cases' ids), any other mark to
-// its case's matrix drill-down. Marks are one character and the n/a reasons and the replay
-// command stand once, so four runtimes' grids stay small.
+// links to its runtime's drill-down (the replay command, the clean cases' ids), a K, ✗, ? or s to
+// its cell's drill-down (per mark its case, outcome, first violation or ending). Marks are one
+// character, the n/a reasons stand once and the replay command once per drill-down, so four
+// runtimes' grids and drill-downs stay small.
 #include <algorithm>
 #include <set>
 #include <string_view>
@@ -27,8 +28,26 @@ constexpr MarkWords kMarks[] = {
 };
 const MarkWords& words(Mark mark) { return kMarks[static_cast<unsigned>(mark)]; }
 
+constexpr std::size_t kWhyBytes = 160;  // a mark's violation or ending, cut to about this
+
 // The drill-down with the pattern of a runtime's clean cases.
 std::string pattern_anchor(std::size_t run) { return "il-" + std::to_string(run); }
+
+// The drill-down of one cell (run, state, call).
+std::string cell_anchor_of(std::size_t run, std::size_t state, std::size_t call) {
+  return pattern_anchor(run) + "-" + std::to_string(state) + "-" + std::to_string(call);
+}
+
+// The marks whose case did not simply hold: each is listed in its cell's drill-down.
+bool listed(const SubCell& sub) {
+  return sub.shown != nullptr && (sub.mark == Mark::kKnown || sub.mark == Mark::kNew ||
+                                  sub.mark == Mark::kUnmet || sub.mark == Mark::kSkipped);
+}
+
+bool has_drill_down(const std::vector<SubCell>& cell) {
+  return std::any_of(cell.begin(), cell.end(), listed);
+}
+
 // "tls12 × openssl", the place's protocol and peer.
 std::string pair_label(const Interleavings& il, std::size_t pair) {
   return il.protocols[pair / il.peers.size()] + " × " +
@@ -66,14 +85,11 @@ void append_mark(Inline& out, std::string_view gap, const std::string& glyph,
   out.push_back(target.empty() ? text(glyph) : link(glyph, target));
 }
 
-// Where a mark links: a ✓ to its runtime's pattern of clean cases; a mark for a case that did
-// not simply pass to the drill-down of its scenario's matrix cell (its counterexample, call lines
-// and replay command), as the report links any case; n/a and empty marks nowhere.
-std::string target_of(const Model& m, std::size_t run, const SubCell& sub) {
-  if (sub.mark == Mark::kEmpty || sub.mark == Mark::kNa || sub.shown == nullptr) return "";
-  if (sub.mark == Mark::kHeld) return pattern_anchor(run);
-  std::size_t row = m.row_of(sub.shown->scenario), column = m.column_of(run, sub.shown->peer);
-  return m.rows[row].cells[column].example != nullptr ? cell_anchor(row, column) : "";
+// Where a mark links: a ✓ to its runtime's pattern of clean cases; a K, ✗, ? or s to its cell's
+// drill-down; n/a and empty marks nowhere.
+std::string target_of(std::size_t run, std::size_t state, std::size_t call, const SubCell& sub) {
+  if (sub.mark == Mark::kHeld && sub.shown != nullptr) return pattern_anchor(run);
+  return listed(sub) ? cell_anchor_of(run, state, call) : "";
 }
 
 // The marks of one cell, a space between protocol x peer pairs.
@@ -83,7 +99,7 @@ Inline cell_marks(const Model& m, std::size_t run, std::size_t state, std::size_
   Inline out;
   for (std::size_t p = 0; p < cell.size(); ++p)
     append_mark(out, p > 0 && p % il.forms.size() == 0 ? " " : "", words(cell[p].mark).glyph,
-                target_of(m, run, cell[p]));
+                target_of(run, state, call, cell[p]));
   return out;
 }
 
@@ -188,9 +204,10 @@ Paragraph legend(const Interleavings& il) {
                 place_order(il) + ": " + marks +
                 ". Held: a case ran and met its premise and none deviated; premise not met: "
                 "cases ran, but none met its premise, so they prove nothing. A ✓ links to the "
-                "command that replays its clean case (fault plan none); another mark links to "
-                "the drill-down of its scenario's matrix cell (that runtime and peer), with its "
-                "counterexample, call lines and replay command. Below the marks: sweep "
+                "command that replays its clean case (fault plan none); a K, ✗, ? or s links to "
+                "its cell's drill-down, which gives for each such mark the case it stands for, "
+                "its outcome, its first violation (or why it was skipped, how it ended, the "
+                "premise it missed) and how to replay it. Below the marks: sweep "
                 "points that ran (cases with a fault plan), how many of them deviated (dev), "
                 "cases that ran without meeting their premise and did not deviate (unmet), and "
                 "the n/a reasons, numbered below. In the lines, a cell is one state, call and "
@@ -245,7 +262,84 @@ DrillDown pattern_drill_down(const Model& m, std::size_t run) {
   return d;
 }
 
+// What a listed mark's case showed: its first violation, else why it was skipped, how it ended
+// when it did not complete, or the premises it missed; cut to about kWhyBytes.
+std::string why(const CaseRecord& c) {
+  std::string out = c.reason;
+  if (!c.violations.empty()) {
+    const Violation& v = c.violations.front();
+    out = std::string(invariant_name(v.invariant)) + ": " + (v.what.empty() ? v.note : v.what);
+  } else if (c.outcome != Outcome::kSkip && !c.completed()) {
+    out = c.end_reason.empty() ? c.end : c.end_reason;
+  } else if (c.outcome != Outcome::kSkip && !c.premise_unmet.empty()) {
+    out = "missed " + c.premise_unmet;
+  }
+  if (out.size() <= kWhyBytes) return out;
+  std::size_t at = kWhyBytes;  // not inside a UTF-8 sequence
+  while (at > 0 && (static_cast<unsigned char>(out[at]) & 0xC0) == 0x80) --at;
+  return out.substr(0, at) + "…";
+}
+
+// Whether the case's replay command is its runtime's template with the bare id in place of {id}
+// (the id needs no quoting of its own inside the template's quotes): then the id alone says how
+// to replay it.
+bool replays_by_id(const Run& run, const CaseRecord& c) {
+  std::string cmd = replay_template(run);
+  return replay_on(run, c.id) == cmd.replace(cmd.find("{id}"), 4, c.id);
+}
+
+// One item per listed mark of the cell, in place order: the mark, its case's id (or its whole
+// replay command, for an id the template cannot take as it is), its outcome and why; a reason
+// the item before gave already is not repeated.
+List listed_marks(const Run& run, const std::vector<SubCell>& cell) {
+  List list;
+  std::string last;
+  for (const auto& sub : cell) {
+    if (!listed(sub)) continue;
+    const CaseRecord& c = *sub.shown;
+    std::string reason = why(c);
+    list.items.push_back({text(std::string(words(sub.mark).glyph) + " "),
+                          code(replays_by_id(run, c) ? c.id : replay_on(run, c.id)),
+                          text(" " + std::string(outcome_name(c.outcome)) + ": " +
+                               (reason == last ? "as above" : reason))});
+    last = std::move(reason);
+  }
+  return list;
+}
+
+// The drill-down of a cell with listed marks: the replay template once, then the marks.
+DrillDown cell_drill_down_of(const Model& m, std::size_t run, std::size_t state, std::size_t call) {
+  const Interleavings& il = m.interleavings;
+  const auto& cell = il.grids[run].cells[state][call];
+  Inline summary{text(std::string(kInterleavePrefix) + il.states[state] + "-" + il.calls[call] +
+                      " on " + m.runs[run].label() + ": ")};
+  for (const auto& span : cell_marks(m, run, state, call)) summary.push_back(text(span.text));
+  Paragraph replay{{text("Replay a case with "), code(replay_template(m.runs[run])),
+                    text(", {id} being its id:")}};
+  return {cell_anchor_of(run, state, call),
+          std::move(summary),
+          {std::move(replay), listed_marks(m.runs[run], cell)},
+          true};
+}
+
+// The runtime's drill-downs: its held marks' pattern, then one per cell with listed marks.
+void add_drill_downs(Section& s, const Model& m, std::size_t run) {
+  const Interleavings& il = m.interleavings;
+  s.drill_downs.push_back(pattern_drill_down(m, run));
+  for (std::size_t state = 0; state < il.states.size(); ++state)
+    for (std::size_t call = 0; call < il.calls.size(); ++call)
+      if (has_drill_down(il.grids[run].cells[state][call]))
+        s.drill_downs.push_back(cell_drill_down_of(m, run, state, call));
+}
+
 }  // namespace
+
+std::string grid_anchor(const Model& m, std::size_t run, const CaseRecord& c) {
+  auto [state, call] = m.interleavings.scenario_cells.at(c.scenario);
+  return has_drill_down(m.interleavings.grids[run].cells[state][call])
+             ? cell_anchor_of(run, state, call)
+             : pattern_anchor(run);
+}
 
 Section interleavings_section(const Model& m) {
   const Interleavings& il = m.interleavings;
@@ -255,7 +349,7 @@ Section interleavings_section(const Model& m) {
     if (il.grids[r].cases == 0) continue;
     s.blocks.push_back(Paragraph{{strong(m.runs[r].label())}});
     s.blocks.push_back(grid_table(m, r));
-    s.drill_downs.push_back(pattern_drill_down(m, r));
+    add_drill_downs(s, m, r);
   }
   return s;
 }

@@ -287,7 +287,11 @@ struct Interleavings {
   std::vector<std::string> na_reasons;         // the n/a skip reasons, each once, "(n/a)" left out
   std::vector<InterleavingsGrid> grids;        // [run]
   std::vector<std::vector<PairCounts>> pairs;  // [run][protocol x peer]
+  // The (state, call) of every scenario the grids show; the matrix, the premises, the
+  // differences and the matrix drill-down leave these scenarios out.
+  std::map<std::string, std::pair<std::size_t, std::size_t>> scenario_cells;
   bool empty() const { return states.empty(); }
+  bool shows(const std::string& scenario) const { return scenario_cells.contains(scenario); }
   std::size_t places() const { return protocols.size() * peers.size() * forms.size(); }
   std::size_t place(std::size_t protocol, std::size_t peer, std::size_t form) const {
     return (protocol * peers.size() + peer) * forms.size() + form;

@@ -121,6 +121,7 @@ TableRow stale_direction_row(const Model& m) {
 }
 
 std::string anchor_of(const Model& m, std::size_t run, const CaseRecord& c) {
+  if (m.interleavings.shows(c.scenario)) return grid_anchor(m, run, c);
   return cell_anchor(m.row_of(c.scenario), m.column_of(run, c.peer));
 }
 
@@ -227,33 +228,40 @@ Inline which_groups(const std::vector<std::string>& variants, std::size_t of) {
           small("(" + joined(variants) + ")")};
 }
 
+// The items of one matrix cell for untested_groups: one per way of ending of its groups that
+// met no premise (the vacuous ones, or the others).
+void add_untested(List& list, const Model& m, std::size_t r, std::size_t c, bool vacuous) {
+  const Cell& cell = m.rows[r].cells[c];
+  std::map<Untested, std::vector<std::string>> by_how;
+  std::map<Untested, const CaseRecord*> first;
+  for (const auto& [variant, g] : cell.groups) {
+    Untested how = g.how_untested();
+    if (how == Untested::kNo || (how == Untested::kVacuous) != vacuous) continue;
+    by_how[how].push_back(variant);
+    first.try_emplace(how, g.evidence);
+  }
+  for (const auto& [how, variants] : by_how) {
+    const std::string& scenario = m.rows[r].scenario;
+    Inline item{cell.example != nullptr ? link(scenario, cell_anchor(r, c)) : code(scenario),
+                text(" — " + column_label(m, m.columns[c]) + ": "),
+                strong(untested_words(how).first)};
+    for (auto& span : which_groups(variants, cell.groups.size())) item.push_back(span);
+    const CaseRecord* e = first[how];
+    if (e != nullptr && !e->premise_unmet.empty())
+      item.push_back(text("; the first missed " + e->premise_unmet));
+    list.items.push_back(std::move(item));
+  }
+}
+
 // One item per matrix cell and way of ending of its groups that met no premise (the vacuous
 // ones, or the others): the cell, how many groups, which, and what the first of them missed.
+// The interleavings scenarios are left out: their grid marks such a cell ?.
 List untested_groups(const Model& m, bool vacuous) {
   List list;
-  for (std::size_t r = 0; r < m.rows.size(); ++r)
-    for (std::size_t c = 0; c < m.columns.size(); ++c) {
-      const Cell& cell = m.rows[r].cells[c];
-      std::map<Untested, std::vector<std::string>> by_how;
-      std::map<Untested, const CaseRecord*> first;
-      for (const auto& [variant, g] : cell.groups) {
-        Untested how = g.how_untested();
-        if (how == Untested::kNo || (how == Untested::kVacuous) != vacuous) continue;
-        by_how[how].push_back(variant);
-        first.try_emplace(how, g.evidence);
-      }
-      for (const auto& [how, variants] : by_how) {
-        const std::string& scenario = m.rows[r].scenario;
-        Inline item{cell.example != nullptr ? link(scenario, cell_anchor(r, c)) : code(scenario),
-                    text(" — " + column_label(m, m.columns[c]) + ": "),
-                    strong(untested_words(how).first)};
-        for (auto& span : which_groups(variants, cell.groups.size())) item.push_back(span);
-        const CaseRecord* e = first[how];
-        if (e != nullptr && !e->premise_unmet.empty())
-          item.push_back(text("; the first missed " + e->premise_unmet));
-        list.items.push_back(std::move(item));
-      }
-    }
+  for (std::size_t r = 0; r < m.rows.size(); ++r) {
+    if (m.interleavings.shows(m.rows[r].scenario)) continue;
+    for (std::size_t c = 0; c < m.columns.size(); ++c) add_untested(list, m, r, c, vacuous);
+  }
   return list;
 }
 
@@ -281,6 +289,7 @@ Table premises_table(const Model& m, std::vector<std::string>& undeclared) {
   Table table{"premises", {"scenario", "premises"}, {}};
   for (const auto& run : m.runs) table.header.push_back(run.label());
   for (const auto& row : m.rows) {
+    if (m.interleavings.shows(row.scenario)) continue;
     if (row.premises.empty()) {
       undeclared.push_back(row.scenario);
       continue;
@@ -308,7 +317,9 @@ Section premises_section(const Model& m) {
             {}};
   std::vector<std::string> undeclared;
   Table table = premises_table(m, undeclared);
-  if (table.rows.empty()) {
+  bool declared = std::any_of(m.rows.begin(), m.rows.end(),
+                              [](const Row& row) { return !row.premises.empty(); });
+  if (!declared) {
     s.blocks.push_back(Paragraph{{text("No scenario declares premises yet: no pass in this "
                                        "report is checked against the events its claim "
                                        "depends on.")},
@@ -327,7 +338,7 @@ Section premises_section(const Model& m) {
                         "course to pass or be called vacuous):")}});
     s.blocks.push_back(std::move(other));
   }
-  s.blocks.push_back(std::move(table));
+  if (!table.rows.empty()) s.blocks.push_back(std::move(table));
   if (!undeclared.empty())
     s.blocks.push_back(
         Paragraph{{text("Declare no premises yet (their passes are not checked "
@@ -367,7 +378,7 @@ Section known_section(const Model& m) {
 Section differences_section(const Model& m) {
   List list;
   for (const auto& row : m.rows) {
-    if (!row.differs) continue;
+    if (!row.differs || m.interleavings.shows(row.scenario)) continue;
     Inline item{strong(row.scenario), text(":")};
     for (std::size_t i = 0; i < m.columns.size(); ++i) {
       const Cell& cell = row.cells[i];
@@ -380,8 +391,9 @@ Section differences_section(const Model& m) {
   }
   if (list.items.empty())
     return {"Differences between versions",
-            {Paragraph{{text("None: every scenario gives the same outcomes, verdicts and errors "
-                             "on every runtime.")}}},
+            {Paragraph{{text(std::string("None: every scenario") +
+                             (m.interleavings.empty() ? "" : " outside the interleavings grid") +
+                             " gives the same outcomes, verdicts and errors on every runtime.")}}},
             {}};
   return {"Differences between versions", {std::move(list)}, {}};
 }
@@ -405,6 +417,7 @@ Section matrix_section(const Model& m) {
   for (const auto& c : m.columns) table.header.push_back(column_label(m, c));
   for (std::size_t r = 0; r < m.rows.size(); ++r) {
     const Row& row = m.rows[r];
+    if (m.interleavings.shows(row.scenario)) continue;
     TableRow out{
         {{{strong(row.scenario), small(" (" + row.family + ")"), line_break(), small(row.claim)}}},
         {}};
@@ -440,7 +453,16 @@ Section matrix_section(const Model& m) {
                   {{"differs", "only rows that differ between versions"},
                    {"bad", "only rows with deviations"},
                    {"untested", "only rows with a group that met no premise"}}};
-  return {"Matrix", {std::move(intro), std::move(filters), std::move(table)}, {}};
+  Section s{"Matrix", {std::move(intro), std::move(filters), std::move(table)}, {}};
+  // The interleavings scenarios are left out of the rows above: their grid shows them.
+  if (!m.interleavings.empty())
+    s.blocks.push_back(Paragraph{
+        {text("The " + std::to_string(m.interleavings.scenario_cells.size()) +
+              " interleavings scenarios ("),
+         code("interleave-<state>-<call>"),
+         text(") are not rows here: their own grid shows them, with a drill-down for each cell "
+              "that has a deviation, a premise not met or a skip.")}});
+  return s;
 }
 
 Section drill_down_section(const Model& m) {
@@ -453,7 +475,8 @@ Section drill_down_section(const Model& m) {
             {}};
   for (std::size_t r = 0; r < m.rows.size(); ++r)
     for (std::size_t c = 0; c < m.columns.size(); ++c)
-      if (m.rows[r].cells[c].example != nullptr) s.drill_downs.push_back(cell_drill_down(m, r, c));
+      if (m.rows[r].cells[c].example != nullptr && !m.interleavings.shows(m.rows[r].scenario))
+        s.drill_downs.push_back(cell_drill_down(m, r, c));
   return s;
 }
 

@@ -25,7 +25,9 @@ std::string thousands(std::size_t n) {
 }
 
 // The case as a link to its cell's drill-down, or as code when the cell has none (it passed).
+// A case of the interleavings grid links to its grid cell's drill-down.
 Span case_link(const Model& m, std::size_t run, const CaseRecord& c) {
+  if (m.interleavings.shows(c.scenario)) return link(c.id, grid_anchor(m, run, c));
   std::size_t row = m.row_of(c.scenario), column = m.column_of(run, c.peer);
   if (m.rows[row].cells[column].example == nullptr) return code(c.id);
   return link(c.id, cell_anchor(row, column));

@@ -2,6 +2,7 @@
 // colours), drill-downs as anchored subsections, call lines in fenced code blocks.
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "reports/escape.h"
 #include "reports/writers.h"
@@ -87,6 +88,48 @@ struct BlockWriter {
   }
 };
 
+std::string anchor_html(const DrillDown& d) {
+  return "<a id=\"" + escape(d.anchor, Syntax::kHtml) + "\"></a>";
+}
+
+// A drill-down as one list item: its summary in bold, its paragraphs on the item's line, the
+// items of its lists nested; any other block after the list.
+void write_item(std::string& out, const DrillDown& d) {
+  out += "- " + anchor_html(d) + "**" + inline_markdown(d.summary) + "**";
+  std::string nested;
+  std::vector<const Block*> rest;
+  for (const auto& block : d.body) {
+    if (const auto* p = std::get_if<Paragraph>(&block))
+      out.append(" ").append(sign(p->tone)).append(inline_markdown(p->content));
+    else if (const auto* list = std::get_if<List>(&block))
+      for (const auto& item : list->items) nested += "  - " + inline_markdown(item) + "\n";
+    else
+      rest.push_back(&block);
+  }
+  out += "\n" + nested;
+  if (rest.empty()) return;
+  out += "\n";
+  BlockWriter write{out};
+  for (const auto* block : rest) std::visit(write, *block);
+}
+
+void write_drill_downs(std::string& out, const std::vector<DrillDown>& drill_downs) {
+  BlockWriter write{out};
+  bool in_list = false;
+  for (const auto& d : drill_downs) {
+    if (d.item) {
+      write_item(out, d);
+      in_list = true;
+      continue;
+    }
+    if (in_list) out += "\n";
+    in_list = false;
+    out += anchor_html(d) + "\n\n### " + inline_markdown(d.summary) + "\n\n";
+    for (const auto& block : d.body) std::visit(write, block);
+  }
+  if (in_list) out += "\n";
+}
+
 }  // namespace
 
 std::string write_markdown(const Document& doc) {
@@ -95,11 +138,7 @@ std::string write_markdown(const Document& doc) {
   for (const auto& section : doc.sections) {
     if (!section.title.empty()) out += "## " + escape(section.title, Syntax::kMarkdown) + "\n\n";
     for (const auto& block : section.blocks) std::visit(write, block);
-    for (const auto& d : section.drill_downs) {
-      out += "<a id=\"" + escape(d.anchor, Syntax::kHtml) + "\"></a>\n\n### " +
-             inline_markdown(d.summary) + "\n\n";
-      for (const auto& block : d.body) std::visit(write, block);
-    }
+    write_drill_downs(out, section.drill_downs);
   }
   return out;
 }

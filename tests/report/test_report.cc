@@ -634,10 +634,14 @@ Outline outline_of_markdown(const std::string& md) {
   Outline o;
   std::istringstream in(md);
   bool in_table = false;
+  // A drill-down written as a list item: "- <a id="..."></a>**summary** ...".
+  static const std::regex kItem(R"(^- <a id="[^"]*"></a>\*\*(.*?)\*\*(?: |$))");
   for (std::string line; std::getline(in, line);) {
     for (const char* mark : {"# ", "## ", "### "})
       if (line.rfind(mark, 0) == 0)
         o.headings.push_back(markdown_plain(line.substr(std::string(mark).size())));
+    if (std::smatch item; std::regex_search(line, item, kItem))
+      o.headings.push_back(markdown_plain(item[1]));
     bool row = line.rfind("| ", 0) == 0;
     if (row && !in_table) o.tables.emplace_back();
     in_table = row || line.rfind("|---", 0) == 0;
@@ -1121,9 +1125,9 @@ TEST(ReportInterleavings, CountsCellsPerRuntimeAndProtocolPeer) {
 }
 
 // The grid sits after the questions and before the premises (and the wire); its cells show the
-// marks in place order with the sweep points, unmet cases and n/a reasons; a deviating mark links
-// to the drill-down of its case's matrix cell, which replays that case, and a ✓ to its runtime's
-// pattern of clean cases, which gives the held case's id and replay command.
+// marks in place order with the sweep points, unmet cases and n/a reasons; a K, ✗, ? or s links
+// to its grid cell's drill-down (GridDrillDownNamesEachCaseAndItsReplay), and a ✓ to its
+// runtime's pattern of clean cases, which gives the held case's id and replay command.
 TEST(ReportInterleavings, GridCellsLinkToTheCaseTheyStandFor) {
   Model m = interleavings_run();
   Document doc = build_document(m);
@@ -1143,27 +1147,14 @@ TEST(ReportInterleavings, GridCellsLinkToTheCaseTheyStandFor) {
   EXPECT_EQ(plain_text(grid.rows[0].cells[3].content), "–– ·· ✓✓ ·· n/a 1");
   EXPECT_EQ(plain_text(grid.rows[1].cells[4].content), "s· ·· ✗· –· 1 sweep · 1 dev · n/a 2");
   EXPECT_EQ(grid.rows[1].cells[4].tone, Tone::kBad);
-  // The K mark: the matrix drill-down of its case's cell, whose counterexample is that case.
+  // The ? and the K: the drill-down of their grid cell (send x alert: state 0, call 1).
   std::map<std::string, std::string> target;
   for (const auto& span : alert.content)
     if (span.kind == Span::Kind::kLink) target[span.text] = span.target;
-  std::string gnutls =
-      cell_anchor(m.row_of("interleave-send-alert"), m.column_of(0, Library::kGnutls));
-  std::string openssl =
-      cell_anchor(m.row_of("interleave-send-alert"), m.column_of(0, Library::kOpenssl));
   EXPECT_EQ(target, (std::map<std::string, std::string>{
-                        {"✓✓ ✓", "il-0"}, {"?", openssl}, {"✓", "il-0"}, {"K", gnutls}}));
-  std::string known =
-      "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1";
-  DrillDown d =
-      cell_drill_down(m, m.row_of("interleave-send-alert"), m.column_of(0, Library::kGnutls));
-  std::string body;
-  for (const auto& block : d.body)
-    if (const auto* p = std::get_if<Paragraph>(&block)) body += plain_text(p->content) + "\n";
-  EXPECT_NE(body.find("Counterexample: " + known), std::string::npos) << body;
-  EXPECT_NE(body.find("Replay: " + replay_on(m.runs[0], known)), std::string::npos) << body;
+                        {"✓✓ ✓", "il-0"}, {"?", "il-0-0-1"}, {"✓", "il-0"}, {"K", "il-0-0-1"}}));
   // The ✓s: the pattern gives the clean case's id; an off-pattern one is named.
-  ASSERT_EQ(s.drill_downs.size(), 1u);
+  ASSERT_EQ(s.drill_downs.size(), 3u);  // the pattern, send x alert, recv x ping
   const DrillDown& pattern = s.drill_downs[0];
   EXPECT_EQ(pattern.anchor, "il-0");
   EXPECT_EQ(plain_text(std::get<Paragraph>(pattern.body.at(0)).content),
@@ -1203,10 +1194,172 @@ TEST(ReportInterleavings, BothWritersWriteTheGrid) {
   for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
     EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
   std::string md = write_markdown(doc);
-  EXPECT_NE(md.find("| **send** | — | ⭕ [✓✓ ✓](#il-0)[?](#cell-"), std::string::npos) << md;
-  EXPECT_NE(md.find("| ❌ [s](#cell-"), std::string::npos);
+  EXPECT_NE(
+      md.find("| **send** | — | ⭕ [✓✓ ✓](#il-0)[?](#il-0-0-1) [✓](#il-0)[K](#il-0-0-1) ··<br>"),
+      std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| ❌ [s](#il-0-1-3)"), std::string::npos);
   EXPECT_NE(md.find("- **n/a 1:** KeyUpdate is a TLS 1.3 message\n"), std::string::npos);
   EXPECT_NE(html.find("<table id=\"interleavings-0\">"), std::string::npos);
+}
+
+// The fixture with the sweep point of send x alert (tls13, gnutls, same) deviating as its
+// nullretry form does, with a counterexample longer than the drill-down shows, and the nullretry
+// case's id holding a quote (which the replay template cannot take as it is).
+constexpr const char* kQuotedId =
+    "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/it's";
+constexpr const char* kSweepId =
+    "interleave-send-alert/tls13-client-gnutls-unix-trusting/push@7=eagain/s1";
+std::string interleavings_variant() {
+  auto doc = nlohmann::json::parse(interleavings_fixture());
+  nlohmann::json *known = nullptr, *sweep = nullptr;
+  for (auto& c : doc["cases"]) {
+    if (c["id"] ==
+        "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1")
+      known = &c;
+    if (c["id"] == kSweepId) sweep = &c;
+  }
+  EXPECT_TRUE(known != nullptr && sweep != nullptr);
+  (*known)["invariants"]["D2"]["what"] = "the send returned E_AGAIN " + std::string(200, 'x');
+  *sweep = *known;
+  (*sweep)["id"] = kSweepId;
+  (*known)["id"] = kQuotedId;
+  return doc.dump(1);
+}
+
+// The items of a drill-down's lists and the text of its paragraphs, in order.
+std::vector<std::string> drill_down_text(const DrillDown& d) {
+  std::vector<std::string> out;
+  for (const auto& block : d.body) {
+    if (const auto* p = std::get_if<Paragraph>(&block)) out.push_back(plain_text(p->content));
+    if (const auto* l = std::get_if<List>(&block))
+      for (const auto& item : l->items) out.push_back("- " + plain_text(item));
+  }
+  return out;
+}
+
+const DrillDown& drill_down(const Section& s, const std::string& anchor) {
+  for (const auto& d : s.drill_downs)
+    if (d.anchor == anchor) return d;
+  throw std::logic_error("no drill-down " + anchor);
+}
+
+// A K, ✗, ? or s mark links to its grid cell's drill-down: the replay template once, then per
+// such mark (held and n/a ones are not listed) the case it stands for, its outcome and its first
+// violation, skip reason or missed premise. The template with the case's id in place of {id} is
+// that case's replay command; in Markdown the drill-down is one list item, its marks nested.
+TEST(ReportInterleavings, GridDrillDownNamesEachCaseAndItsReplay) {
+  Model m = interleavings_run();
+  Document doc = build_document(m);
+  const Section& s = section(doc, kInterleavings);
+  const DrillDown& alert = drill_down(s, "il-0-0-1");
+  EXPECT_TRUE(alert.item);
+  EXPECT_EQ(plain_text(alert.summary),
+            "interleave-send-alert on GnuTLS 3.8.9 (alpha): ✓✓ ✓? ✓K ··");
+  std::string replay = replay_template(m.runs[0]);
+  std::string known =
+      "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1";
+  EXPECT_EQ(drill_down_text(alert),
+            (std::vector<std::string>{
+                "Replay a case with " + replay + ", {id} being its id:",
+                "- ? interleave-send-alert/tls12-client-openssl-unix-trusting-nullretry/none/s1 "
+                "vacuous: missed subject.again.send (seen 0)",
+                "- K " + known +
+                    " known: D2: gnutls_record_send returned GNUTLS_E_AGAIN with "
+                    "direction 1 (write) but no transport operation blocked"}));
+  EXPECT_EQ(replay.replace(replay.find("{id}"), 4, known), replay_on(m.runs[0], known));
+  EXPECT_EQ(drill_down_text(drill_down(s, "il-0-1-3")),
+            (std::vector<std::string>{
+                "Replay a case with " + replay_template(m.runs[0]) + ", {id} being its id:",
+                "- s interleave-recv-ping/tls12-client-gnutls-unix-trusting/none/s1 skip: this "
+                "GnuTLS lacks gnutls_heartbeat_ping",
+                "- ✗ interleave-recv-ping/tls13-client-gnutls-unix-trusting/none/s1 fail: M1: "
+                "gnutls_heartbeat_ping returned 0 but the peer received no ping"}));
+  std::string html = write_html(doc), md = write_markdown(doc);
+  EXPECT_NE(html.find("<details id=\"il-0-0-1\"><summary>interleave-send-alert on"),
+            std::string::npos);
+  EXPECT_NE(md.find("\n- <a id=\"il-0-0-1\"></a>**interleave-send-alert on GnuTLS 3.8.9 (alpha): "
+                    "✓✓ ✓? ✓K ··** Replay a case with `"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("\n  - K `" + known + "` known: D2: "), std::string::npos) << md;
+}
+
+// A reason the mark before gave is not repeated, a long one is cut, and a case whose id the
+// template cannot take as it is gets its whole replay command.
+TEST(ReportInterleavings, GridDrillDownKeepsEachMarkShortAndExact) {
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("il.json", interleavings_variant()));
+  Model m = build_model(std::move(runs));
+  Document doc = build_document(m);
+  std::vector<std::string> text =
+      drill_down_text(drill_down(section(doc, kInterleavings), "il-0-0-1"));
+  ASSERT_EQ(text.size(), 4u);
+  std::string cut = "the send returned E_AGAIN " + std::string(200, 'x');
+  cut = "D2: " + cut.substr(0, 156) + "…";
+  EXPECT_EQ(text[2], "- K " + std::string(kSweepId) + " known: " + cut);
+  EXPECT_EQ(text[3], "- K " + replay_on(m.runs[0], kQuotedId) + " known: as above");
+  EXPECT_NE(replay_on(m.runs[0], kQuotedId).find("'\\''"), std::string::npos);
+}
+
+// The interleavings scenarios are left out of the matrix, the premises, the differences and
+// the matrix drill-down (a sentence under the matrix says where they are); the questions, the
+// known deviations and the counts still take their cases, and a case they name links to its
+// grid cell's drill-down.
+TEST(ReportInterleavings, TheGridAloneShowsTheFamily) {
+  std::string beta =
+      replaced(interleavings_fixture(), "\"runtime\": \"alpha\"", "\"runtime\": \"beta\"");
+  beta = replaced(beta, "\"outcome\": \"fail\", \"reason\": \"M1",
+                  "\"outcome\": \"stalled\", \"reason\": \"M1");
+  std::vector<report::Run> runs;
+  runs.push_back(load_text("il.json", interleavings_fixture()));
+  runs.push_back(load_text("il-beta.json", beta));
+  Model m = build_model(std::move(runs));
+  ASSERT_TRUE(m.rows.at(m.row_of("interleave-recv-ping")).differs);  // the model keeps the rows
+  EXPECT_EQ(m.interleavings.scenario_cells.size(), 6u);
+  Document doc = build_document(m);
+  const Section& matrix = section(doc, "Matrix");
+  std::vector<std::string> scenarios;
+  for (const auto& block : matrix.blocks)
+    if (const auto* t = std::get_if<Table>(&block))
+      for (const auto& row : t->rows) scenarios.push_back(plain_text(row.cells.at(0).content));
+  ASSERT_EQ(scenarios.size(), 1u);
+  EXPECT_EQ(scenarios[0].rfind("bye (bye)", 0), 0u) << scenarios[0];
+  EXPECT_EQ(section_text(matrix).back(),
+            "The 6 interleavings scenarios (interleave-<state>-<call>) are not rows here: their "
+            "own grid shows them, with a drill-down for each cell that has a deviation, a premise "
+            "not met or a skip.");
+  const Section& premises = section(doc, "Premises: was each claim tested?");
+  for (const auto& block : premises.blocks) EXPECT_FALSE(std::holds_alternative<Table>(block));
+  EXPECT_EQ(section_text(premises).back(),
+            "Declare no premises yet (their passes are not checked against one): bye.");
+  EXPECT_EQ(section_text(section(doc, "Differences between versions")),
+            std::vector<std::string>{"None: every scenario outside the interleavings grid gives "
+                                     "the same outcomes, verdicts and errors on every runtime."});
+  EXPECT_TRUE(section(doc, "Drill-down").drill_downs.empty());
+  // The questions still count the family's cases; M1's names the ping's and links to its cell.
+  const Table& questions =
+      std::get<Table>(section(doc, "What can my event loop rely on?").blocks[0]);
+  auto q = std::find_if(questions.rows.begin(), questions.rows.end(), [](const TableRow& row) {
+    return plain_text(row.cells.at(1).content) == "M1";
+  });
+  ASSERT_NE(q, questions.rows.end());
+  std::map<std::string, std::string> links;
+  for (const auto& span : q->cells.at(2).content)
+    if (span.kind == Span::Kind::kLink) links[span.text] = span.target;
+  EXPECT_EQ(links,
+            (std::map<std::string, std::string>{
+                {"interleave-recv-ping/tls13-client-gnutls-unix-trusting/none/s1", "il-0-1-3"}}));
+  EXPECT_NE(plain_text(q->cells.at(2).content).find("2 of "), std::string::npos);
+  const Table& known = std::get<Table>(section(doc, "Known deviations").blocks.at(1));
+  EXPECT_EQ(plain_text(known.rows.at(0).cells.at(3).content), "1 of 2 cases");
+  std::string html = write_html(doc);
+  std::set<std::string> anchors;
+  for (const auto& s : doc.sections)
+    for (const auto& d : s.drill_downs) anchors.insert(d.anchor);
+  std::regex href("href=\"#([^\"]*)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
+    EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
 }
 
 // Results without the family (older files) have no grid: the report is as it was. With one
@@ -1229,8 +1382,9 @@ TEST(ReportInterleavings, OnlyRuntimesWithTheFamilyGetAGrid) {
       EXPECT_EQ(t->id, "interleavings-1");
     }
   EXPECT_EQ(tables, 1u);
-  ASSERT_EQ(s.drill_downs.size(), 1u);
+  ASSERT_EQ(s.drill_downs.size(), 3u);  // the pattern and two cells with listed marks
   EXPECT_EQ(s.drill_downs[0].anchor, "il-1");
+  EXPECT_EQ(s.drill_downs[1].anchor, "il-1-0-1");
   std::vector<std::string> text = section_text(s);
   EXPECT_EQ(std::count_if(text.begin(), text.end(),
                           [](const std::string& t) { return t.rfind("- GnuTLS 3.8.9", 0) == 0; }),
