@@ -7,7 +7,7 @@
 namespace dirprobe {
 namespace {
 
-constexpr std::size_t kOtherCalls = static_cast<std::size_t>(OtherCall::kEarly) + 1;
+constexpr std::size_t kOtherCalls = static_cast<std::size_t>(OtherCall::kByeRdwr) + 1;
 
 constexpr std::array<OtherCallInfo, kOtherCalls> kTable = {{
     {"send-other", Api::kSend, 16384},
@@ -27,6 +27,8 @@ constexpr std::array<OtherCallInfo, kOtherCalls> kTable = {{
     {"send-file", Api::kSendFile, 1024},
     {"check-pending", Api::kCheckPending},
     {"early", Api::kSendEarly, 1024},
+    {"send-empty", Api::kSend},
+    {"bye-rdwr", Api::kBye, 0, false, true},
 }};
 
 }  // namespace

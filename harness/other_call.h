@@ -32,6 +32,8 @@ enum class OtherCall : std::uint8_t {
   kSendFile,       // gnutls_record_send_file of 1 KiB of new data from a memory file
   kCheckPending,   // gnutls_record_check_pending
   kEarly,          // gnutls_record_send_early_data of 1 KiB
+  kSendEmpty,      // gnutls_record_send of 0 bytes
+  kByeRdwr,        // gnutls_bye(GNUTLS_SHUT_RDWR)
 };
 
 struct OtherCallInfo {
@@ -39,6 +41,7 @@ struct OtherCallInfo {
   Api api;
   std::size_t data = 0;  // bytes of new application data it offers (0: none)
   bool request_peer = false;
+  bool rdwr = false;  // bye: GNUTLS_SHUT_RDWR (else GNUTLS_SHUT_WR)
 };
 
 const OtherCallInfo& other_call_info(OtherCall call);

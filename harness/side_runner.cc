@@ -426,7 +426,7 @@ void SideRunner::State::note_pending(Api api, const CallRecord& rec) {
   other_.state = OtherState::kDue;
   const OtherCallInfo& info = other_call_info(*step().interject);
   other_.step.request_peer = info.request_peer;
-  other_.step.how = ByeHow::kWr;
+  other_.step.how = info.rdwr ? ByeHow::kRdwr : ByeHow::kWr;
   other_.offset = send_offset_ + pending_.size;
   other_.api = info.api;
 }
