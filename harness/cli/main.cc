@@ -63,12 +63,19 @@ Expectations load_selected_expectations(const Selection& sel) {
 // The premise groups of the whole plan with their sizes: a selection that holds a group only
 // in part does not judge it (judge_premise_groups).
 GroupSizes whole_groups;
-std::vector<CaseSpec> whole_plan;
+// The expectation ledger's group ("<scenario>/<protocol>/<peer>") of a case.
+std::string ledger_group_of(const CaseSpec& c) {
+  return c.scenario + "/" + std::string(protocol_name(c.subject.protocol)) + "/" +
+         std::string(peer_name(c.peer));
+}
+// How many cases each ledger group has in the whole plan.
+std::map<std::string, std::size_t> whole_ledger_groups;
 
 std::vector<CaseSpec> select_cases(const Selection& sel) {
   std::vector<CaseSpec> out = plan_catalog(load_catalog(scenario_dir(sel)));
   whole_groups = premise_group_sizes(out);
-  whole_plan = out;
+  whole_ledger_groups.clear();
+  for (const auto& c : out) ++whole_ledger_groups[ledger_group_of(c)];
   std::set<std::string> wanted(sel.case_ids.begin(), sel.case_ids.end()), found;
   bool everything = sel.case_ids.empty() && sel.filters.empty();
   std::erase_if(out, [&](const CaseSpec& c) {  // visits each case once, in order
@@ -111,16 +118,11 @@ struct RunArgs {
 // The expectation ledger's groups ("<scenario>/<protocol>/<peer>") the selection holds only in
 // part: a stale expectation there may just be a case that was not run.
 std::set<std::string> partial_ledger_groups(const std::vector<CaseSpec>& selected) {
-  auto key = [](const CaseSpec& c) {
-    return c.scenario + "/" + std::string(protocol_name(c.subject.protocol)) + "/" +
-           std::string(peer_name(c.peer));
-  };
-  std::map<std::string, std::size_t> in_selection, in_plan;
-  for (const auto& c : selected) ++in_selection[key(c)];
+  std::map<std::string, std::size_t> in_selection;
+  for (const auto& c : selected) ++in_selection[ledger_group_of(c)];
   std::set<std::string> partial;
-  for (const auto& c : whole_plan) ++in_plan[key(c)];
   for (const auto& [group, n] : in_selection)
-    if (in_plan[group] != n) partial.insert(group);
+    if (whole_ledger_groups[group] != n) partial.insert(group);
   return partial;
 }
 
