@@ -280,14 +280,6 @@ std::string why(const CaseRecord& c) {
   return out.substr(0, at) + "…";
 }
 
-// Whether the case's replay command is its runtime's template with the bare id in place of {id}
-// (the id needs no quoting of its own inside the template's quotes): then the id alone says how
-// to replay it.
-bool replays_by_id(const Run& run, const CaseRecord& c) {
-  std::string cmd = replay_template(run);
-  return replay_on(run, c.id) == cmd.replace(cmd.find("{id}"), 4, c.id);
-}
-
 // One item per listed mark of the cell, in place order: the mark, its case's id (or its whole
 // replay command, for an id the template cannot take as it is), its outcome and why; a reason
 // the item before gave already is not repeated.

@@ -857,6 +857,11 @@ std::string replay_on(const Run& run, const std::string& case_id) {
   return cmd.replace(cmd.find("'{id}'"), 6, shell_quoted(case_id));
 }
 
+bool replays_by_id(const Run& run, const CaseRecord& c) {
+  std::string cmd = replay_template(run);
+  return replay_on(run, c.id) == cmd.replace(cmd.find("{id}"), 4, c.id);
+}
+
 Model build_model(std::vector<Run> runs) {
   if (runs.empty()) throw InputError("dirprobe-report: no results files given");
   Model m;

@@ -338,5 +338,9 @@ std::string cell_anchor(std::size_t row, std::size_t column);
 std::string replay_on(const Run& run, const std::string& case_id);
 // The same with `{id}` in place of the single-quoted case id.
 std::string replay_template(const Run& run);
+// Whether the case's replay command is its runtime's template with the bare id in place of {id}
+// (the id needs no quoting of its own inside the template's quotes): then the id alone says how
+// to replay it.
+bool replays_by_id(const Run& run, const CaseRecord& c);
 
 }  // namespace dirprobe::report

@@ -471,8 +471,15 @@ Section drill_down_section(const Model& m) {
                              "invariants violated, a counterexample (its first case with the "
                              "cell's worst outcome, with the counterexample calls marked ▶ in its "
                              "call lines) and the command that replays it with its whole call "
-                             "log.")}}},
+                             "log. Call lines and violation texts an earlier runtime's drill-down "
+                             "of the same scenario and peer shows already stand there once, "
+                             "linked. Replay a counterexample with its runtime's command, its id "
+                             "in place of {id}:")}}},
             {}};
+  List commands;
+  for (const auto& run : m.runs)
+    commands.items.push_back({text(run.label() + ": "), code(replay_template(run))});
+  s.blocks.push_back(std::move(commands));
   for (std::size_t r = 0; r < m.rows.size(); ++r)
     for (std::size_t c = 0; c < m.columns.size(); ++c)
       if (m.rows[r].cells[c].example != nullptr && !m.interleavings.shows(m.rows[r].scenario))

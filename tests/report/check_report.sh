@@ -72,8 +72,13 @@ grep -q '<table id="matrix">' "$dom" || fail "the rendered page has no matrix ta
 rows="$(grep -o '<tr class="[^"]*bad[^"]*"' "$dom" | wc -l)"
 [ "$rows" -ge 1 ] || fail "the matrix shows no row with deviations"
 grep -q "<details id=\"$anchor\" open" "$dom" || fail "following the link did not open drill-down $anchor"
-grep -q "Replay: <code>[^<]*dirprobe run --case '[^<]*' --trace</code>" "$dom" ||
-  fail "the drill-down shows no replay command"
+# Its replay command: whole, or its runtime's template (listed once atop the section) with its id.
+opened="$(awk -v a="<details id=\"$anchor\"" \
+  'index($0, a) { f = 1 } f { print } f && /<\/details>/ { exit }' "$dom")"
+grep -Eq "Replay: (<code>[^<]*dirprobe run --case '[^<]*' --trace</code>|the .* command above, with its id\.)" \
+  <<<"$opened" || fail "the drill-down shows no replay command"
+grep -q "<code>[^<]*dirprobe run --case '{id}' --trace</code>" "$dom" ||
+  fail "the drill-down section lists no replay command template"
 grep -q "<b>Counterexample:</b>" "$dom" || fail "the drill-down shows no counterexample"
 grep -q '<h2>Premises: was each claim tested?</h2>' "$dom" || fail "the page has no premises section"
 # Security is the first section: nonce reuse, or one line saying none was observed.

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -680,7 +681,9 @@ TEST(ReportWriters, EveryNonPassingCellHasItsDrillDown) {
       for (const auto& block : d.body)
         if (const auto* p = std::get_if<Paragraph>(&block)) body += plain_text(p->content) + "\n";
       EXPECT_NE(body.find("xample: "), std::string::npos) << d.anchor;
-      EXPECT_NE(body.find("build/harness/dirprobe run --case '"), std::string::npos) << body;
+      bool whole = body.find("Replay: build/harness/dirprobe run --case '") != std::string::npos;
+      bool by_template = body.find(" command above, with its id.") != std::string::npos;
+      EXPECT_TRUE(whole || by_template) << body;
     }
   std::size_t non_pass = 0;
   for (std::size_t r = 0; r < m.rows.size(); ++r)
@@ -695,6 +698,82 @@ TEST(ReportWriters, EveryNonPassingCellHasItsDrillDown) {
   std::regex href("href=\"#([^\"]*)\"");
   for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
     EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
+}
+
+// The drill-down section lists every run's replay template once; a drill-down that gives its
+// replay as "the <runtime> command above" has a counterexample the template replays by its id
+// alone (the template with the id in place of {id} is its exact replay command).
+TEST(ReportSections, DrillDownReplayByTemplateGivesTheSameCommand) {
+  Model m = two_runs();
+  Document doc = build_document(m);
+  auto section = std::find_if(doc.sections.begin(), doc.sections.end(),
+                              [](const Section& s) { return s.title == "Drill-down"; });
+  ASSERT_NE(section, doc.sections.end());
+  std::string intro;
+  for (const auto& block : section->blocks)
+    if (const auto* l = std::get_if<List>(&block))
+      for (const auto& item : l->items) intro += plain_text(item) + "\n";
+  for (const auto& run : m.runs) EXPECT_NE(intro.find(replay_template(run)), std::string::npos);
+  std::size_t by_template = 0;
+  for (std::size_t r = 0; r < m.rows.size(); ++r)
+    for (std::size_t c = 0; c < m.columns.size(); ++c) {
+      const Cell& cell = m.rows[r].cells[c];
+      if (cell.example == nullptr) continue;
+      const dirprobe::report::Run& run = m.runs[m.columns[c].run];
+      DrillDown d = cell_drill_down(m, r, c);
+      for (const auto& block : d.body) {
+        const auto* p = std::get_if<Paragraph>(&block);
+        if (p == nullptr || !plain_text(p->content).starts_with("Replay: ")) continue;
+        if (plain_text(p->content).ends_with(" command above, with its id.")) {
+          ++by_template;
+          std::string cmd = replay_template(run);
+          cmd.replace(cmd.find("{id}"), 4, cell.example->id);
+          EXPECT_EQ(cmd, replay_on(run, cell.example->id));
+        } else {
+          EXPECT_EQ(plain_text(p->content), "Replay: " + replay_on(run, cell.example->id));
+        }
+      }
+    }
+  EXPECT_GT(by_template, 0u);
+}
+
+// A drill-down that leaves out call lines an earlier runtime's drill-down shows (the same case,
+// the same lines) links to that drill-down, which shows them; so does one whose further cases or
+// untested groups are the same as there.
+TEST(ReportSections, DrillDownLeavesOutRepeatsAndLinksToWhereTheyStand) {
+  Model m = two_runs();
+  std::map<std::string, DrillDown> by_anchor;
+  std::map<std::string, std::pair<std::size_t, std::size_t>> where;
+  for (std::size_t r = 0; r < m.rows.size(); ++r)
+    for (std::size_t c = 0; c < m.columns.size(); ++c)
+      if (m.rows[r].cells[c].example != nullptr) {
+        by_anchor.emplace(cell_anchor(r, c), cell_drill_down(m, r, c));
+        where[cell_anchor(r, c)] = {r, c};
+      }
+  auto has_lines = [](const DrillDown& d) {
+    return std::ranges::any_of(
+        d.body, [](const Block& b) { return std::holds_alternative<CodeLines>(b); });
+  };
+  std::size_t left_out = 0;
+  for (const auto& [anchor, d] : by_anchor)
+    for (const auto& block : d.body) {
+      const auto* p = std::get_if<Paragraph>(&block);
+      if (p == nullptr) continue;
+      auto target = std::ranges::find(p->content, Span::Kind::kLink, &Span::kind);
+      if (target == p->content.end()) continue;
+      ASSERT_TRUE(by_anchor.contains(target->target)) << target->target;
+      auto [r, c] = where[anchor];
+      auto [tr, tc] = where[target->target];
+      EXPECT_EQ(tr, r);
+      EXPECT_LT(tc, c);
+      EXPECT_EQ(m.columns[tc].peer, m.columns[c].peer);
+      if (!plain_text(p->content).starts_with("Call lines as on ")) continue;
+      ++left_out;
+      EXPECT_FALSE(has_lines(d)) << anchor;
+      EXPECT_TRUE(has_lines(by_anchor.at(target->target))) << target->target;
+      EXPECT_EQ(m.rows[tr].cells[tc].example->id, m.rows[r].cells[c].example->id);
+    }
+  EXPECT_GT(left_out, 0u);
 }
 
 // Text from a results file never reaches either format as markup.
