@@ -245,7 +245,10 @@ void add_premises(std::vector<Block>& body, const Model& m, std::size_t row, std
     std::string events_before;
     // The one column every group's item refers to, while there is one.
     std::optional<std::optional<std::size_t>> all_at;
-    for (const auto& [variant, g] : cell.groups) {
+    for (const auto& entry : cell.groups) {
+      // Named, not bound: the lambda below captures them (clang 14 cannot capture bindings).
+      const std::string& variant = entry.first;
+      const Group& g = entry.second;
       if (g.how_untested() != kind.how) continue;
       std::optional<Span> as_on;
       auto at = shown_at(m, row, column, [&](const Cell& before) {

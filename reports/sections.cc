@@ -471,9 +471,10 @@ Section drill_down_section(const Model& m) {
                              "invariants violated, a counterexample (its first case with the "
                              "cell's worst outcome, with the counterexample calls marked ▶ in its "
                              "call lines) and the command that replays it with its whole call "
-                             "log. Call lines and violation texts an earlier runtime's drill-down "
-                             "of the same scenario and peer shows already stand there once, "
-                             "linked. Replay a counterexample with its runtime's command, its id "
+                             "log. Call lines, other invariants' first violations, untested groups "
+                             "and further cases that the drill-down of the same scenario and "
+                             "peer on an earlier runtime shows already stand there once, linked. "
+                             "Replay a counterexample with its runtime's command, its id "
                              "in place of {id}:")}}},
             {}};
   List commands;
