@@ -179,9 +179,12 @@ void collect(const CaseSpec& spec, Connection& c, const SideRunner& subject, con
   run.heap_growth = subject.max_heap_held();
   run.subject_rx = subject.rx();
   run.peer_rx = peer.rx();
-  // A side that read "any amount" expected what the other side reported sending.
-  if (run.subject_rx.expected() == PatternChecker::kOpenEnded) run.subject_rx.close_at(peer.tx());
-  if (run.peer_rx.expected() == PatternChecker::kOpenEnded) run.peer_rx.close_at(subject.tx());
+  // A side that read "any amount" expected what the other side reported sending, and at most
+  // the first offer of a send left pending (which may be on the wire, as W1 allows).
+  if (run.subject_rx.expected() == PatternChecker::kOpenEnded)
+    run.subject_rx.close_at(peer.tx() + peer.pending_offer());
+  if (run.peer_rx.expected() == PatternChecker::kOpenEnded)
+    run.peer_rx.close_at(subject.tx() + subject.pending_offer());
   run.reoffers = subject.reoffers();
   run.subject_tx = subject.tx();
   run.peer_tx = peer.tx();

@@ -88,13 +88,14 @@ InvariantResult check_r1(const CaseRun& run) {
               Counterexample{run.calls.size(),
                              std::string(who) + " received bad data: " + rx->error()->text()}};
   }
-  // A send that reports more bytes than it was offered (a NULL, 0 retry: than its first offer;
-  // a NULL, 0 flush with no offer of its own reports the record it flushed).
+  // A send (send_file, early data) that reports more bytes than it was offered (a NULL, 0
+  // retry: than its first offer). A send of 0 bytes with nothing of its own to offer is the
+  // documented flush and reports the record it flushed.
   for (std::size_t i = 0; i < run.calls.size(); ++i) {
     const CallRecord& c = run.calls[i];
-    if (c.side == Side::kSubject && (c.api == Api::kSend || c.api == Api::kSendEarly) &&
-        c.out.status == Status::kOk && c.out.bytes > static_cast<long>(c.size) &&
-        !(c.null_retry && c.size == 0))
+    bool data_send = c.api == Api::kSend || c.api == Api::kSendEarly || c.api == Api::kSendFile;
+    if (c.side == Side::kSubject && data_send && c.out.status == Status::kOk &&
+        c.out.bytes > static_cast<long>(c.size) && c.size > 0)
       return {Verdict::kViolated, "",
               Counterexample{i, std::string(c.null_retry ? "the NULL, 0 retry of a send of "
                                                          : "a send of ") +

@@ -361,8 +361,8 @@ class SideRunner::State {
   std::optional<Api> answering_;   // the call that answers a request the peer made
   OtherCallRun other_;             // the step's other call
   std::size_t step_io_ = 0;        // where the step's I/O begins in the side's trace
-  bool tolerate_errors_ = false;
-  bool step_complete_ = false;     // the step's calls are done; its other call is still pending   // during the other call: an error is its answer, not a failure
+  bool tolerate_errors_ = false;   // during the other call: an error is its answer, not a failure
+  bool step_complete_ = false;     // the step's calls are done; its other call is still pending
   std::uint64_t deferred_credit_ = 0;  // other-call data sent while a send was pending
 };
 
@@ -414,7 +414,7 @@ CallOutcome SideRunner::State::call(Api api, const CallArgs& args) {
 // in the state it probes: a recv holding bytes of a record it pulled in that call, a handshake
 // or bye after its first bytes moved, any send or uncork.
 void SideRunner::State::note_pending(Api api, const CallRecord& rec) {
-  if (done() || !step().interject || other_.state != OtherState::kNone ||
+  if (side_ != Side::kSubject || done() || !step().interject || other_.state != OtherState::kNone ||
       rec.out.status != Status::kAgain || pending_api(step()) != api)
     return;
   const IoTrace& trace = ep_.channel().trace();
@@ -432,9 +432,10 @@ void SideRunner::State::note_pending(Api api, const CallRecord& rec) {
 }
 
 // Makes the other call when it is due or pending and ready; true when the tick is spent. The
-// pending call is retried once the other call is made: in a tick with the other call nothing
-// else is called, nor while it is pending after E_AGAIN, except in a pending recv (a
-// full-duplex application goes on reading, or a peer blocked writing would wait for it).
+// pending call is retried once the other call is made, in a later tick: in a tick with the
+// other call nothing else is called, nor while it is pending after E_AGAIN, except in a
+// pending recv (a full-duplex application goes on reading, or a peer blocked writing would
+// wait for it).
 bool SideRunner::State::other_call_first() {
   if (other_.state == OtherState::kDue) {
     make_other_call();
@@ -442,7 +443,7 @@ bool SideRunner::State::other_call_first() {
   }
   if (other_.state != OtherState::kPending) return false;
   if (ready(other_.wait)) make_other_call();
-  return other_.state == OtherState::kPending && pending_api(step()) != Api::kRecv;
+  return pending_api(step()) != Api::kRecv;
 }
 
 // One call of the other call; its answer, whatever it is, is recorded and the script goes on
@@ -496,7 +497,8 @@ CallOutcome SideRunner::State::other_data_call(Api api) {
   if (!other_.file) {
     other_.file = UniqueFd(memfd_create("dirprobe-other-call", MFD_CLOEXEC));
     if (!other_.file ||
-        ::write(other_.file.get(), other_buf_.data(), left) != static_cast<long>(left)) {
+        ::write(other_.file.get(), other_buf_.data(), left) != static_cast<long>(left) ||
+        ::lseek(other_.file.get(), 0, SEEK_SET) != 0) {
       fail("cannot prepare the memory file for send_file");
       return {};
     }
@@ -506,7 +508,8 @@ CallOutcome SideRunner::State::other_data_call(Api api) {
   a.file_offset = &other_.file_offset;
   long before = other_.file_offset;
   CallOutcome out = call(api, a);
-  credit_other(static_cast<std::uint64_t>(std::max(0L, other_.file_offset - before)));
+  credit_other(std::min<std::uint64_t>(
+      static_cast<std::uint64_t>(std::max(0L, other_.file_offset - before)), left));
   return out;
 }
 
@@ -607,7 +610,9 @@ bool SideRunner::State::receive_eof() {
   CallOutcome out = call(Api::kRecv, args(recv_buf_.size()));
   if (out.status == Status::kOk) {
     rx_.consume(recv_buf_.data(), static_cast<std::size_t>(out.bytes));
-    if (out.bytes > 0 && rx_.error()) fail("data after the expected end: " + rx_.error()->text());
+    if (out.bytes > 0 && rx_.error())
+      fail(std::string(step().open_ended ? "received bad data: " : "data after the expected end: ") +
+           rx_.error()->text());
   } else if (out.status == Status::kEof) {
     return true;
   } else {
@@ -849,7 +854,9 @@ const SideFacts& SideRunner::facts() const { return state_->facts_; }
 const PatternChecker& SideRunner::rx() const { return state_->rx_; }
 const std::vector<Reoffer>& SideRunner::reoffers() const { return state_->reoffers_; }
 std::uint64_t SideRunner::tx() const { return state_->send_offset_; }
-std::uint64_t SideRunner::pending_offer() const { return state_->pending_.first; }
+std::uint64_t SideRunner::pending_offer() const {
+  return state_->pending_.first + state_->deferred_credit_;
+}
 std::uint64_t SideRunner::successes() const { return state_->successes_; }
 
 }  // namespace dirprobe

@@ -75,7 +75,8 @@ class SideRunner {
   const std::vector<Reoffer>& reoffers() const;
   std::uint64_t tx() const;  // application bytes this side sent
   // Bytes of a send still pending (it returned E_AGAIN and was not retried to completion):
-  // its first offer, which GnuTLS may have sealed and pushed in part or in full.
+  // its first offer, which GnuTLS may have sealed and pushed in part or in full, and the bytes
+  // of a step's other call reported sent after it (they count once it completes).
   std::uint64_t pending_offer() const;
   // Calls that succeeded and steps completed: part of the scheduler's progress measure.
   std::uint64_t successes() const;

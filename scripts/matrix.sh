@@ -12,7 +12,7 @@
 # of cores): at most that many dirprobe workers run at once, whatever the number of runtimes,
 # so the machine is never oversubscribed. Each runtime's results go to WORK/<suite>/results.json
 # with WORK/<suite>/stamp, a digest of what made them (the dirprobe binary, the scenarios and
-# expectations, the runtime); a runtime whose stamp still matches is not run again, so the
+# expectations, the runtime, the tier's selection); a runtime whose stamp still matches is not run again, so the
 # report after the test suite (which runs the same matrix) costs no second run.
 # A suite that cannot be fetched (no network to the mirror) is left out with a message; when
 # none but the installed GnuTLS is left, the matrix falls back to it. DIRPROBE_REQUIRE_RUNTIMES=1
@@ -116,7 +116,7 @@ run_one() {  # run_one INDEX: runs one runtime's catalog, prints its lines prefi
   stamp="$(stamp_of "$dir")"
   if [ -f "$dest/results.json" ] && [ -f "$dest/stamp" ] && [ -f "$dest/exit" ] &&
      [ "$(cat "$dest/stamp")" = "$stamp" ]; then
-    echo "[$suite] results are current (same binary, catalog and runtime): not run again"
+    echo "[$suite] results are current (same binary, catalog, runtime and selection): not run again"
     return 0
   fi
   rm -f "$dest/stamp" "$dest/exit"
