@@ -280,9 +280,12 @@ std::string why(const CaseRecord& c) {
   return out.substr(0, at) + "…";
 }
 
-// One item per listed mark of the cell, in place order: the mark, its case's id (or its whole
-// replay command, for an id the template cannot take as it is), its outcome and why; a reason
-// the item before gave already is not repeated.
+// A case's id after "<scenario>/": the part the cell's template leaves open.
+std::string id_in_cell(const CaseRecord& c) { return c.id.substr(c.scenario.size() + 1); }
+
+// One item per listed mark of the cell, in place order: the mark, its case's id after the
+// scenario (or its whole replay command, for an id the template cannot take as it is), its
+// outcome and why; a reason the item before gave already is not repeated.
 List listed_marks(const Run& run, const std::vector<SubCell>& cell) {
   List list;
   std::string last;
@@ -291,7 +294,7 @@ List listed_marks(const Run& run, const std::vector<SubCell>& cell) {
     const CaseRecord& c = *sub.shown;
     std::string reason = why(c);
     list.items.push_back({text(std::string(words(sub.mark).glyph) + " "),
-                          code(replays_by_id(run, c) ? c.id : replay_on(run, c.id)),
+                          code(replays_by_id(run, c) ? id_in_cell(c) : replay_on(run, c.id)),
                           text(" " + std::string(outcome_name(c.outcome)) + ": " +
                                (reason == last ? "as above" : reason))});
     last = std::move(reason);
@@ -299,18 +302,21 @@ List listed_marks(const Run& run, const std::vector<SubCell>& cell) {
   return list;
 }
 
-// The drill-down of a cell with listed marks: the replay template once, then the marks.
+// The drill-down of a cell with listed marks: the replay template once, with the cell's
+// scenario in it, then the marks, each with the rest of its case's id.
 DrillDown cell_drill_down_of(const Model& m, std::size_t run, std::size_t state, std::size_t call) {
   const Interleavings& il = m.interleavings;
   const auto& cell = il.grids[run].cells[state][call];
-  Inline summary{text(std::string(kInterleavePrefix) + il.states[state] + "-" + il.calls[call] +
-                      " on " + m.runs[run].label() + ": ")};
+  std::string scenario = std::string(kInterleavePrefix) + il.states[state] + "-" + il.calls[call];
+  Inline summary{text(scenario + " on " + m.runs[run].label() + ": ")};
   for (const auto& span : cell_marks(m, run, state, call)) summary.push_back(text(span.text));
-  Paragraph replay{{text("Replay a case with "), code(replay_template(m.runs[run])),
-                    text(", {id} being its id:")}};
+  std::string replay = replay_template(m.runs[run]);
+  replay.replace(replay.find("{id}"), 4, scenario + "/{case}");
+  Paragraph replay_line{{text("Replay a case with "), code(replay),
+                         text(", {case} being the rest of its id:")}};
   return {cell_anchor_of(run, state, call),
           std::move(summary),
-          {std::move(replay), listed_marks(m.runs[run], cell)},
+          {std::move(replay_line), listed_marks(m.runs[run], cell)},
           true};
 }
 

@@ -885,16 +885,19 @@ TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
             std::string::npos);
 }
 
-// The paragraphs and list items ("- ...") of a section, as plain text, in order.
-std::vector<std::string> section_text(const Section& s) {
+// The paragraphs and list items ("- ...") of blocks, as plain text, in order.
+std::vector<std::string> blocks_text(const std::vector<Block>& blocks) {
   std::vector<std::string> out;
-  for (const auto& block : s.blocks) {
+  for (const auto& block : blocks) {
     if (const auto* p = std::get_if<Paragraph>(&block)) out.push_back(plain_text(p->content));
     if (const auto* l = std::get_if<List>(&block))
       for (const auto& item : l->items) out.push_back("- " + plain_text(item));
   }
   return out;
 }
+
+// A section's, in order.
+std::vector<std::string> section_text(const Section& s) { return blocks_text(s.blocks); }
 
 // The text of the first second-level heading: "## ..." in Markdown, <h2> in HTML.
 std::string first_section_heading(const std::string& text) {
@@ -1306,16 +1309,8 @@ std::string interleavings_variant() {
   return doc.dump(1);
 }
 
-// The items of a drill-down's lists and the text of its paragraphs, in order.
-std::vector<std::string> drill_down_text(const DrillDown& d) {
-  std::vector<std::string> out;
-  for (const auto& block : d.body) {
-    if (const auto* p = std::get_if<Paragraph>(&block)) out.push_back(plain_text(p->content));
-    if (const auto* l = std::get_if<List>(&block))
-      for (const auto& item : l->items) out.push_back("- " + plain_text(item));
-  }
-  return out;
-}
+// A drill-down's, in order.
+std::vector<std::string> drill_down_text(const DrillDown& d) { return blocks_text(d.body); }
 
 const DrillDown& drill_down(const Section& s, const std::string& anchor) {
   for (const auto& d : s.drill_downs)
@@ -1335,24 +1330,30 @@ TEST(ReportInterleavings, GridDrillDownNamesEachCaseAndItsReplay) {
   EXPECT_TRUE(alert.item);
   EXPECT_EQ(plain_text(alert.summary),
             "interleave-send-alert on GnuTLS 3.8.9 (alpha): ✓✓ ✓? ✓K ··");
-  std::string replay = replay_template(m.runs[0]);
-  std::string known =
-      "interleave-send-alert/tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1";
+  // The cell's template: the runtime's, with "<scenario>/{case}" for the id.
+  auto cell_template = [&](const std::string& scenario) {
+    std::string t = replay_template(m.runs[0]);
+    return t.replace(t.find("{id}"), 4, scenario + "/{case}");
+  };
+  std::string replay = cell_template("interleave-send-alert");
+  std::string known_rest = "tls13-client-gnutls-unix-trusting-nullretry/push@7=eagain/s1";
+  std::string known = "interleave-send-alert/" + known_rest;
   EXPECT_EQ(drill_down_text(alert),
             (std::vector<std::string>{
-                "Replay a case with " + replay + ", {id} being its id:",
-                "- ? interleave-send-alert/tls12-client-openssl-unix-trusting-nullretry/none/s1 "
+                "Replay a case with " + replay + ", {case} being the rest of its id:",
+                "- ? tls12-client-openssl-unix-trusting-nullretry/none/s1 "
                 "vacuous: missed subject.again.send (seen 0)",
-                "- K " + known +
+                "- K " + known_rest +
                     " known: D2: gnutls_record_send returned GNUTLS_E_AGAIN with "
                     "direction 1 (write) but no transport operation blocked"}));
-  EXPECT_EQ(replay.replace(replay.find("{id}"), 4, known), replay_on(m.runs[0], known));
+  EXPECT_EQ(replay.replace(replay.find("{case}"), 6, known_rest), replay_on(m.runs[0], known));
   EXPECT_EQ(drill_down_text(drill_down(s, "il-0-1-3")),
             (std::vector<std::string>{
-                "Replay a case with " + replay_template(m.runs[0]) + ", {id} being its id:",
-                "- s interleave-recv-ping/tls12-client-gnutls-unix-trusting/none/s1 skip: this "
+                "Replay a case with " + cell_template("interleave-recv-ping") +
+                    ", {case} being the rest of its id:",
+                "- s tls12-client-gnutls-unix-trusting/none/s1 skip: this "
                 "GnuTLS lacks gnutls_heartbeat_ping",
-                "- ✗ interleave-recv-ping/tls13-client-gnutls-unix-trusting/none/s1 fail: M1: "
+                "- ✗ tls13-client-gnutls-unix-trusting/none/s1 fail: M1: "
                 "gnutls_heartbeat_ping returned 0 but the peer received no ping"}));
   std::string html = write_html(doc), md = write_markdown(doc);
   EXPECT_NE(html.find("<details id=\"il-0-0-1\"><summary>interleave-send-alert on"),
@@ -1361,7 +1362,7 @@ TEST(ReportInterleavings, GridDrillDownNamesEachCaseAndItsReplay) {
                     "✓✓ ✓? ✓K ··** Replay a case with `"),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("\n  - K `" + known + "` known: D2: "), std::string::npos) << md;
+  EXPECT_NE(md.find("\n  - K `" + known_rest + "` known: D2: "), std::string::npos) << md;
 }
 
 // A reason the mark before gave is not repeated, a long one is cut, and a case whose id the
@@ -1376,7 +1377,8 @@ TEST(ReportInterleavings, GridDrillDownKeepsEachMarkShortAndExact) {
   ASSERT_EQ(text.size(), 4u);
   std::string cut = "the send returned E_AGAIN " + std::string(200, 'x');
   cut = "D2: " + cut.substr(0, 156) + "…";
-  EXPECT_EQ(text[2], "- K " + std::string(kSweepId) + " known: " + cut);
+  EXPECT_EQ(text[2], "- K " + std::string(kSweepId).substr(sizeof "interleave-send-alert") +
+                         " known: " + cut);
   EXPECT_EQ(text[3], "- K " + replay_on(m.runs[0], kQuotedId) + " known: as above");
   EXPECT_NE(replay_on(m.runs[0], kQuotedId).find("'\\''"), std::string::npos);
 }
