@@ -885,6 +885,16 @@ TEST(ReportWriters, VacuousM1R2AndStaleDirectionsAreShown) {
             std::string::npos);
 }
 
+// Every in-page link of the HTML goes to a drill-down of the document.
+void expect_every_link_lands(const Document& doc, const std::string& html) {
+  std::set<std::string> anchors;
+  for (const auto& s : doc.sections)
+    for (const auto& d : s.drill_downs) anchors.insert(d.anchor);
+  std::regex href("href=\"#([^\"]*)\"");
+  for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
+    EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
+}
+
 // The paragraphs and list items ("- ...") of blocks, as plain text, in order.
 std::vector<std::string> blocks_text(const std::vector<Block>& blocks) {
   std::vector<std::string> out;
@@ -1269,12 +1279,7 @@ TEST(ReportInterleavings, BothWritersWriteTheGrid) {
   Outline page = outline_of_html(html);
   EXPECT_EQ(page.headings, expected.headings);
   EXPECT_EQ(page.tables, expected.tables);
-  std::set<std::string> anchors;
-  for (const auto& s : doc.sections)
-    for (const auto& d : s.drill_downs) anchors.insert(d.anchor);
-  std::regex href("href=\"#([^\"]*)\"");
-  for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
-    EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
+  expect_every_link_lands(doc, html);
   std::string md = write_markdown(doc);
   EXPECT_NE(
       md.find("| **send** | — | ⭕ [✓✓ ✓](#il-0)[?](#il-0-0-1) [✓](#il-0)[K](#il-0-0-1) ··<br>"),
@@ -1435,12 +1440,7 @@ TEST(ReportInterleavings, TheGridAloneShowsTheFamily) {
   const Table& known = std::get<Table>(section(doc, "Known deviations").blocks.at(1));
   EXPECT_EQ(plain_text(known.rows.at(0).cells.at(3).content), "1 of 2 cases");
   std::string html = write_html(doc);
-  std::set<std::string> anchors;
-  for (const auto& s : doc.sections)
-    for (const auto& d : s.drill_downs) anchors.insert(d.anchor);
-  std::regex href("href=\"#([^\"]*)\"");
-  for (std::sregex_iterator it(html.begin(), html.end(), href), end; it != end; ++it)
-    EXPECT_TRUE(anchors.contains((*it)[1])) << (*it)[1];
+  expect_every_link_lands(doc, html);
 }
 
 // Results without the family (older files) have no grid: the report is as it was. With one
