@@ -18,8 +18,12 @@ std::string IoEvent::text() const {
 }
 
 std::size_t bytes_moved(const IoTrace& trace, IoOp op, std::size_t end) {
+  return bytes_moved(trace, op, TraceSpan{0, end});
+}
+
+std::size_t bytes_moved(const IoTrace& trace, IoOp op, TraceSpan span) {
   std::size_t total = 0;
-  for (std::size_t i = 0; i < end && i < trace.size(); ++i)
+  for (std::size_t i = span.begin; i < span.end && i < trace.size(); ++i)
     if (!trace[i].poll && trace[i].op == op && trace[i].moved > 0)
       total += static_cast<std::size_t>(trace[i].moved);
   return total;

@@ -41,6 +41,9 @@ struct TraceSpan {
   std::size_t end = 0;
 };
 
+// Bytes the events of `span` moved in operation `op`.
+std::size_t bytes_moved(const IoTrace& trace, IoOp op, TraceSpan span);
+
 // Whether some of the call's I/O may be missing from `trace`, which dropped `dropped` events
 // past its limit: a span that reaches the end of a full trace (the call may have gone on).
 inline bool truncated(const IoTrace& trace, TraceSpan span, std::size_t dropped) {

@@ -204,12 +204,9 @@ std::optional<Api> pending_api(const Step& step) {
   }
 }
 
-// Bytes the transport moved in `span` of the trace.
-std::uint64_t moved_in(const IoTrace& trace, TraceSpan span) {
-  std::uint64_t moved = 0;
-  for (std::size_t i = span.begin; i < std::min(span.end, trace.size()); ++i)
-    if (!trace[i].poll && trace[i].moved > 0) moved += static_cast<std::uint64_t>(trace[i].moved);
-  return moved;
+// Bytes the transport moved in `span` of the trace, either way.
+std::size_t moved_in(const IoTrace& trace, TraceSpan span) {
+  return bytes_moved(trace, IoOp::kPush, span) + bytes_moved(trace, IoOp::kPull, span);
 }
 
 // The size a misuse retry offers after a first offer of `first` bytes.
