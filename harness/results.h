@@ -15,7 +15,7 @@
 namespace dirprobe {
 
 inline constexpr const char* kResultsSchema = "dirprobe-results";
-inline constexpr int kResultsVersion = 4;
+inline constexpr int kResultsVersion = 5;
 // Calls kept before and after each counterexample call of a failing case, and the last calls
 // of a case that did not complete. A known case keeps a short window: its deviation is
 // already explained, and `dirprobe run --case ID --trace` prints the whole log.

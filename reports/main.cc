@@ -37,9 +37,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   using namespace dirprobe::report;
   try {
-    std::vector<Run> runs;
-    for (const auto& f : inputs) runs.push_back(load_run(f));
+    std::vector<Run> runs, app_runs;
+    for (const auto& f : inputs) {
+      Run run = load_run(f);
+      (run.apps ? app_runs : runs).push_back(std::move(run));
+    }
     Model model = build_model(std::move(runs));
+    model.app_runs = std::move(app_runs);
     Document doc = build_document(model);
     std::filesystem::create_directories(out);
     std::string markdown = write_markdown(doc);

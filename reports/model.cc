@@ -1,5 +1,8 @@
 #include "reports/model.h"
 
+#include "reports/apps.h"
+#include "reports/schema_check.h"
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
@@ -14,30 +17,11 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kResultsVersion = 4;
+constexpr int kResultsVersion = 5;
 constexpr std::size_t kOtherExamples = 2;  // non-passing cases named besides the counterexample
 constexpr std::size_t kDeciding = 3;       // example cases behind a question's answer
 constexpr std::string_view kCompleted = "completed";
 constexpr std::string_view kVacuousDeviation = "outcome vacuous";  // an expectation's deviation
-
-// The schema of a results file, one table per kind of object (docs/results-format.md).
-// kCount: an integer of at least 0; kCounts: an object whose values are counts.
-enum class Kind : std::uint8_t {
-  kString,
-  kInteger,
-  kNumber,
-  kBool,
-  kObject,
-  kArray,
-  kStrings,
-  kCount,
-  kCounts
-};
-struct Key {
-  std::string_view name;
-  Kind kind;
-  bool required;
-};
 
 constexpr Key kDocumentKeys[] = {{"schema", Kind::kString, true},
                                  {"schema_version", Kind::kInteger, true},
@@ -120,138 +104,6 @@ constexpr Key kViolationKeys[] = {{"verdict", Kind::kString, true},
                                   {"what", Kind::kString, false},
                                   {"call", Kind::kInteger, false},
                                   {"causes", Kind::kStrings, false}};
-
-std::string_view kind_name(Kind kind) {
-  constexpr std::array<std::string_view, 9> kNames = {"a string",
-                                                      "an integer",
-                                                      "a number",
-                                                      "true or false",
-                                                      "an object",
-                                                      "an array",
-                                                      "an array of strings",
-                                                      "a count (an integer of at least 0)",
-                                                      "an object of counts"};
-  return kNames[static_cast<unsigned>(kind)];
-}
-
-bool has_kind(const json& value, Kind kind) {
-  switch (kind) {
-    case Kind::kString:
-      return value.is_string();
-    case Kind::kInteger:
-      return value.is_number_integer();
-    case Kind::kNumber:
-      return value.is_number();
-    case Kind::kBool:
-      return value.is_boolean();
-    case Kind::kObject:
-      return value.is_object();
-    case Kind::kArray:
-      return value.is_array();
-    case Kind::kStrings:
-      return value.is_array() &&
-             std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_string(); });
-    case Kind::kCount:
-      return value.is_number_unsigned();
-    case Kind::kCounts:
-      return value.is_object() && std::all_of(value.begin(), value.end(),
-                                              [](const json& v) { return v.is_number_unsigned(); });
-  }
-  return false;
-}
-
-// The lines on which the members of a results file's top object and the records of its `cases`
-// start (the harness writes each on its own line), for error messages. Only run on valid JSON.
-struct Lines {
-  std::map<std::string, std::size_t> members;
-  std::vector<std::size_t> cases;
-  std::size_t member(const std::string& key) const {
-    auto it = members.find(key);
-    return it == members.end() ? 0 : it->second;
-  }
-};
-
-Lines locate(std::string_view text) {
-  Lines out;
-  std::size_t line = 1;
-  int depth = 0;
-  bool in_cases = false, record_next = false;
-  std::string last;  // the last string read in the top object: a key when ':' follows
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n') ++line;
-    if (c == '\n' || c == ' ' || c == '\t' || c == '\r') continue;
-    if (in_cases && depth == 2 && record_next && c != ']') {
-      out.cases.push_back(line);
-      record_next = false;
-    }
-    if (c == '"') {
-      std::size_t start = ++i;
-      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
-      if (depth == 1) last = std::string(text.substr(start, std::min(i, text.size()) - start));
-    } else if (c == ':' && depth == 1) {
-      out.members[last] = line;
-    } else if (c == '{' || c == '[') {
-      ++depth;
-      in_cases = in_cases || (depth == 2 && c == '[' && last == "cases");
-      record_next = in_cases && depth == 2;
-    } else if (c == '}' || c == ']') {
-      in_cases = in_cases && depth != 2;
-      --depth;
-    } else if (c == ',' && in_cases && depth == 2) {
-      record_next = true;
-    }
-  }
-  return out;
-}
-
-// Where in which file a value is, for error messages: "r.json:14: cases[12]".
-struct Place {
-  const std::string& file;
-  std::string path;
-  std::size_t line = 0;  // 0: not known
-  [[noreturn]] void fail(const std::string& what) const {
-    throw InputError(file + (line > 0 ? ":" + std::to_string(line) : "") + ": " +
-                     (path.empty() ? "" : path + ": ") + what);
-  }
-  void require(bool ok, const std::string& what) const {
-    if (!ok) fail(what);
-  }
-  Place at(const std::string& key) const {
-    return {file, path.empty() ? key : path + "." + key, line};
-  }
-};
-
-// The object has every required key of `keys`, each key with its kind, and no other key.
-void check_keys(const json& object, std::span<const Key> keys, const Place& place) {
-  place.require(object.is_object(), "is not an object");
-  for (const Key& key : keys) {
-    auto it = object.find(key.name);
-    if (it == object.end()) {
-      place.require(!key.required, "lacks '" + std::string(key.name) + "' (" +
-                                       std::string(kind_name(key.kind)) + ")");
-      continue;
-    }
-    place.require(has_kind(*it, key.kind),
-                  "'" + std::string(key.name) + "' is not " + std::string(kind_name(key.kind)));
-  }
-  for (auto it = object.begin(); it != object.end(); ++it) {
-    const std::string& name = it.key();
-    bool known =
-        std::any_of(std::begin(keys), std::end(keys), [&](const Key& k) { return k.name == name; });
-    place.require(known, "unknown key '" + name + "'");
-  }
-}
-
-std::string text(const json& object, std::string_view key) {
-  auto it = object.find(key);
-  return it == object.end() ? std::string() : it->get<std::string>();
-}
-
-std::vector<std::string> texts(const json& object, std::string_view key) {
-  auto it = object.find(key);
-  return it == object.end() ? std::vector<std::string>() : it->get<std::vector<std::string>>();
-}
 
 Outcome outcome_of(const json& record, std::string_view key, const Place& place) {
   std::string name = text(record, key);
@@ -500,6 +352,7 @@ Run read_results(json& doc, const std::string& file, const Lines& lines) {
       version == kResultsVersion,
       "schema_version " + version.dump() + " is not supported (this generator reads version " +
           std::to_string(kResultsVersion) + ")" + version_hint(version));
+  if (doc.value("subject", json()) == "programs") return read_app_results(doc, file, lines);
   check_keys(doc, kDocumentKeys, top);
   Place{file, "", lines.member("case_count")}.require(
       doc["case_count"] == doc["cases"].size(),

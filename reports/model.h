@@ -111,8 +111,28 @@ struct Host {
   bool unswept = false;  // the run left out the sweep points (the CI tier)
 };
 
+// A run of a real program under `dirprobe app` (results written with subject "programs").
+struct AppCaseRow {
+  std::string id, program, served, variant, plan, mode;  // from the id and its `app` object
+  Outcome outcome = Outcome::kPass;
+  std::string reason, ending, end_reason;
+  std::string apart;  // non-empty: an injected E_AGAIN on a blocking socket, counted neither way
+  std::optional<bool> nonblocking;
+  std::vector<std::string> gnutls_used, calls;
+  std::uint64_t waits = 0, direction_calls = 0;
+};
+struct AppProgramInfo {
+  std::string what, kind, notes;
+};
+struct AppResults {
+  std::map<std::string, AppProgramInfo> programs;
+  std::map<std::string, std::string> claims;  // per served scenario
+  std::vector<AppCaseRow> cases;
+};
+
 struct Run {
   std::string file, runtime, gnutls_version, openssl_version;
+  std::optional<AppResults> apps;  // a `dirprobe app` run: no harness cases
   Host host;
   std::map<std::string, Scenario> scenarios;
   std::vector<CaseRecord> cases;
@@ -307,6 +327,7 @@ struct Model {
   std::vector<StaleDirections> stale_directions;  // [run]
   std::vector<WireSummary> wire;                  // [run]
   Interleavings interleavings;                    // empty when no run has the family
+  std::vector<Run> app_runs;                       // `dirprobe app` runs, one per runtime
   std::size_t case_count = 0;
   // Where a case of run `run` sits in the matrix: its row and column.
   std::size_t row_of(const std::string& scenario) const;

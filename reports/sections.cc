@@ -1,18 +1,13 @@
 #include "reports/sections.h"
 
+#include "reports/apps.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <utility>
 
 namespace dirprobe::report {
-namespace {
-
-std::string number(double value, const char* format) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, format, value);
-  return buffer;
-}
 
 Tone tone_of(Outcome outcome) {
   switch (outcome) {
@@ -43,6 +38,15 @@ Tone tone_of(Finding finding) {
   }
   return Tone::kSkip;
 }
+
+namespace {
+
+std::string number(double value, const char* format) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
+}
+
 
 // "known 1088, pass 2224": a run's outcome counts.
 std::string outcome_counts(const Run& run) {
@@ -507,6 +511,8 @@ Section closing_section(const Model& m) {
 
 }  // namespace
 
+
+
 std::string plain_text(const Inline& content) {
   std::string out;
   for (const auto& span : content) out += span.kind == Span::Kind::kBreak ? " " : span.text;
@@ -517,6 +523,7 @@ Document build_document(const Model& m) {
   Document doc{"dirprobe: GnuTLS non-blocking I/O compatibility report",
                {security_section(m), runs_section(m), questions_section(m)}};
   if (!m.interleavings.empty()) doc.sections.push_back(interleavings_section(m));
+  if (!m.app_runs.empty()) doc.sections.push_back(apps_section(m));
   for (auto* section : {premises_section, wire_section, known_section, differences_section,
                         matrix_section, drill_down_section})
     doc.sections.push_back(section(m));

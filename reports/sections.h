@@ -16,6 +16,9 @@ namespace dirprobe::report {
 
 Document build_document(const Model& model);
 
+// The tone a case outcome is shown in.
+Tone tone_of(Outcome outcome);
+
 // The drill-down of one matrix cell: its endings, the invariants violated, the counterexample
 // (id, reason, call lines around the counterexample call, replay command) and further cases.
 DrillDown cell_drill_down(const Model& model, std::size_t row, std::size_t column);

@@ -46,13 +46,13 @@ refused() {  # refused FILE EXPECTED-MESSAGE-GLOB
   set -e
   [ $rc -eq 2 ] && [[ "$msg" == $2 ]] || fail "$(basename "$1"): exit $rc: $msg"
 }
-printf '{"schema": "dirprobe-results",\n"schema_version": 4,\n"cases": [' >"$work/truncated.json"
+printf '{"schema": "dirprobe-results",\n"schema_version": 5,\n"cases": [' >"$work/truncated.json"
 refused "$work/truncated.json" "*truncated.json: not valid JSON: *line 3*"
-for v in 1 2 3; do
+for v in 1 2 3 4; do
   printf '{"schema": "dirprobe-results",\n"schema_version": %s, "case_count": 0, "cases": []}\n' "$v" \
     >"$work/v$v.json"
   refused "$work/v$v.json" \
-    "*v$v.json:2: schema_version $v is not supported (this generator reads version 4); re-run dirprobe run with this build"
+    "*v$v.json:2: schema_version $v is not supported (this generator reads version 5); re-run dirprobe run with this build"
 done
 
 browser="$(command -v chromium || command -v chromium-browser || true)"

@@ -1,4 +1,4 @@
-// Unit tests of the report generator: the reader of results format v4 (data/v4-small.json is a
+// Unit tests of the report generator: the reader of results format v5 (data/v4-small.json is a
 // hand-made file in that format, with premises, a vacuous group, M1, stale directions, the wire
 // of every case that ran and one case of AEAD nonce reuse; data/v3-small.json one in the format
 // before, which must be refused), the model's answers, premise and wire counts, the section
@@ -191,17 +191,17 @@ TEST(ReportReader, RefusesOtherVersionsSayingWhatToDo) {
     ADD_FAILURE() << "a version 3 file was read";
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()),
-              v3 + ":3: schema_version 3 is not supported (this generator reads version 4); "
+              v3 + ":3: schema_version 3 is not supported (this generator reads version 5); "
                    "re-run dirprobe run with this build");
   }
-  std::string v1 = replaced(fixture(), "\"schema_version\": 4", "\"schema_version\": 1");
+  std::string v1 = replaced(fixture(), "\"schema_version\": 5", "\"schema_version\": 1");
   EXPECT_EQ(refusal(v1), temp("refused.json") +
                              ":3: schema_version 1 is not supported (this generator reads "
-                             "version 4); re-run dirprobe run with this build");
-  std::string v5 = replaced(fixture(), "\"schema_version\": 4", "\"schema_version\": 5");
-  EXPECT_EQ(refusal(v5), temp("refused.json") +
-                             ":3: schema_version 5 is not supported (this generator reads "
-                             "version 4); use the dirprobe-report of the dirprobe that wrote it");
+                             "version 5); re-run dirprobe run with this build");
+  std::string v6 = replaced(fixture(), "\"schema_version\": 5", "\"schema_version\": 6");
+  EXPECT_EQ(refusal(v6), temp("refused.json") +
+                             ":3: schema_version 6 is not supported (this generator reads "
+                             "version 5); use the dirprobe-report of the dirprobe that wrote it");
 }
 
 // The harness leaves out what a case id says (scenario, protocol, peer) and a known case's
