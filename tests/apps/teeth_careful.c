@@ -166,24 +166,26 @@ int main(int argc, char** argv) {
   run_to_completion(&c, "gnutls_handshake", 0);
 
   while (!(c.eof && c.bye_done)) {
+    recv_available(&c);
     int send_pending = c.out_len > 0 || c.bye_pending;
-    /* What writes a record of its own waits until no send is pending: a record written in
-     * between would be followed by the pending one's retry (see docs/findings.md). */
+    /* A handshake or reauth the peer asked for runs as soon as no send is pending (a record
+     * written between a send's E_AGAIN and its retry would be followed by that retry: see
+     * docs/findings.md), and before any new send. */
     if (!send_pending && c.want_handshake) {
       c.want_handshake = 0;
       run_to_completion(&c, "gnutls_handshake", 0);
+      continue;
     }
     if (!send_pending && c.want_reauth) {
       c.want_reauth = 0;
       run_to_completion(&c, "gnutls_reauth", 1);
+      continue;
     }
-    recv_available(&c);
     if (!c.bye_done) send_step(&c);
     if (c.eof && c.bye_done) break;
     send_pending = c.out_len > 0 || c.bye_pending;
     /* More to send and nothing blocked: go round again rather than wait. */
-    if (!send_pending && !c.bye_done && !c.want_handshake && !c.want_reauth) continue;
-    if (!send_pending && (c.want_handshake || c.want_reauth)) continue;
+    if (!send_pending && !c.bye_done) continue;
     wait_socket(&c, send_pending, "waiting for the socket");
   }
 
