@@ -21,7 +21,7 @@ for option in "$@"; do
     --with-hygiene-tools) packages+=(clang-14 libclang-rt-14-dev clang-tidy-14 python3) ;;
     --with-app-tools) app_tools=1
                       packages+=(wget wget2 lftp gnutls-bin git apt lighttpd lighttpd-mod-gnutls
-                                 libcurl4-gnutls-dev strace) ;;
+                                 lighttpd-mod-webdav libcurl4-gnutls-dev strace) ;;
     *) echo "setup.sh: unknown option '$option' (expected --with-test-tools," \
             "--with-hygiene-tools or --with-app-tools)" >&2; exit 2 ;;
   esac

@@ -5,8 +5,9 @@
  *
  * Usage: curl_upload --url URL --file F --cacert CA [--method POST|PUT] [--stall-timeout S]
  *   --stall-timeout S: give up when fewer than 1 byte/s moved for S seconds (default: never).
- * Prints "status CODE uploaded N bytes"; exits 0 only on status 200, 1 otherwise (libcurl's
- * error text on stderr). */
+ * Prints "status CODE uploaded N bytes"; exits 0 only on status 200 (for PUT also 201 Created
+ * and 204 No Content, what a WebDAV server answers), 1 otherwise (libcurl's error text on
+ * stderr). */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,5 +116,7 @@ int main(int argc, char** argv) {
   curl_easy_cleanup(curl);
   curl_global_cleanup();
   fclose(body);
-  return rc == CURLE_OK && status == 200 ? 0 : 1;
+  int put = !strcmp(a.method, "PUT");
+  int ok = status == 200 || (put && (status == 201 || status == 204));
+  return rc == CURLE_OK && ok ? 0 : 1;
 }
