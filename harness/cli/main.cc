@@ -10,6 +10,7 @@
 #include <set>
 
 #include "harness/bench.h"
+#include "harness/cli/app_command.h"
 #include "harness/catalog.h"
 #include "harness/expectations.h"
 #include "harness/judge.h"
@@ -271,8 +272,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   bench->add_option("--max-ratio", max_ratio,
                     "fail when an in-process case costs more than this many bare exchanges");
+  AppArgs app_args;
+  auto* app_cmd = add_app_command(app, app_args);
   CLI11_PARSE(app, argc, argv);
   try {
+    if (app_cmd->parsed()) return cmd_app(app_args);
     if (list->parsed()) return cmd_list(sel, scenarios_only, keys_markdown);
     if (bench->parsed()) return cmd_bench(iterations, max_ratio);
     if (version->parsed()) {

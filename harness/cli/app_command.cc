@@ -1,0 +1,128 @@
+#include "harness/cli/app_command.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "harness/app_matrix.h"
+#include "harness/results.h"
+
+namespace dirprobe {
+namespace {
+
+std::filesystem::path default_preload() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return exe.parent_path() / "preload" / "libdirprobe-preload.so";
+}
+
+template <typename T>
+std::vector<T> only_named(const std::vector<T>& all, const std::vector<std::string>& names,
+                          const std::string& what) {
+  if (names.empty()) return all;
+  std::vector<T> out;
+  for (const auto& n : names) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const T& x) { return x.name == n; });
+    if (it == all.end()) throw std::runtime_error("unknown " + what + " '" + n + "'");
+    out.push_back(*it);
+  }
+  return out;
+}
+
+AppSettings settings_of(const AppArgs& args) {
+  AppSettings s;
+  s.preload = args.preload.empty() ? default_preload() : std::filesystem::path(args.preload);
+  if (!std::filesystem::exists(s.preload))
+    throw std::runtime_error(s.preload.string() + ": the interposer is missing (build target dirprobe_preload)");
+  s.work = args.work.empty() ? std::filesystem::temp_directory_path() / ("dirprobe-app-" + std::to_string(getpid()))
+                             : std::filesystem::path(args.work);
+  std::filesystem::create_directories(s.work);
+  s.runtime = args.runtime_dir.empty() ? host_runtime() : load_runtime(args.runtime_dir);
+  s.quiet_ms = args.quiet_ms;
+  return s;
+}
+
+int run_cases(const AppArgs& args, const std::vector<AppProgram>& programs,
+              const std::vector<ServedScenario>& served, const AppSettings& settings) {
+  ServePool pool;
+  int rc = 0;
+  for (const std::string& id : args.case_ids) {
+    AppCase c = parse_app_case_id(id);
+    const AppProgram& p = only_named(programs, {c.program}, "program")[0];
+    const ServedScenario& s = only_named(served, {c.served}, "served scenario")[0];
+    AppRun run = run_app_case(c, p, s, settings, pool);
+    AppVerdict v = judge_app_run(c, p, s, run, settings.runtime);
+    std::cout << id << ": " << v.outcome << (v.reason.empty() ? "" : " (" + v.reason + ")") << "\n";
+    std::cout << "  ending " << app_ending_name(run.ending) << (run.detail.empty() ? "" : ": " + run.detail)
+              << "; " << run.wall_ms << " ms; run directory " << run.dir.string() << "\n";
+    if (!v.apart.empty()) std::cout << "  kept apart: " << v.apart << "\n";
+    for (const auto& [name, inv] : v.invariants.items())
+      std::cout << "  " << name << " " << (inv.is_string() ? inv.get<std::string>() : inv["what"].get<std::string>()) << "\n";
+    if (args.trace)
+      for (const auto& line : app_trace_lines(run.trace, 100000)) std::cout << "  | " << line << "\n";
+    if (!run.stderr_tail.empty() && (args.trace || v.outcome != "pass"))
+      std::cout << "  stderr: " << run.stderr_tail << "\n";
+    if (!args.keep && !args.trace) std::filesystem::remove_all(run.dir);
+    if (v.outcome != "pass" && v.outcome != "skip") rc = 1;
+  }
+  return rc;
+}
+
+int run_matrix(const AppArgs& args, const std::vector<AppProgram>& programs,
+               const std::vector<ServedScenario>& served, const AppSettings& settings) {
+  AppMatrixOptions opt;
+  opt.tier = parse_app_tier(args.tier);
+  opt.jobs = args.jobs > 0 ? args.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  opt.filters = args.filters;
+  auto t0 = std::chrono::steady_clock::now();
+  auto results = run_app_matrix(programs, served, settings, opt);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::map<std::string, std::map<std::string, int>> tally;
+  for (const auto& r : results) ++tally[r.c.program][r.verdict.apart.empty() ? r.verdict.outcome : "apart"];
+  for (const auto& [program, counts] : tally) {
+    std::cout << program << ":";
+    for (const auto& [outcome, n] : counts) std::cout << " " << outcome << " " << n;
+    std::cout << "\n";
+  }
+  std::cout << results.size() << " runs on GnuTLS " << settings.runtime.gnutls_version << " ("
+            << settings.runtime.name << ") in " << wall << " s with " << opt.jobs << " jobs\n";
+  if (!args.out.empty())
+    write_results_file(args.out, app_results_document(programs, served, results, settings, wall, opt.jobs));
+  return 0;
+}
+
+}  // namespace
+
+CLI::App* add_app_command(CLI::App& app, AppArgs& a) {
+  auto* cmd = app.add_subcommand("app", "run real programs under the interposer against serve");
+  cmd->add_option("--programs", a.programs_file, "program descriptions")->default_str(default_programs_file().string());
+  cmd->add_option("--served", a.served_file, "served scenarios")->default_str(default_served_file().string());
+  cmd->add_option("--program", a.programs, "only this program (repeatable)");
+  cmd->add_option("--scenario", a.served, "only this served scenario (repeatable)");
+  cmd->add_option("--case", a.case_ids, "run this case id and print its verdict (repeatable)");
+  cmd->add_option("--filter", a.filters, "glob over sweep case ids (repeatable)");
+  cmd->add_option("--runtime", a.runtime_dir, "GnuTLS runtime directory (scripts/runtimes.sh fetch SUITE)");
+  cmd->add_option("--preload", a.preload, "the interposer (default: beside this binary)");
+  cmd->add_option("--work", a.work, "directory for run directories and credentials");
+  cmd->add_option("--out", a.out, "results file to write (matrix)");
+  cmd->add_option("--tier", a.tier, "ci, full (default) or exhaustive");
+  cmd->add_option("-j,--jobs", a.jobs, "parallel runs (default: cores)")->check(CLI::Range(1, 256));
+  cmd->add_option("--quiet-ms", a.quiet_ms, "silence that makes a run a hang")->check(CLI::Range(100, 600000));
+  cmd->add_flag("--trace", a.trace, "with --case: print every recorded call, operation and wait");
+  cmd->add_flag("--keep", a.keep, "keep each run's directory (log, stdout, stderr)");
+  return cmd;
+}
+
+int cmd_app(const AppArgs& args) {
+  auto programs = only_named(load_programs(args.programs_file.empty() ? default_programs_file() : std::filesystem::path(args.programs_file)),
+                             args.programs, "program");
+  auto served = load_served(args.served_file.empty() ? default_served_file() : std::filesystem::path(args.served_file));
+  AppSettings settings = settings_of(args);
+  if (!args.case_ids.empty()) return run_cases(args, programs, served, settings);
+  return run_matrix(args, programs, only_named(served, args.served, "served scenario"), settings);
+}
+
+}  // namespace dirprobe
