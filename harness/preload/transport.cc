@@ -217,8 +217,8 @@ bool incomplete(const Op& o) {
 
 // After the operation: gate, log, and the errno GnuTLS will read.
 ssize_t finish(Session& s, Op& o, bool set_errno_for_gnutls) {
-  if (o.rc < 0 && o.err == EAGAIN && s.nonblock) gate_block(s.fd[static_cast<int>(o.dir)], o.dir);
   log_op(s, o);
+  if (o.rc < 0 && o.err == EAGAIN && s.nonblock) gate_block(s.fd[static_cast<int>(o.dir)], o.dir);
   if (o.rc < 0) {
     if (set_errno_for_gnutls) set_session_errno(s.handle, o.err);
     errno = o.err;
