@@ -16,7 +16,7 @@ namespace {
 void log_call(gnutls_session_t handle, const char* api, std::optional<long long> arg,
               long long rc, bool with_dir) {
   Session* s = find_session(handle);
-  if (s == nullptr) return;
+  if (s == nullptr || busy_looping(*s)) return;
   DP_REAL_GNUTLS(gnutls_strerror_name, "GNUTLS_3_4");
   DP_REAL_GNUTLS(gnutls_record_get_direction, "GNUTLS_3_4");
   Line line("call");

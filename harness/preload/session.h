@@ -43,13 +43,23 @@ struct Session {
   gnutls_transport_ptr_t recv_ptr = nullptr, send_ptr = nullptr;  // as the program set them
   int fd[2] = {-1, -1};  // per Dir (read, write): known from int2/ptr, or learned in callbacks
   bool first_op_done = false;
+  bool nonblock_known = false;  // O_NONBLOCK read at the first operation whose fd was known
   bool nonblock = false;
+  std::size_t gated_streak[2] = {0, 0};  // per Dir: consecutive refusals by the poll gate
   PushTrack push_track;
   PullTrack pull_track;
   std::size_t pushes = 0, pulls = 0;  // points (new requests)
   std::unique_ptr<FaultSchedule> faults;  // only for the planned session
   int callback_errno = 0;  // set by gnutls_transport_set_errno inside a program callback
 };
+
+// A program that retries without waiting meets a closed poll gate again and again, each time
+// logging an io and a call line (50 MB a second). Beyond this many refusals in a row the
+// session's io and call lines are not written, until an operation passes the gate.
+inline constexpr std::size_t kMaxGatedRefusalsLogged = 1000;
+inline bool busy_looping(const Session& s) {
+  return s.gated_streak[0] > kMaxGatedRefusalsLogged || s.gated_streak[1] > kMaxGatedRefusalsLogged;
+}
 
 Session* add_session(gnutls_session_t handle);
 Session* find_session(gnutls_session_t handle);

@@ -156,6 +156,11 @@ bool injected_result(const FaultAction& a, IoOp op, ssize_t& rc, int& err) {
   }
 }
 
+bool uses_program(const Session& s, Dir dir) {
+  return dir == Dir::kWrite ? (s.program.vec_push != nullptr || s.program.push != nullptr)
+                            : s.program.pull != nullptr;
+}
+
 // One operation as the log and the plan see it.
 struct Op {
   Op(IoOp o, Dir d) : op(o), dir(d) {}
@@ -180,15 +185,21 @@ void decide(Session& s, Op& o) {
     o.fault = o.cont ? s.faults->at_continuation(o.op) : s.faults->at_point(o.op);
 }
 
-// A session's first operation: records O_NONBLOCK and opens the descriptor's gate.
+// The session's first operation passes the gate; O_NONBLOCK is read at the first operation
+// whose descriptor is known (a program callback's descriptor is learned when it runs).
 void first_operation(Session& s, Op& o) {
-  if (s.first_op_done) return;
   s.first_op_done = true;
-  o.first = true;
   int fd = s.fd[static_cast<int>(o.dir)];
-  int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+  if (s.nonblock_known || fd < 0) return;
+  s.nonblock_known = o.first = true;
+  int fl = fcntl(fd, F_GETFL);
   s.nonblock = fl >= 0 && (fl & O_NONBLOCK) != 0;
   gate_forget(fd);
+}
+
+// The descriptor GnuTLS's default transport would use, known before the operation.
+void resolve_default_fd(Session& s, gnutls_transport_ptr_t ptr, Dir dir) {
+  if (!uses_program(s, dir)) s.fd[static_cast<int>(dir)] = s.tfo.on ? s.tfo.fd : ptr_fd(ptr);
 }
 
 bool gate_refuses(Session& s, Op& o) {
@@ -217,7 +228,9 @@ bool incomplete(const Op& o) {
 
 // After the operation: gate, log, and the errno GnuTLS will read.
 ssize_t finish(Session& s, Op& o, bool set_errno_for_gnutls) {
-  log_op(s, o);
+  std::size_t& streak = s.gated_streak[static_cast<int>(o.dir)];
+  streak = o.gated ? streak + 1 : 0;
+  if (!busy_looping(s)) log_op(s, o);
   if (o.rc < 0 && o.err == EAGAIN && s.nonblock) gate_block(s.fd[static_cast<int>(o.dir)], o.dir);
   if (o.rc < 0) {
     if (set_errno_for_gnutls) set_session_errno(s.handle, o.err);
@@ -226,16 +239,12 @@ ssize_t finish(Session& s, Op& o, bool set_errno_for_gnutls) {
   return o.rc;
 }
 
-bool uses_program(const Session& s, Dir dir) {
-  return dir == Dir::kWrite ? (s.program.vec_push != nullptr || s.program.push != nullptr)
-                            : s.program.pull != nullptr;
-}
-
 ssize_t interposed_vec_push(gnutls_transport_ptr_t ptr, const giovec_t* iov, int count) {
   Session* s = session_for_callback(ptr);
   std::vector<iovec> all(iov, iov + count);
   if (s == nullptr) return sendmsg_iov(ptr_fd(ptr), all, 0);  // GnuTLS's default
   Op o(IoOp::kPush, Dir::kWrite);
+  resolve_default_fd(*s, ptr, o.dir);
   for (int i = 0; i < count; ++i) o.len += iov[i].iov_len;
   if (gate_refuses(*s, o)) {
     o.cont = o.gated = true;
@@ -262,6 +271,7 @@ ssize_t interposed_pull(gnutls_transport_ptr_t ptr, void* data, std::size_t size
   DP_REAL(recv, "GLIBC_2.2.5");
   if (s == nullptr) return real_recv(ptr_fd(ptr), data, size, 0);  // GnuTLS's default
   Op o(IoOp::kPull, Dir::kRead);
+  resolve_default_fd(*s, ptr, o.dir);
   o.len = size;
   if (gate_refuses(*s, o)) {
     o.cont = o.gated = true;
