@@ -224,6 +224,7 @@ class PreloadTest : public ::testing::Test {
     std::vector<std::string> a = {DIRPROBE_PRELOAD_SUBJECT, std::to_string(port), ca_.string(),
                                   std::to_string(kSend), std::to_string(kRecv)};
     if (wrong_direction) a.push_back("--wrong-direction");
+    if (callbacks_) a.push_back("--callbacks");
     return a;
   }
 
@@ -251,6 +252,7 @@ class PreloadTest : public ::testing::Test {
 
   TempDir dir_;
   fs::path ca_, log_;
+  bool callbacks_ = false;  // the subject uses its own push and pull functions
 };
 
 // The same bytes move with and without the interposer (plan none), and the log names the
@@ -295,6 +297,28 @@ TEST_F(PreloadTest, InjectedFaultsAreLoggedAndTheTransferCompletes) {
     if (l["name"] == "GNUTLS_E_AGAIN") ++again;
   EXPECT_GE(again, 2);
   EXPECT_EQ(events(log, "end")[0]["injected"], 2);
+}
+
+// With the program's own push and pull functions, the interposer forwards to them, learns the
+// descriptor they use, and injects the same faults at the same points.
+TEST_F(PreloadTest, ProgramCallbacksAreWrappedAndTheirDescriptorLearned) {
+  callbacks_ = true;
+  expect_complete_run(preload_env("push@1=eagain+pull@2=eagain", true));
+  auto log = read_log(log_);
+  std::vector<std::string> how;
+  for (const auto& l : events(log, "transport")) how.push_back(l["how"]);
+  EXPECT_EQ(how, (std::vector<std::string>{"ptr", "push", "pull"}));
+  auto io = events(log, "io");
+  ASSERT_FALSE(io.empty());
+  // The descriptor is known from the first callback on (an injected fault calls none).
+  auto learned = std::find_if(io.begin(), io.end(), [](const json& l) { return l["fd"].is_number(); });
+  ASSERT_NE(learned, io.end());
+  EXPECT_EQ((*learned)["nonblock"], true);
+  for (auto it = learned; it != io.end(); ++it) EXPECT_TRUE((*it)["fd"].is_number()) << *it;
+  int faults = 0;
+  for (const auto& l : io) faults += l["fault"].is_null() ? 0 : 1;
+  EXPECT_EQ(faults, 2);
+  EXPECT_FALSE(events(log, "gate").empty());
 }
 
 // Poll-gated mode: a subject that polls the direction GnuTLS reports gets through.

@@ -1,12 +1,14 @@
 /* A tiny non-blocking GnuTLS TLS client, the subject of probes/selftest_preload.cc.
  *
- *   preload_subject PORT CAFILE NSEND NRECV [--wrong-direction]
+ *   preload_subject PORT CAFILE NSEND NRECV [--wrong-direction] [--callbacks]
  *
  * Connects to 127.0.0.1:PORT, verifies the server as server.dirprobe.test against CAFILE,
  * sends NSEND bytes (byte i = (i*7+3)&255), reads NRECV bytes, closes with gnutls_bye, and
  * prints "sent N received M checksum X" (FNV-1a of the received bytes). After each
  * GNUTLS_E_AGAIN it polls the direction gnutls_record_get_direction() reports; with
- * --wrong-direction it polls the other one on purpose. Exit: 0 done, 1 TLS error, 2 usage or
+ * --wrong-direction it polls the other one on purpose. With --callbacks the session uses the
+ * program's own push and pull functions (send/recv on a descriptor behind a pointer) instead of
+ * GnuTLS's socket I/O. Exit: 0 done, 1 TLS error, 2 usage or
  * socket error, 3 a wait timed out (20 s). */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,6 +22,15 @@
 #include <unistd.h>
 
 static int wrong_direction;
+
+/* The program's own transport: plain send/recv on the descriptor the pointer leads to. */
+static ssize_t own_push(gnutls_transport_ptr_t ptr, const void* data, size_t len) {
+  return send(*(int*)ptr, data, len, MSG_NOSIGNAL);
+}
+
+static ssize_t own_pull(gnutls_transport_ptr_t ptr, void* data, size_t len) {
+  return recv(*(int*)ptr, data, len, 0);
+}
 
 static unsigned char pattern(size_t i) { return (unsigned char)((i * 7 + 3) & 255); }
 
@@ -63,11 +74,16 @@ static int connect_loopback(int port) {
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: preload_subject PORT CAFILE NSEND NRECV [--wrong-direction]\n");
+    fprintf(stderr,
+            "usage: preload_subject PORT CAFILE NSEND NRECV [--wrong-direction] [--callbacks]\n");
     return 2;
   }
   size_t nsend = strtoul(argv[3], NULL, 10), nrecv = strtoul(argv[4], NULL, 10);
-  wrong_direction = argc > 5 && strcmp(argv[5], "--wrong-direction") == 0;
+  int callbacks = 0;
+  for (int i = 5; i < argc; ++i) {
+    wrong_direction |= strcmp(argv[i], "--wrong-direction") == 0;
+    callbacks |= strcmp(argv[i], "--callbacks") == 0;
+  }
 
   /* Credentials: trust only the given CA. */
   gnutls_certificate_credentials_t cred;
@@ -77,7 +93,8 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  /* A non-blocking client session on a non-blocking socket, with GnuTLS's socket I/O. */
+  /* A non-blocking client session on a non-blocking socket, with GnuTLS's socket I/O or the
+   * program's own functions. */
   int fd = connect_loopback(atoi(argv[1]));
   gnutls_session_t session;
   gnutls_init(&session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
@@ -85,7 +102,13 @@ int main(int argc, char** argv) {
   gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, cred);
   gnutls_server_name_set(session, GNUTLS_NAME_DNS, "server.dirprobe.test", 20);
   gnutls_session_set_verify_cert(session, "server.dirprobe.test", 0);
-  gnutls_transport_set_int(session, fd);
+  if (callbacks) {
+    gnutls_transport_set_ptr(session, &fd);
+    gnutls_transport_set_push_function(session, own_push);
+    gnutls_transport_set_pull_function(session, own_pull);
+  } else {
+    gnutls_transport_set_int(session, fd);
+  }
 
   int rc;
   do rc = gnutls_handshake(session);
