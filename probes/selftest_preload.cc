@@ -225,6 +225,7 @@ class PreloadTest : public ::testing::Test {
                                   std::to_string(kSend), std::to_string(kRecv)};
     if (wrong_direction) a.push_back("--wrong-direction");
     if (callbacks_) a.push_back("--callbacks");
+    if (epoll_) a.push_back("--epoll");
     return a;
   }
 
@@ -253,6 +254,7 @@ class PreloadTest : public ::testing::Test {
   TempDir dir_;
   fs::path ca_, log_;
   bool callbacks_ = false;  // the subject uses its own push and pull functions
+  bool epoll_ = false;      // the subject waits with epoll_wait
 };
 
 // The same bytes move with and without the interposer (plan none), and the log names the
@@ -328,6 +330,22 @@ TEST_F(PreloadTest, GatedSubjectPollingTheRightDirectionCompletes) {
   ASSERT_FALSE(gates.empty());
   EXPECT_EQ(gates[0]["dir"], "write");
   EXPECT_EQ(gates[0]["state"], "closed");
+}
+
+// Poll-gated mode with epoll: the wait is mapped to the session's descriptor through the event
+// data epoll_ctl registered (a cookie here), and it opens the gate.
+TEST_F(PreloadTest, GatedSubjectWaitingWithEpollCompletes) {
+  epoll_ = true;
+  expect_complete_run(preload_env("push@1=eagain+pull@2=eagain", true));
+  auto log = read_log(log_);
+  auto waits = events(log, "wait");
+  ASSERT_FALSE(waits.empty());
+  int fd = events(log, "io")[0]["fd"];
+  EXPECT_EQ(waits[0]["api"], "epoll_wait");
+  EXPECT_EQ(waits[0]["fds"], json::parse("[[" + std::to_string(fd) + ",4,4]]"));
+  int opened = 0;
+  for (const auto& g : events(log, "gate")) opened += g["state"] == "open" ? 1 : 0;
+  EXPECT_GE(opened, 2);
 }
 
 // Poll-gated mode: a subject that polls the other direction on purpose stays stuck in its wait;

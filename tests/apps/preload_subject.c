@@ -1,6 +1,6 @@
 /* A tiny non-blocking GnuTLS TLS client, the subject of probes/selftest_preload.cc.
  *
- *   preload_subject PORT CAFILE NSEND NRECV [--wrong-direction] [--callbacks]
+ *   preload_subject PORT CAFILE NSEND NRECV [--wrong-direction] [--callbacks] [--epoll]
  *
  * Connects to 127.0.0.1:PORT, verifies the server as server.dirprobe.test against CAFILE,
  * sends NSEND bytes (byte i = (i*7+3)&255), reads NRECV bytes, closes with gnutls_bye, and
@@ -8,7 +8,8 @@
  * GNUTLS_E_AGAIN it polls the direction gnutls_record_get_direction() reports; with
  * --wrong-direction it polls the other one on purpose. With --callbacks the session uses the
  * program's own push and pull functions (send/recv on a descriptor behind a pointer) instead of
- * GnuTLS's socket I/O. Exit: 0 done, 1 TLS error, 2 usage or
+ * GnuTLS's socket I/O. With --epoll it waits with epoll_wait (the event's user data is a
+ * cookie, not the descriptor) instead of poll. Exit: 0 done, 1 TLS error, 2 usage or
  * socket error, 3 a wait timed out (20 s). */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -18,10 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static int wrong_direction;
+static int use_epoll;
 
 /* The program's own transport: plain send/recv on the descriptor the pointer leads to. */
 static ssize_t own_push(gnutls_transport_ptr_t ptr, const void* data, size_t len) {
@@ -34,12 +37,34 @@ static ssize_t own_pull(gnutls_transport_ptr_t ptr, void* data, size_t len) {
 
 static unsigned char pattern(size_t i) { return (unsigned char)((i * 7 + 3) & 255); }
 
+/* Waits with epoll_wait for `events` on fd (registered once, then modified). */
+static int epoll_ready(int fd, unsigned events) {
+  static int epfd = -1;
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof ev);
+  ev.events = events;
+  ev.data.u64 = 0xc0ffee;
+  if (epfd < 0) {
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+  } else {
+    epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
+  }
+  return epoll_wait(epfd, &ev, 1, 20000);
+}
+
 /* Waits until the socket is ready for what the session needs (or, on purpose, the other). */
 static void wait_ready(gnutls_session_t session, int fd) {
   int dir = gnutls_record_get_direction(session);
   if (wrong_direction) dir = !dir;
-  struct pollfd pfd = {fd, dir ? POLLOUT : POLLIN, 0};
-  if (poll(&pfd, 1, 20000) == 0) {
+  int ready;
+  if (use_epoll) {
+    ready = epoll_ready(fd, dir ? EPOLLOUT : EPOLLIN);
+  } else {
+    struct pollfd pfd = {fd, dir ? POLLOUT : POLLIN, 0};
+    ready = poll(&pfd, 1, 20000);
+  }
+  if (ready == 0) {
     fprintf(stderr, "preload_subject: wait timed out\n");
     exit(3);
   }
@@ -75,7 +100,8 @@ static int connect_loopback(int port) {
 int main(int argc, char** argv) {
   if (argc < 5) {
     fprintf(stderr,
-            "usage: preload_subject PORT CAFILE NSEND NRECV [--wrong-direction] [--callbacks]\n");
+            "usage: preload_subject PORT CAFILE NSEND NRECV [--wrong-direction] [--callbacks] "
+            "[--epoll]\n");
     return 2;
   }
   size_t nsend = strtoul(argv[3], NULL, 10), nrecv = strtoul(argv[4], NULL, 10);
@@ -83,6 +109,7 @@ int main(int argc, char** argv) {
   for (int i = 5; i < argc; ++i) {
     wrong_direction |= strcmp(argv[i], "--wrong-direction") == 0;
     callbacks |= strcmp(argv[i], "--callbacks") == 0;
+    use_epoll |= strcmp(argv[i], "--epoll") == 0;
   }
 
   /* Credentials: trust only the given CA. */
