@@ -45,14 +45,21 @@ AppSettings settings_of(const AppArgs& args) {
   return s;
 }
 
+template <typename T>
+const T& named(const std::vector<T>& all, const std::string& name, const std::string& what) {
+  auto it = std::find_if(all.begin(), all.end(), [&](const T& x) { return x.name == name; });
+  if (it == all.end()) throw std::runtime_error("unknown " + what + " '" + name + "'");
+  return *it;
+}
+
 int run_cases(const AppArgs& args, const std::vector<AppProgram>& programs,
               const std::vector<ServedScenario>& served, const AppSettings& settings) {
   ServePool pool;
   int rc = 0;
   for (const std::string& id : args.case_ids) {
     AppCase c = parse_app_case_id(id);
-    const AppProgram& p = only_named(programs, {c.program}, "program")[0];
-    const ServedScenario& s = only_named(served, {c.served}, "served scenario")[0];
+    const AppProgram& p = named(programs, c.program, "program");
+    const ServedScenario& s = named(served, c.served, "served scenario");
     AppRun run = run_app_case(c, p, s, settings, pool);
     AppVerdict v = judge_app_run(c, p, s, run, settings.runtime);
     std::cout << id << ": " << v.outcome << (v.reason.empty() ? "" : " (" + v.reason + ")") << "\n";
