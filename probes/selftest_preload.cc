@@ -36,7 +36,9 @@ using nlohmann::json;
 
 constexpr std::size_t kSend = 40000, kRecv = 30000;  // bytes the subject sends and receives
 
-unsigned char subject_pattern(std::size_t i) { return static_cast<unsigned char>((i * 7 + 3) & 255); }
+unsigned char subject_pattern(std::size_t i) {
+  return static_cast<unsigned char>((i * 7 + 3) & 255);
+}
 
 // The line the subject prints when it received `n` pattern bytes.
 std::string expected_output(std::size_t sent, std::size_t n) {
@@ -174,7 +176,8 @@ ChildResult run_subject(const std::vector<std::string>& args,
   ChildResult r;
   auto end = std::chrono::steady_clock::now() + deadline;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
     pollfd pfd{out[0], POLLIN, 0};
     if (left.count() <= 0 || poll(&pfd, 1, static_cast<int>(left.count())) == 0) {
       r.killed = true;
@@ -313,7 +316,8 @@ TEST_F(PreloadTest, ProgramCallbacksAreWrappedAndTheirDescriptorLearned) {
   auto io = events(log, "io");
   ASSERT_FALSE(io.empty());
   // The descriptor is known from the first callback on (an injected fault calls none).
-  auto learned = std::find_if(io.begin(), io.end(), [](const json& l) { return l["fd"].is_number(); });
+  auto learned =
+      std::find_if(io.begin(), io.end(), [](const json& l) { return l["fd"].is_number(); });
   ASSERT_NE(learned, io.end());
   EXPECT_EQ((*learned)["nonblock"], true);
   for (auto it = learned; it != io.end(); ++it) EXPECT_TRUE((*it)["fd"].is_number()) << *it;
@@ -352,8 +356,8 @@ TEST_F(PreloadTest, GatedSubjectWaitingWithEpollCompletes) {
 // the log ends with that wait's wait_begin (POLLIN while the session wants to write).
 TEST_F(PreloadTest, GatedSubjectPollingTheWrongDirectionIsStuck) {
   TestServer server;
-  ChildResult child =
-      run_subject(args(server.port(), true), preload_env("push@1=eagain", true), std::chrono::seconds(3));
+  ChildResult child = run_subject(args(server.port(), true), preload_env("push@1=eagain", true),
+                                  std::chrono::seconds(3));
   EXPECT_TRUE(child.killed);
   server.result();  // the server sees the connection close
   auto log = read_log(log_);
@@ -380,8 +384,8 @@ TEST_F(PreloadTest, SessionLineNamesTheRuntimeReallyLoaded) {
   if (!fs::exists(root / "usr/lib/x86_64-linux-gnu/libgnutls.so.30"))
     GTEST_SKIP() << "no bullseye runtime at " << root << " (scripts fetch it for the matrix)";
   auto env = preload_env("none");
-  env["LD_LIBRARY_PATH"] = (root / "usr/lib/x86_64-linux-gnu").string() + ":" +
-                           (root / "lib/x86_64-linux-gnu").string();
+  env["LD_LIBRARY_PATH"] =
+      (root / "usr/lib/x86_64-linux-gnu").string() + ":" + (root / "lib/x86_64-linux-gnu").string();
   expect_complete_run(env);
   auto session = events(read_log(log_), "session");
   ASSERT_EQ(session.size(), 1u);

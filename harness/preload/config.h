@@ -8,9 +8,9 @@
 namespace dirprobe::preload {
 
 struct Config {
-  bool enabled = false;      // DIRPROBE_APP_LOG is set
-  std::string log_dir;       // DIRPROBE_APP_LOG
-  std::string plan = "none"; // DIRPROBE_APP_PLAN
+  bool enabled = false;       // DIRPROBE_APP_LOG is set
+  std::string log_dir;        // DIRPROBE_APP_LOG
+  std::string plan = "none";  // DIRPROBE_APP_PLAN
   long planned_session = 1;  // DIRPROBE_APP_SESSION: the global 1-based session the plan applies to
   bool gate = false;         // DIRPROBE_APP_GATE=1
 };

@@ -28,9 +28,9 @@ class FaultSchedule {
  private:
   FaultAction count(FaultAction a);
 
-  FaultPlan points_;        // the plan without its byte rules
-  std::size_t allow_ = 0;   // allow:N, 0 when absent
-  std::size_t async_ = 0;   // async:N, 0 when absent
+  FaultPlan points_;                        // the plan without its byte rules
+  std::size_t allow_ = 0;                   // allow:N, 0 when absent
+  std::size_t async_ = 0;                   // async:N, 0 when absent
   bool async_blocked_[2] = {false, false};  // per op: the last async step was EAGAIN
   std::size_t injected_ = 0;
 };

@@ -13,8 +13,8 @@
 namespace dirprobe::preload {
 namespace {
 
-void log_call(gnutls_session_t handle, const char* api, std::optional<long long> arg,
-              long long rc, bool with_dir) {
+void log_call(gnutls_session_t handle, const char* api, std::optional<long long> arg, long long rc,
+              bool with_dir) {
   Session* s = find_session(handle);
   if (s == nullptr || busy_looping(*s)) return;
   DP_REAL_GNUTLS(gnutls_strerror_name, "GNUTLS_3_4");
@@ -95,8 +95,7 @@ DP_EXPORT int gnutls_rehandshake(gnutls_session_t session) {
 
 DP_EXPORT int gnutls_reauth(gnutls_session_t session, unsigned int flags) {
   DP_REAL_GNUTLS(gnutls_reauth, "GNUTLS_3_6_3");
-  return logged(session, "gnutls_reauth", {},
-                [&] { return real_gnutls_reauth(session, flags); });
+  return logged(session, "gnutls_reauth", {}, [&] { return real_gnutls_reauth(session, flags); });
 }
 
 DP_EXPORT int gnutls_session_key_update(gnutls_session_t session, unsigned flags) {
@@ -114,9 +113,8 @@ DP_EXPORT int gnutls_session_ticket_send(gnutls_session_t session, unsigned nr, 
 DP_EXPORT int gnutls_heartbeat_ping(gnutls_session_t session, size_t data_size,
                                     unsigned int max_tries, unsigned int flags) {
   DP_REAL_GNUTLS(gnutls_heartbeat_ping, "GNUTLS_3_4");
-  return logged(session, "gnutls_heartbeat_ping", {}, [&] {
-    return real_gnutls_heartbeat_ping(session, data_size, max_tries, flags);
-  });
+  return logged(session, "gnutls_heartbeat_ping", {},
+                [&] { return real_gnutls_heartbeat_ping(session, data_size, max_tries, flags); });
 }
 
 DP_EXPORT int gnutls_heartbeat_pong(gnutls_session_t session, unsigned int flags) {

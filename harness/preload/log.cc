@@ -61,9 +61,15 @@ std::string process_line(LogFile& f) {
   append_escaped(line, exe);
   auto rt = gnutls_runtime();
   line += ",\"gnutls\":";
-  if (rt) append_escaped(line, rt->version.c_str()); else line += "null";
+  if (rt)
+    append_escaped(line, rt->version.c_str());
+  else
+    line += "null";
   line += ",\"lib\":";
-  if (rt) append_escaped(line, rt->lib.c_str()); else line += "null";
+  if (rt)
+    append_escaped(line, rt->lib.c_str());
+  else
+    line += "null";
   return line + "}\n";
 }
 
@@ -102,7 +108,10 @@ Line& Line::num(const char* k, long long value) {
 
 Line& Line::str(const char* k, const char* value) {
   key(k);
-  if (value == nullptr) body_ += "null"; else append_escaped(body_, value);
+  if (value == nullptr)
+    body_ += "null";
+  else
+    append_escaped(body_, value);
   return *this;
 }
 

@@ -30,7 +30,7 @@ struct FastOpen {
   sockaddr_storage addr{};
   socklen_t addrlen = 0;  // 0 once the connection is made
   bool connect_only = false;
-  int flags = 0;          // MSG_NOSIGNAL with GNUTLS_NO_SIGNAL
+  int flags = 0;  // MSG_NOSIGNAL with GNUTLS_NO_SIGNAL
 };
 
 struct Session {
@@ -48,7 +48,7 @@ struct Session {
   std::size_t gated_streak[2] = {0, 0};  // per Dir: consecutive refusals by the poll gate
   PushTrack push_track;
   PullTrack pull_track;
-  std::size_t pushes = 0, pulls = 0;  // points (new requests)
+  std::size_t pushes = 0, pulls = 0;      // points (new requests)
   std::unique_ptr<FaultSchedule> faults;  // only for the planned session
   int callback_errno = 0;  // set by gnutls_transport_set_errno inside a program callback
 };

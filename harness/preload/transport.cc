@@ -143,16 +143,32 @@ ssize_t do_pull(Session& s, gnutls_transport_ptr_t ptr, void* data, std::size_t 
 // errno, or false when the fault moves bytes (pass, short:N).
 bool injected_result(const FaultAction& a, IoOp op, ssize_t& rc, int& err) {
   switch (a.kind) {
-    case FaultKind::kEagain: rc = -1; err = EAGAIN; return true;
-    case FaultKind::kEintr: rc = -1; err = EINTR; return true;
-    case FaultKind::kReset: rc = -1; err = ECONNRESET; return true;
-    case FaultKind::kPipe: rc = -1; err = EPIPE; return true;
+    case FaultKind::kEagain:
+      rc = -1;
+      err = EAGAIN;
+      return true;
+    case FaultKind::kEintr:
+      rc = -1;
+      err = EINTR;
+      return true;
+    case FaultKind::kReset:
+      rc = -1;
+      err = ECONNRESET;
+      return true;
+    case FaultKind::kPipe:
+      rc = -1;
+      err = EPIPE;
+      return true;
     case FaultKind::kEof:
       rc = op == IoOp::kPush ? -1 : 0;
       err = op == IoOp::kPush ? EPIPE : 0;
       return true;
-    case FaultKind::kZero: rc = 0; err = 0; return true;
-    default: return false;
+    case FaultKind::kZero:
+      rc = 0;
+      err = 0;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -181,8 +197,7 @@ void decide(Session& s, Op& o) {
   std::size_t& points = o.op == IoOp::kPush ? s.pushes : s.pulls;
   if (!o.cont) ++points;
   o.n = points;
-  if (s.faults)
-    o.fault = o.cont ? s.faults->at_continuation(o.op) : s.faults->at_point(o.op);
+  if (s.faults) o.fault = o.cont ? s.faults->at_continuation(o.op) : s.faults->at_point(o.op);
 }
 
 // The session's first operation passes the gate; O_NONBLOCK is read at the first operation
@@ -210,7 +225,10 @@ void log_op(Session& s, const Op& o) {
   int fd = s.fd[static_cast<int>(o.dir)];
   Line line("io");
   line.num("s", s.index).str("op", o.op == IoOp::kPush ? "push" : "pull").num("n", o.n);
-  if (fd >= 0) line.num("fd", fd); else line.raw("fd", "null");
+  if (fd >= 0)
+    line.num("fd", fd);
+  else
+    line.raw("fd", "null");
   line.num("len", static_cast<long long>(o.len)).num("rc", o.rc);
   line.str("errno", o.rc < 0 ? errno_name(o.err).c_str() : nullptr);
   line.str("fault", o.fault.injects() ? o.fault.text().c_str() : nullptr);
@@ -285,8 +303,8 @@ ssize_t interposed_pull(gnutls_transport_ptr_t ptr, void* data, std::size_t size
   decide(*s, o);
   bool injected = injected_result(o.fault, o.op, o.rc, o.err);
   if (!injected) {
-    std::size_t limit = o.fault.kind == FaultKind::kShort && o.fault.limit < size ? o.fault.limit
-                                                                                  : size;
+    std::size_t limit =
+        o.fault.kind == FaultKind::kShort && o.fault.limit < size ? o.fault.limit : size;
     o.rc = do_pull(*s, ptr, data, limit, o.err);
   }
   s->pull_track.done(size, o.rc, incomplete(o));

@@ -65,8 +65,7 @@ std::vector<WaitFd> select_fds(int nfds, const fd_set* r, const fd_set* wr) {
 }
 
 template <typename Call>
-int logged_select(const char* api, int nfds, fd_set* r, fd_set* wr, long long timeout,
-                  Call call) {
+int logged_select(const char* api, int nfds, fd_set* r, fd_set* wr, long long timeout, Call call) {
   if (!config().enabled) return call();
   WaitLog w(api, select_fds(nfds, r, wr), timeout);
   int rc = call();
@@ -110,7 +109,8 @@ std::vector<WaitFd> epoll_fds(int epfd) {
   EpollTable& t = epoll_table();
   std::lock_guard lock(t.mu);
   std::vector<WaitFd> out;
-  for (const EpollReg& r : t.regs[epfd]) out.push_back({r.fd, static_cast<int>(r.events & kPollBits)});
+  for (const EpollReg& r : t.regs[epfd])
+    out.push_back({r.fd, static_cast<int>(r.events & kPollBits)});
   return out;
 }
 
@@ -171,9 +171,8 @@ DP_EXPORT int __ppoll_chk(struct pollfd* fds, nfds_t nfds, const struct timespec
 DP_EXPORT int select(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
                      struct timeval* timeout) {
   DP_REAL(select, "GLIBC_2.2.5");
-  return logged_select("select", nfds, readfds, writefds, timeval_ms(timeout), [&] {
-    return real_select(nfds, readfds, writefds, exceptfds, timeout);
-  });
+  return logged_select("select", nfds, readfds, writefds, timeval_ms(timeout),
+                       [&] { return real_select(nfds, readfds, writefds, exceptfds, timeout); });
 }
 
 DP_EXPORT int pselect(int nfds, fd_set* readfds, fd_set* writefds, fd_set* exceptfds,
