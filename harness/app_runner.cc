@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -291,8 +292,10 @@ std::string_view app_ending_name(AppEnding ending) {
 std::filesystem::path app_credentials(const std::filesystem::path& work) {
   static std::mutex mu;
   std::lock_guard<std::mutex> lock(mu);
+  // The keys are generated per process: files from an earlier process would not match.
+  static std::set<std::filesystem::path> written;
   std::filesystem::path dir = work / "credentials";
-  if (!std::filesystem::exists(dir / "ca.pem")) {
+  if (written.insert(dir).second) {
     std::filesystem::create_directories(dir);
     write_program_credentials(dir);
   }
