@@ -1,5 +1,7 @@
 #include "harness/app_judge.h"
 
+#include <set>
+
 #include "harness/fault_plan.h"
 
 namespace dirprobe {
@@ -88,11 +90,29 @@ json judge_r1(const AppRun& run) {
   return violated(run.detail);
 }
 
+// M1 from the program's side: each control message serve sent that GnuTLS must hand to the
+// application (a warning alert, a HelloRequest, a post-handshake certificate request) was
+// reported by one of the program's calls, when the run completed past it. A KeyUpdate is
+// handled inside GnuTLS (its answer may wait for the program's next data: RFC 8446, 4.6.3), so
+// whether serve saw the answer is a recorded fact, not a verdict.
 json judge_m1(const AppRun& run) {
   if (run.ending != AppEnding::kCompleted) return "held";
-  for (const auto& ev : run.served.events)
-    if (ev.fired && ev.answered && !*ev.answered)
-      return violated("serve's " + ev.step + " was never answered by the program's library");
+  std::set<std::string> reported;
+  const AppSession* s = planned_session(run.trace);
+  for (const AppProcess& p : run.trace.processes)
+    for (const AppEntry& e : p.entries)
+      if (e.kind == AppEntry::Kind::kCall && s != nullptr && e.session == s->id) reported.insert(e.name);
+  const std::pair<const char*, const char*> kReported[] = {
+      {"alert", "GNUTLS_E_WARNING_ALERT_RECEIVED"},
+      {"rehandshake", "GNUTLS_E_REHANDSHAKE"},
+      {"reauth", "GNUTLS_E_REAUTH_REQUEST"}};
+  for (const auto& ev : run.served.events) {
+    if (!ev.fired) continue;
+    for (const auto& [step, code] : kReported)
+      if (ev.step == step && !reported.contains(code))
+        return violated(std::string("serve's ") + step + " (after " + std::to_string(ev.sent) +
+                        " bytes) was never reported to the program: no call returned " + code);
+  }
   return "held";
 }
 
@@ -138,7 +158,12 @@ AppVerdict judge_app_run(const AppCase& c, const AppProgram& program, const Serv
   for (const AppProcess& p : run.trace.processes)
     for (const AppEntry& e : p.entries)
       if (e.kind == AppEntry::Kind::kIo && !e.fault.empty() && e.session == 1) injected = std::max<std::uint64_t>(injected, 1);
-  if (s != nullptr && s->nonblock && !*s->nonblock && soft && injected > 0)
+  bool on_blocking = false;
+  for (const AppProcess& p : run.trace.processes)
+    for (const AppEntry& e : p.entries)
+      if (e.kind == AppEntry::Kind::kIo && !e.fault.empty() && e.session == 1 && e.nonblock && !*e.nonblock)
+        on_blocking = true;
+  if (soft && on_blocking)
     v.apart = "E_AGAIN injected on a blocking socket: the program never meets it in real use";
   std::string violation = first_violation(v.invariants);
   switch (run.ending) {

@@ -217,8 +217,16 @@ void resolve_default_fd(Session& s, gnutls_transport_ptr_t ptr, Dir dir) {
   if (!uses_program(s, dir)) s.fd[static_cast<int>(dir)] = s.tfo.on ? s.tfo.fd : ptr_fd(ptr);
 }
 
+// Whether `fd` is non-blocking now: programs such as wget set O_NONBLOCK only around the
+// handshake and their reads, and a blocking operation is never gated.
+bool nonblocking_now(int fd) {
+  int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+  return fl >= 0 && (fl & O_NONBLOCK) != 0;
+}
+
 bool gate_refuses(Session& s, Op& o) {
-  return s.first_op_done && s.nonblock && gate_closed(s.fd[static_cast<int>(o.dir)], o.dir);
+  int fd = s.fd[static_cast<int>(o.dir)];
+  return s.first_op_done && gate_closed(fd, o.dir) && nonblocking_now(fd);
 }
 
 void log_op(Session& s, const Op& o) {
@@ -235,6 +243,7 @@ void log_op(Session& s, const Op& o) {
   if (o.gated) line.boolean("gated", true);
   if (o.cont) line.boolean("cont", true);
   if (o.first) line.boolean("nonblock", s.nonblock);
+  else if (o.fault.injects()) line.boolean("nonblock", nonblocking_now(fd));
   line.write();
 }
 
@@ -249,7 +258,8 @@ ssize_t finish(Session& s, Op& o, bool set_errno_for_gnutls) {
   std::size_t& streak = s.gated_streak[static_cast<int>(o.dir)];
   streak = o.gated ? streak + 1 : 0;
   if (!busy_looping(s)) log_op(s, o);
-  if (o.rc < 0 && o.err == EAGAIN && s.nonblock) gate_block(s.fd[static_cast<int>(o.dir)], o.dir);
+  int fd = s.fd[static_cast<int>(o.dir)];
+  if (o.rc < 0 && o.err == EAGAIN && nonblocking_now(fd)) gate_block(fd, o.dir);
   if (o.rc < 0) {
     if (set_errno_for_gnutls) set_session_errno(s.handle, o.err);
     errno = o.err;
