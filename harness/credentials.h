@@ -7,6 +7,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include <filesystem>
 #include <string>
 
 namespace dirprobe {
@@ -28,5 +29,31 @@ const Credentials& test_credentials(KeyType type = KeyType::kEd25519);
 // The same credentials loaded into GnuTLS (trust = the CA; own certificate = server or client
 // leaf), parsed once per (type, side) and shared by every session of the process.
 gnutls_certificate_credentials_t gnutls_test_credentials(KeyType type, bool server);
+
+// Credentials for real programs (wget, curl, gnutls-serv...), which reach the server by
+// "localhost" or 127.0.0.1: the CA and client leaf of test_credentials(type), and a server leaf
+// signed by the same CA whose SANs are DNS:localhost, IP:127.0.0.1, DNS:server.dirprobe.test.
+// Generated on first use per key type, like test_credentials.
+const Credentials& program_credentials(KeyType type = KeyType::kEd25519);
+
+// While one lives, the server endpoints this thread creates present the program leaf:
+// test_credentials(type) and gnutls_test_credentials(type, true) give program_credentials(type).
+// Scopes nest; other threads are not affected.
+class ProgramLeafScope {
+ public:
+  ProgramLeafScope();
+  ~ProgramLeafScope();
+  ProgramLeafScope(const ProgramLeafScope&) = delete;
+  ProgramLeafScope& operator=(const ProgramLeafScope&) = delete;
+};
+
+// The PEM files of program_credentials(type) in `dir` (created if missing): ca.pem,
+// server-cert.pem, server-key.pem, client-cert.pem, client-key.pem (keys readable by the
+// owner only). Throws std::runtime_error naming a file that cannot be written.
+struct CredentialFiles {
+  std::filesystem::path ca, server_cert, server_key, client_cert, client_key;
+};
+CredentialFiles write_program_credentials(const std::filesystem::path& dir,
+                                          KeyType type = KeyType::kEd25519);
 
 }  // namespace dirprobe
