@@ -183,6 +183,7 @@ class ServeRun {
       switch (out.status) {
         case Status::kOk:
           inbox_.insert(inbox_.end(), buf, buf + out.bytes);
+          app_read_ += static_cast<std::uint64_t>(out.bytes);
           continue;
         case Status::kNotice:
         case Status::kInterrupted:
@@ -431,6 +432,7 @@ class ServeRun {
   void add_event(const ServedEvent& e, std::size_t messages) {
     r_.events.push_back(e);
     messages_at_fire_.push_back(messages);
+    app_at_fire_.push_back(app_read_);
   }
 
   void initiate_event(const Step& step, ServedEvent& e) {
@@ -601,8 +603,10 @@ class ServeRun {
       if (!want) continue;
       bool first = received_after(i, want->first), last = received_after(i, want->last);
       e.answered = first && last;
+      bool silent = app_read_ == app_at_fire_[i];
       e.detail = e.answered.value() ? want->done
                  : first            ? want->started
+                 : silent           ? "no answer; the program sent no application data after it"
                                     : "no answer from the program";
     }
   }
@@ -634,7 +638,9 @@ class ServeRun {
   std::vector<std::uint8_t> inbox_;  // application bytes read, not yet taken by a step
   bool eof_ = false, renegotiate_ = false, reauth_ = false;
   std::string recv_error_;
-  std::vector<std::size_t> messages_at_fire_;
+  std::vector<std::size_t> messages_at_fire_;  // per event: messages received before it
+  std::vector<std::uint64_t> app_at_fire_;     // per event: app_read_ before it
+  std::uint64_t app_read_ = 0;                 // application bytes the library returned
   // HTTP: the body being read (its length and where it began) and the one being sent.
   std::uint64_t body_length_ = 0, body_start_ = 0, body_sent_start_ = 0;
   std::optional<std::uint64_t> body_announced_;

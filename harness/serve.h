@@ -2,6 +2,11 @@
 // by a harness endpoint (GnuTLS or OpenSSL) on a non-blocking socket, one connection per run.
 // Server role: binds 127.0.0.1 and accepts the program's connection; client role: connects to
 // the program. Every wait is bounded and the caller's stop flag is read at least every 50 ms.
+// Serve reads whatever arrives while one of its sends is pending (so a duplex never stalls on
+// serve's side). With GnuTLS as serve's library, a KeyUpdate request or a renegotiation that the
+// program starts and that arrives then makes GnuTLS resend the pending record (docs/findings.md:
+// a record written between E_AGAIN and the retry); use OpenSSL for serve's side against such
+// programs.
 #pragma once
 
 #include <atomic>
