@@ -3,11 +3,10 @@
 // over TCP loopback) moves pattern bytes both ways, fires its events and sees them answered;
 // serve as a client completes a stream script against serve as a server. Every wait is bounded.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <fstream>
@@ -61,11 +60,26 @@ std::string with(const std::string& from, const std::string& to) {
 // The catalog file loads, has the scenarios the runner names, and counts what each side sends.
 TEST(ServedCatalog, Loads) {
   const auto& all = catalog();
-  for (const char* name :
-       {"get-0", "get-16k", "get-1m", "get-keyupdate", "get-rehandshake", "get-tickets",
-        "get-alert", "get-early-close", "post-0", "post-100k", "post-4m", "post-keyupdate",
-        "post-pause", "post-reauth", "stream-duplex", "stream-keyupdate", "stream-rehandshake",
-        "client-get-1m", "client-put-1m", "client-stream-echo"}) {
+  for (const char* name : {"get-0",
+                           "get-16k",
+                           "get-1m",
+                           "get-keyupdate",
+                           "get-rehandshake",
+                           "get-tickets",
+                           "get-alert",
+                           "get-early-close",
+                           "post-0",
+                           "post-100k",
+                           "post-4m",
+                           "post-keyupdate",
+                           "post-pause",
+                           "post-reauth",
+                           "stream-duplex",
+                           "stream-keyupdate",
+                           "stream-rehandshake",
+                           "client-get-1m",
+                           "client-put-1m",
+                           "client-stream-echo"}) {
     const ServedScenario& sc = find_served(all, name);
     EXPECT_FALSE(sc.what.empty()) << name;
   }
@@ -161,7 +175,9 @@ class TestClient {
     ::poll(&p, 1, 50);
   }
 
-  void handshake() { expect_ok(until_done([&] { return ep_->handshake(); }), "handshake"); }
+  void handshake() {
+    expect_ok(until_done([&] { return ep_->handshake(); }), "handshake");
+  }
   void send_all(const std::uint8_t* data, std::size_t size) {
     for (std::size_t done = 0; done < size;) {
       CallOutcome out = until_done([&] { return ep_->send(data + done, size - done); });
@@ -187,11 +203,15 @@ class TestClient {
     std::uint8_t buf[16384];
     for (;;) {
       CallOutcome out = until_done([&] { return ep_->recv(buf, sizeof buf); });
-      if (out.status == Status::kOk) got.append(reinterpret_cast<char*>(buf), out.bytes);
-      else if (out.status != Status::kNotice) return got;
+      if (out.status == Status::kOk)
+        got.append(reinterpret_cast<char*>(buf), out.bytes);
+      else if (out.status != Status::kNotice)
+        return got;
     }
   }
-  void bye() { until_done([&] { return ep_->bye(ByeHow::kWr); }); }
+  void bye() {
+    until_done([&] { return ep_->bye(ByeHow::kWr); });
+  }
 
   // An HTTP exchange: the request (with `upload` pattern bytes), then the whole response.
   ClientOutcome http(const std::string& method, std::uint64_t upload, std::uint64_t seed) {
@@ -392,10 +412,11 @@ TEST(Serve, WaitsAreBounded) {
 
 // The program credentials: files written, and the server leaf names localhost and 127.0.0.1.
 TEST(Serve, ProgramCredentialsOnDisk) {
-  auto dir = std::filesystem::temp_directory_path() / ("dirprobe-creds-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("dirprobe-creds-" + std::to_string(getpid()));
   CredentialFiles files = write_program_credentials(dir);
-  for (const auto& f : {files.ca, files.server_cert, files.server_key, files.client_cert,
-                        files.client_key})
+  for (const auto& f :
+       {files.ca, files.server_cert, files.server_key, files.client_cert, files.client_key})
     EXPECT_TRUE(std::filesystem::file_size(f) > 0) << f;
   const Credentials& c = program_credentials();
   EXPECT_EQ(c.ca_cert_pem, test_credentials().ca_cert_pem);
