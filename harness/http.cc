@@ -124,8 +124,8 @@ std::string format_http_continue() { return "HTTP/1.1 100 Continue\r\n\r\n"; }
 
 std::string format_http_request(std::string_view method, std::string_view target,
                                 std::string_view host, std::uint64_t content_length) {
-  std::string out = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: " +
-                    std::string(host) + "\r\nUser-Agent: dirprobe\r\n";
+  std::string out = std::string(method) + " " + std::string(target) +
+                    " HTTP/1.1\r\nHost: " + std::string(host) + "\r\nUser-Agent: dirprobe\r\n";
   if (content_length > 0 || method == "POST" || method == "PUT")
     out += "Content-Type: application/octet-stream\r\nContent-Length: " +
            std::to_string(content_length) + "\r\n";

@@ -158,28 +158,35 @@ class ServeRun {
     check_limits();
     pollfd p{fd_.get(), events, 0};
     int rc = ::poll(&p, events != 0 ? 1 : 0, std::min(max_ms, kTickMs));
-    if (rc < 0 && errno != EINTR) throw Failure{std::string("poll failed: ") + std::strerror(errno)};
+    if (rc < 0 && errno != EINTR)
+      throw Failure{std::string("poll failed: ") + std::strerror(errno)};
     check_limits();
     return rc > 0 ? p.revents : 0;
   }
 
   bool can_pump() const { return !eof_ && recv_error_.empty() && inbox_.size() < kInboxCap; }
 
-  // Waits for the direction a call reported blocked (0 read, 1 write, -1 either), reading
-  // whatever arrives meanwhile when `pump` allows it.
-  void wait_io(int direction, bool pump) {
-    if (pump && can_pump() && ep_->pending() > 0) return this->pump();
+  // Waits for the direction a call reported blocked (0 read, 1 write, -1 either), reading up
+  // to `pump` bytes of whatever arrives meanwhile (kNoPump: none; kAny: as much as comes).
+  static constexpr std::uint64_t kNoPump = 0, kAny = ~std::uint64_t{0};
+  void wait_io(int direction, std::uint64_t pump) {
+    bool reading = pump != kNoPump && can_pump();
+    if (reading && ep_->pending() > 0) return this->pump(pump);
     short events = direction == 1 ? POLLOUT : direction == 0 ? POLLIN : POLLIN | POLLOUT;
-    if (pump && can_pump()) events |= POLLIN;
+    if (reading) events |= POLLIN;
     short rev = poll_for(events);
-    if (pump && can_pump() && (rev & (POLLIN | POLLHUP | POLLERR)) != 0) this->pump();
+    if (reading && (rev & (POLLIN | POLLHUP | POLLERR)) != 0) this->pump(pump);
   }
 
-  // Reads what the program sent into the inbox, until the library would block.
-  void pump() {
+  // Reads what the program sent into the inbox, at most `max` bytes, until the library would
+  // block. A step reads no further than it needs, so a later pause finds the rest in the
+  // socket; only a blocked send reads ahead (so that a duplex never stalls on serve's side).
+  void pump(std::uint64_t max = kAny) {
     std::uint8_t buf[kChunk];
-    while (can_pump()) {
-      CallOutcome out = ep_->recv(buf, sizeof buf);
+    for (std::uint64_t got = 0; can_pump() && got < max;) {
+      auto size = static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buf, max - got));
+      CallOutcome out = ep_->recv(buf, size);
+      if (out.status == Status::kOk) got += static_cast<std::uint64_t>(out.bytes);
       switch (out.status) {
         case Status::kOk:
           inbox_.insert(inbox_.end(), buf, buf + out.bytes);
@@ -258,7 +265,7 @@ class ServeRun {
         if (pattern) r_.sent += static_cast<std::uint64_t>(out.bytes);
         note_activity();
       } else if (out.status == Status::kAgain || out.status == Status::kInterrupted) {
-        wait_io(out.direction, true);
+        wait_io(out.direction, kAny);
       } else {
         throw Failure{"send failed: " + ep_->code_name(out.code)};
       }
@@ -287,12 +294,12 @@ class ServeRun {
     r_.received += k;
   }
 
-  // Waits for more to read; fails when nothing more can come.
-  void await_data(const std::string& wanted) {
+  // Waits for up to `max` more bytes to read; fails when nothing more can come.
+  void await_data(const std::string& wanted, std::uint64_t max) {
     if (!recv_error_.empty()) throw Failure{"recv failed: " + recv_error_ + " " + wanted};
     if (eof_) throw Failure{"the program closed (close_notify) " + wanted};
     service();
-    wait_io(0, true);
+    wait_io(0, max);
   }
 
   void recv_pattern(std::uint64_t n) {
@@ -300,7 +307,8 @@ class ServeRun {
       consume(end - r_.received);
       if (r_.received < end)
         await_data("after " + std::to_string(r_.received) + " bytes, " +
-                   std::to_string(end - r_.received) + " short of this step's end");
+                       std::to_string(end - r_.received) + " short of this step's end",
+                   end - r_.received - inbox_.size());
     }
   }
 
@@ -314,8 +322,9 @@ class ServeRun {
         return head;
       }
       if (inbox_.size() > kHeadLimit)
-        throw Failure{"no end of the " + what + " head in " + std::to_string(kHeadLimit) + " bytes"};
-      await_data("before the end of the " + what + " head");
+        throw Failure{"no end of the " + what + " head in " + std::to_string(kHeadLimit) +
+                      " bytes"};
+      await_data("before the end of the " + what + " head", kChunk);
     }
   }
 
@@ -363,13 +372,13 @@ class ServeRun {
       consume(inbox_.size());
       if (!recv_error_.empty()) throw Failure{"recv failed: " + recv_error_};
       service();
-      wait_io(0, true);
+      wait_io(0, kAny);
     }
     consume(inbox_.size());
   }
 
   void expect_eof() {
-    while (!eof_) await_data("");
+    while (!eof_) await_data("", kAny);
   }
 
   void bye(ByeHow how) {
@@ -461,7 +470,7 @@ class ServeRun {
       if (out.status == Status::kGotData) {
         pump();
       } else if (out.status == Status::kAgain || out.status == Status::kInterrupted) {
-        wait_io(out.direction, false);
+        wait_io(out.direction, kNoPump);
       } else {
         e.detail = "gnutls_reauth failed: " + ep_->code_name(out.code);
         return;
@@ -507,8 +516,9 @@ class ServeRun {
     r_.request_target = req.target;
     r_.request_length = req.content_length;
     if (req.chunked)
-      throw Failure{"the request's body is chunked (Transfer-Encoding: chunked); serve reads "
-                    "only bodies of a given Content-Length"};
+      throw Failure{
+          "the request's body is chunked (Transfer-Encoding: chunked); serve reads "
+          "only bodies of a given Content-Length"};
     body_length_ = req.content_length.value_or(0);
     body_start_ = r_.received;
     body_announced_.reset();
@@ -571,7 +581,7 @@ class ServeRun {
            ms_since(started) < std::max(kLingerMs, idle)) {
       r_.unread += inbox_.size();
       inbox_.clear();
-      wait_io(0, true);
+      wait_io(0, kAny);
       if (moved_ != moved) quiet = Clock::now(), moved = moved_;
     }
   }
@@ -728,7 +738,8 @@ ServeResult Serve::run(const std::atomic<bool>& stop, std::atomic<std::uint64_t>
     error = "no connection within " + std::to_string(options_.accept_ms) + " ms";
   } else {
     fd = connect_to(options_, stop, error);
-    error = "cannot connect to " + options_.connect_host + ":" + std::to_string(port_) + ": " + error;
+    error =
+        "cannot connect to " + options_.connect_host + ":" + std::to_string(port_) + ": " + error;
   }
   if (!fd) {
     ServeResult r;
@@ -775,10 +786,10 @@ nlohmann::json to_json(const ServeResult& r) {
                       {"cipher", r.cipher},
                       {"ms", r.ms}};
   if (!r.request_method.empty())
-    j["request"] = {{"method", r.request_method},
-                    {"target", r.request_target},
-                    {"content_length",
-                     r.request_length ? nlohmann::json(*r.request_length) : nullptr}};
+    j["request"] = {
+        {"method", r.request_method},
+        {"target", r.request_target},
+        {"content_length", r.request_length ? nlohmann::json(*r.request_length) : nullptr}};
   return j;
 }
 

@@ -11,11 +11,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/endpoint.h"
 #include "harness/served_catalog.h"
@@ -40,13 +39,13 @@ struct ServeOptions {
 // An event the script fired (key_update peer, rehandshake, ticket, reauth, alert, an early
 // bye) and what the program's library did about it, as serve's own library reported it.
 struct ServedEvent {
-  std::string step;            // the step's text
+  std::string step;  // the step's text
   std::size_t step_index = 0;
-  std::uint64_t sent = 0;      // pattern bytes serve had sent when it fired
-  std::uint64_t received = 0;  // pattern bytes serve had read when it fired
-  bool fired = false;          // the initiating call succeeded
+  std::uint64_t sent = 0;        // pattern bytes serve had sent when it fired
+  std::uint64_t received = 0;    // pattern bytes serve had read when it fired
+  bool fired = false;            // the initiating call succeeded
   std::optional<bool> answered;  // none: nothing to answer (key_update, ticket, alert, bye)
-  std::string detail;          // e.g. "peer's key_update received", "GNUTLS_E_INVALID_REQUEST"
+  std::string detail;            // e.g. "peer's key_update received", "GNUTLS_E_INVALID_REQUEST"
 };
 
 // A `pause` step: how long serve read nothing and what was waiting in the socket at its end.
@@ -69,7 +68,7 @@ struct ServeResult {
   std::uint64_t unread = 0;    // application bytes that arrived but no step read
   std::uint64_t expected_sent = 0, expected_received = 0;  // the scenario's totals
   std::string request_method, request_target;              // the last request (HTTP)
-  std::optional<std::uint64_t> request_length;              // its Content-Length
+  std::optional<std::uint64_t> request_length;             // its Content-Length
   std::vector<ServedEvent> events;
   std::vector<ServedPause> pauses;
   std::vector<std::string> alerts_received;  // "close_notify", "alert(warning, user_canceled)"

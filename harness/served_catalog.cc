@@ -114,7 +114,9 @@ std::uint64_t step_recvs(const ServedStep& s) {
 bool is_recv_all(const ServedStep& s) {
   return s.kind == ServedKind::kTls && s.tls.kind == StepKind::kExpectEof && s.tls.open_ended;
 }
-bool is_bye(const ServedStep& s) { return s.kind == ServedKind::kTls && s.tls.kind == StepKind::kBye; }
+bool is_bye(const ServedStep& s) {
+  return s.kind == ServedKind::kTls && s.tls.kind == StepKind::kBye;
+}
 // A step that writes anything (after a bye it would write after close_notify).
 bool writes(const ServedStep& s) {
   if (s.kind == ServedKind::kRequest || s.kind == ServedKind::kResponse) return true;
@@ -172,8 +174,9 @@ struct ScriptCheck {
       fail(i, "is the server's, but serve is the client here");
     if (k == StepKind::kAlert &&
         std::find(sc.peers.begin(), sc.peers.end(), PeerLibrary::kOpenssl) != sc.peers.end())
-      fail(i, "needs GnuTLS (OpenSSL has no call that sends a warning alert), but 'peers' has "
-              "openssl");
+      fail(i,
+           "needs GnuTLS (OpenSSL has no call that sends a warning alert), but 'peers' has "
+           "openssl");
   }
 
   // Nothing writes after a bye; nothing at all follows bye rdwr.
@@ -318,7 +321,7 @@ constexpr ServedKey kKeys[] = {
     {"exchange",
      [](V v, ServedScenario& sc) {
        sc.exchange = choose<Exchange>(v, {{"http", Exchange::kHttp}, {"stream", Exchange::kStream}},
-                                     "exchange");
+                                      "exchange");
      }},
     {"role",
      [](V v, ServedScenario& sc) {
@@ -332,8 +335,7 @@ constexpr ServedKey kKeys[] = {
      [](V v, ServedScenario& sc) {
        sc.peers = v.list<PeerLibrary>([](const std::string& s) { return parse_peer(s); });
      }},
-    {"script",
-     [](V v, ServedScenario& sc) { sc.script = v.list<ServedStep>(parse_served_step); }},
+    {"script", [](V v, ServedScenario& sc) { sc.script = v.list<ServedStep>(parse_served_step); }},
 };
 
 ServedScenario parse_served(const TomlCtx& ctx, const toml::table& t) {

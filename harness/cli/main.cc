@@ -18,6 +18,7 @@
 #include "harness/results.h"
 #include "harness/scenario_keys.h"
 #include "harness/runner.h"
+#include "harness/serve.h"
 #include "harness/trace_log.h"
 
 namespace {
@@ -236,6 +237,92 @@ int cmd_bench(int iterations, double max_ratio) {
   return 0;
 }
 
+struct ServeArgs {
+  std::string scenario, served, protocol = "tls13", peer = "gnutls", connect, credentials;
+  std::uint16_t port = 0;
+  std::uint64_t seed = 0;
+  int runs = 1, sndbuf = 0, rcvbuf = 0, accept_ms = 120000, budget_ms = 60000;
+};
+
+void add_serve_options(CLI::App* cmd, ServeArgs& a) {
+  cmd->add_option("--scenario", a.scenario, "served scenario name")->required();
+  cmd->add_option("--served", a.served, "served scenario file")
+      ->default_str(default_served_file().string());
+  cmd->add_option("--protocol", a.protocol, "tls12 or tls13")->default_str("tls13");
+  cmd->add_option("--peer", a.peer, "serve's own library: gnutls or openssl")->default_str("gnutls");
+  cmd->add_option("--port", a.port, "port on 127.0.0.1 to listen on (default: any free one)");
+  cmd->add_option("--connect", a.connect, "HOST:PORT of the program (serve as the client)");
+  cmd->add_option("--credentials", a.credentials,
+                  "directory to write the CA, server and client PEM files to (default: a new "
+                  "temporary directory)");
+  cmd->add_option("--seed", a.seed, "pattern seed of bodies and stream data");
+  cmd->add_option("--runs", a.runs, "connections to serve, one after the other")
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--sndbuf", a.sndbuf, "SO_SNDBUF of the connection (0: kernel default)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rcvbuf", a.rcvbuf, "SO_RCVBUF of the connection (0: kernel default)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--accept-ms", a.accept_ms, "how long to wait for each connection")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--budget-ms", a.budget_ms, "limit of each run once connected")
+      ->check(CLI::PositiveNumber);
+}
+
+ServeOptions serve_options(const ServeArgs& a) {
+  ServeOptions o;
+  o.protocol = parse_protocol(a.protocol);
+  if (o.protocol == Protocol::kDtls12) throw std::invalid_argument("--protocol: tls12 or tls13");
+  o.library = parse_peer(a.peer);
+  o.seed = a.seed;
+  o.port = a.port;
+  o.sndbuf = a.sndbuf;
+  o.rcvbuf = a.rcvbuf;
+  o.accept_ms = a.accept_ms;
+  o.budget_ms = a.budget_ms;
+  if (!a.connect.empty()) {
+    auto colon = a.connect.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(a.connect.c_str() + colon + 1);
+    if (port <= 0 || port > 65535)
+      throw std::invalid_argument("--connect '" + a.connect + "': expected HOST:PORT");
+    o.connect_host = a.connect.substr(0, colon);
+    if (o.connect_host == "localhost") o.connect_host = "127.0.0.1";
+    o.connect_port = static_cast<std::uint16_t>(port);
+  }
+  return o;
+}
+
+// serve: the port and the CA first (one JSON line), then one JSON line per run.
+int cmd_serve(const ServeArgs& a) {
+  auto all = load_served(a.served.empty() ? default_served_file() : std::filesystem::path(a.served));
+  const ServedScenario& sc = find_served(all, a.scenario);
+  ServeOptions options = serve_options(a);
+  if ((sc.role == Role::kClient) != !a.connect.empty())
+    throw std::invalid_argument("served scenario '" + sc.name + "' has serve as the " +
+                                std::string(role_name(sc.role)) +
+                                (sc.role == Role::kClient ? ": give --connect HOST:PORT"
+                                                          : ": --connect does not apply"));
+  std::filesystem::path dir = a.credentials;
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/dirprobe-serve-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+  }
+  CredentialFiles files = write_program_credentials(dir, options.key);
+  Serve serve(sc, options);
+  std::cout << json{{"port", serve.port()}, {"ca", files.ca.string()},
+                    {"credentials", dir.string()}}.dump()
+            << std::endl;
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> activity{0};
+  bool ok = true;
+  for (int i = 0; i < a.runs; ++i) {
+    ServeResult r = serve.run(stop, activity);
+    ok = ok && r.completed;
+    std::cout << to_json(r).dump() << std::endl;
+  }
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -272,10 +359,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000000));
   bench->add_option("--max-ratio", max_ratio,
                     "fail when an in-process case costs more than this many bare exchanges");
+  ServeArgs serve_args;
+  auto* serve = app.add_subcommand("serve", "be the scripted other side of a real program over TCP");
+  add_serve_options(serve, serve_args);
   AppArgs app_args;
   auto* app_cmd = add_app_command(app, app_args);
   CLI11_PARSE(app, argc, argv);
   try {
+    if (serve->parsed()) return cmd_serve(serve_args);
     if (app_cmd->parsed()) return cmd_app(app_args);
     if (list->parsed()) return cmd_list(sel, scenarios_only, keys_markdown);
     if (bench->parsed()) return cmd_bench(iterations, max_ratio);
