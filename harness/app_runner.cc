@@ -21,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr int kServeSocketBuffer = 65536;  // SO_SNDBUF and SO_RCVBUF of serve's connections
+
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -311,6 +313,9 @@ Serve& ServePool::get(const ServedScenario& served, const AppCase& c,
     opt.protocol = c.protocol;
     opt.library = c.peer;
     (void)credentials;  // serve presents the same generated leaf the files hold
+    // Small socket buffers on serve's side: a program meets a full socket (E_AGAIN) within
+    // the first hundred KiB, and a pause quenches it soon.
+    opt.sndbuf = opt.rcvbuf = kServeSocketBuffer;
     it = serves_.emplace(key, std::make_unique<Serve>(served, opt)).first;
   }
   return *it->second;
@@ -362,6 +367,7 @@ AppRun run_app_case(const AppCase& c, const AppProgram& program, const ServedSce
     opt.protocol = c.protocol;
     opt.library = c.peer;
     opt.connect_host = "127.0.0.1";
+    opt.sndbuf = opt.rcvbuf = kServeSocketBuffer;
     opt.connect_port = port;
     client_serve = std::make_unique<Serve>(served, opt);
     serve = client_serve.get();

@@ -265,7 +265,7 @@ class ServeRun {
         if (pattern) r_.sent += static_cast<std::uint64_t>(out.bytes);
         note_activity();
       } else if (out.status == Status::kAgain || out.status == Status::kInterrupted) {
-        wait_io(out.direction, kAny);
+        wait_io(out.direction, unread_ ? kNoPump : kAny);
       } else {
         throw Failure{"send failed: " + ep_->code_name(out.code)};
       }
@@ -340,6 +340,11 @@ class ServeRun {
         return sc_.role == Role::kServer ? send_response(s) : read_response(s);
       case ServedKind::kPause:
         return pause(s.bytes);
+      case ServedKind::kUnread:
+        unread_ = true;
+        send_pattern(s.bytes);
+        unread_ = false;
+        return;
     }
   }
 
@@ -648,6 +653,7 @@ class ServeRun {
   std::vector<std::uint8_t> inbox_;  // application bytes read, not yet taken by a step
   bool eof_ = false, renegotiate_ = false, reauth_ = false;
   std::string recv_error_;
+  bool unread_ = false;  // a `send N unread` step: a blocked send does not read ahead
   std::vector<std::size_t> messages_at_fire_;  // per event: messages received before it
   std::vector<std::uint64_t> app_at_fire_;     // per event: app_read_ before it
   std::uint64_t app_read_ = 0;                 // application bytes the library returned

@@ -45,6 +45,7 @@ constexpr ServedForm kForms[] = {
     {"request GET|POST|PUT PATH N", ServedKind::kRequest, false, {}, true},
     {"response N", ServedKind::kResponse, false},
     {"pause N", ServedKind::kPause, false},
+    {"send N unread", ServedKind::kUnread, false},
 };
 
 std::vector<std::string> words(std::string_view text) {
@@ -96,7 +97,7 @@ ServedStep parse_served_step(const std::string& text) {
     step.method = got[1];
     step.path = got[2];
     if (got.size() == 4) step.bytes = parse_size(got[3]);
-  } else if (got.size() == 2) {
+  } else if (got.size() == 2 || form->kind == ServedKind::kUnread) {
     step.bytes = parse_size(got[1]);
   }
   if (step.kind == ServedKind::kPause && step.bytes == 0)
@@ -106,6 +107,7 @@ ServedStep parse_served_step(const std::string& text) {
 
 // What a step does to the byte streams, for the script checks.
 std::uint64_t step_sends(const ServedStep& s) {
+  if (s.kind == ServedKind::kUnread) return s.bytes;
   return s.kind == ServedKind::kTls && s.tls.kind == StepKind::kTransfer ? s.tls.send_bytes : 0;
 }
 std::uint64_t step_recvs(const ServedStep& s) {
@@ -120,6 +122,7 @@ bool is_bye(const ServedStep& s) {
 // A step that writes anything (after a bye it would write after close_notify).
 bool writes(const ServedStep& s) {
   if (s.kind == ServedKind::kRequest || s.kind == ServedKind::kResponse) return true;
+  if (s.kind == ServedKind::kUnread) return true;
   if (s.kind != ServedKind::kTls) return false;
   switch (s.tls.kind) {
     case StepKind::kTransfer:

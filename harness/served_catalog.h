@@ -21,6 +21,7 @@ enum class ServedKind {
   kRequest,   // server: read a request's headers; client: send "METHOD PATH" with `bytes` of body
   kResponse,  // server: send the status line and headers of `bytes` body bytes; client: read them
   kPause,     // read nothing until `bytes` wait in the socket or the program is blocked
+  kUnread,    // send `bytes` without reading meanwhile: serve writes and stops reading
 };
 
 struct ServedStep {

@@ -6,7 +6,8 @@
  *   - it always waits for POLLIN (it keeps reading while a send is pending), plus POLLOUT when
  *     a send or bye is pending or the last direction was 1; gnutls_record_check_pending() is
  *     asked before every wait;
- *   - GNUTLS_E_REHANDSHAKE (TLS 1.2): gnutls_handshake() to completion; GNUTLS_E_REAUTH_REQUEST
+ *   - GNUTLS_E_REHANDSHAKE (TLS 1.2): gnutls_handshake() to completion (ignored after its own
+ *     close_notify, when the session can no longer write); GNUTLS_E_REAUTH_REQUEST
  *     (TLS 1.3, the session sets GNUTLS_POST_HANDSHAKE_AUTH; --cert/--key give the certificate):
  *     gnutls_reauth() to completion; both read the application data that arrives meanwhile
  *     (GNUTLS_E_GOT_APPLICATION_DATA); warning alerts are reported and ignored;
@@ -81,9 +82,11 @@ static int recv_once(struct client* c) {
   } else if (rc == GNUTLS_E_INTERRUPTED) {
     return 1;
   } else if (rc == GNUTLS_E_REHANDSHAKE) {
-    c->want_handshake = 1;
+    /* After its own close_notify a session cannot write a handshake (GnuTLS then fails with
+     * GNUTLS_E_INVALID_SESSION): a client may ignore a HelloRequest (RFC 5246, 7.4.1.1). */
+    c->want_handshake = !c->bye_done && !c->bye_pending;
   } else if (rc == GNUTLS_E_REAUTH_REQUEST) {
-    c->want_reauth = 1;
+    c->want_reauth = !c->bye_done && !c->bye_pending;
   } else if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
     note_alert(c->s);
   } else if (gnutls_error_is_fatal((int)rc)) {
