@@ -53,6 +53,7 @@ void read_key(const TomlCtx& ctx, AppProgram& p, std::string_view key, const tom
     if (p.tls_processes != "self" && p.tls_processes != "child")
       ctx.fail(value, "'tls_processes' must be \"self\" or \"child\"");
   } else if (key == "notes") p.notes = str();
+  else if (key == "skip") p.skip = str();
   else if (key == "env") {
     const toml::table* t = value.as_table();
     if (t == nullptr) ctx.fail(value, "'env' must be a table of strings");

@@ -27,6 +27,7 @@ struct AppProgram {
   std::string stdin_from;              // "{in}": the upload file on stdin; empty: /dev/null
   std::string ready = "port";          // servers: wait until {port} accepts
   std::string notes;
+  std::string skip;  // non-empty: every run is skipped with this reason (what is missing)
   std::string file;
   int line = 0;
 

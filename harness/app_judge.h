@@ -14,6 +14,7 @@
 #include <string>
 
 #include "harness/app_runner.h"
+#include "harness/expectations.h"
 
 namespace dirprobe {
 
@@ -24,10 +25,19 @@ struct AppVerdict {
   // Non-empty: an injected E_AGAIN on a blocking socket, which the program never meets in
   // real use. The report keeps such cases apart and counts them neither way.
   std::string apart;
+  std::string raw_outcome;            // on known runs: the outcome before the expectations
+  std::vector<std::string> expected;  // the entries ("file:line") that explain it
 };
 
 AppVerdict judge_app_run(const AppCase& c, const AppProgram& program, const ServedScenario& served,
                          const AppRun& run, const AppRuntime& runtime);
+
+// Consults the known deviations of applications (scenarios/apps/expectations.toml, the format
+// of scenarios/expectations/): a failing, stalled or crashed run each of whose deviations (its
+// violated invariants and "outcome X") an entry explains for this case id and GnuTLS version
+// becomes "known", and records the entries.
+void apply_app_known(AppVerdict& verdict, const std::string& id, const std::string& gnutls_version,
+                     const Expectations& known);
 
 // The case record of the results file (docs/results-format.md, "Applications").
 nlohmann::json app_case_json(const AppCase& c, const AppRun& run, const AppVerdict& verdict);

@@ -160,12 +160,26 @@ AppTrace read_app_log(const std::filesystem::path& dir) {
   return trace;
 }
 
-std::uintmax_t app_log_size(const std::filesystem::path& dir) {
-  std::uintmax_t total = 0;
+std::uint64_t LogActivity::count() {
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
-    if (entry.path().extension() == ".jsonl") total += entry.file_size(ec);
-  return total;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    if (entry.path().extension() != ".jsonl") continue;
+    std::uintmax_t& offset = offsets_[entry.path().filename().string()];
+    std::uintmax_t size = entry.file_size(ec);
+    if (ec || size <= offset) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(offset));
+    std::string chunk(size - offset, '\0');
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    chunk.resize(static_cast<std::size_t>(in.gcount()));
+    // Only whole lines: a line being written is counted on the next call.
+    std::size_t end = chunk.rfind('\n');
+    if (end == std::string::npos) continue;
+    offset += end + 1;
+    for (std::size_t at = 0; (at = chunk.find("\"ev\":\"", at)) != std::string::npos && at < end; at += 6)
+      count_ += chunk.compare(at + 6, 5, "call\"") == 0 || chunk.compare(at + 6, 3, "io\"") == 0;
+  }
+  return count_;
 }
 
 }  // namespace dirprobe

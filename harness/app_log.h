@@ -59,7 +59,18 @@ struct AppTrace {
 // naming the file and line (std::runtime_error).
 AppTrace read_app_log(const std::filesystem::path& dir);
 
-// Bytes written to the log files so far (the watchdog's measure of activity).
-std::uintmax_t app_log_size(const std::filesystem::path& dir);
+// The watchdog's measure of the program's activity: the GnuTLS calls and transport operations
+// logged so far (readiness waits do not count: a program that waits in a loop with a timeout
+// and never moves a byte is quiet). Reads only what was appended since the last call.
+class LogActivity {
+ public:
+  explicit LogActivity(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::uint64_t count();
+
+ private:
+  std::filesystem::path dir_;
+  std::map<std::string, std::uintmax_t> offsets_;
+  std::uint64_t count_ = 0;
+};
 
 }  // namespace dirprobe

@@ -22,7 +22,9 @@ bool applicable(const AppProgram& p, const ServedScenario& s) {
   std::string exchange = s.exchange == Exchange::kHttp ? "http" : "stream";
   if (!roles || !p.speaks(exchange)) return false;
   if (s.exchange != Exchange::kHttp) return true;
-  return s.receives > 0 || s.receives_open_ended ? p.does("upload") : p.does("download");
+  // An upload is the program sending a body: to serve the server, or from serve the client.
+  bool upload = s.role == Role::kServer ? s.receives > 0 || s.receives_open_ended : s.sends > 0;
+  return p.does(upload ? "upload" : "download");
 }
 
 struct Point {
@@ -181,6 +183,7 @@ std::vector<AppCaseResult> run_app_matrix(const std::vector<AppProgram>& program
   auto run_one = [&](const AppCase& c, ServePool& pool, AppRun* keep) {
     AppRun run = run_app_case(c, program_of(c.program), served_of(c.served), settings, pool);
     AppCaseResult r{c, judge_app_run(c, program_of(c.program), served_of(c.served), run, settings.runtime), {}};
+    apply_app_known(r.verdict, c.id(), settings.runtime.gnutls_version, settings.known);
     r.record = app_case_json(c, run, r.verdict);
     if (keep != nullptr) *keep = std::move(run);
     else std::filesystem::remove_all(run.dir);

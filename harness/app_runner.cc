@@ -178,14 +178,14 @@ Watch watch(ChildProcess& child, const RunFiles& f, const Serve& serve,
             const std::atomic<std::uint64_t>& activity,
             const std::atomic<bool>& serve_done, bool stop_when_served, const AppSettings& s,
             Clock::time_point t0) {
-  std::uintmax_t last_log = 0;
-  std::uint64_t last_activity = 0;
+  LogActivity program(f.log);
+  std::uint64_t last_log = 0, last_activity = 0;
   auto last_change = Clock::now();
   for (;;) {
     if (child.poll()) return Watch::kExited;
     if (stop_when_served && serve_done.load()) return Watch::kServeDone;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::uintmax_t log = app_log_size(f.log);
+    std::uint64_t log = program.count();
     std::uint64_t act = activity.load();
     if (log != last_log || act != last_activity || serve.pausing()) {
       last_log = log;
@@ -324,6 +324,10 @@ Serve& ServePool::get(const ServedScenario& served, const AppCase& c,
 AppRun run_app_case(const AppCase& c, const AppProgram& program, const ServedScenario& served,
                     const AppSettings& settings, ServePool& pool) {
   AppRun run;
+  if (!program.skip.empty()) {
+    run.detail = program.skip;
+    return run;
+  }
   auto t0 = Clock::now();
   RunFiles f = prepare_files(c, settings, served);
   run.dir = f.dir;

@@ -16,6 +16,7 @@
 #include "harness/app_log.h"
 #include "harness/app_process.h"
 #include "harness/app_runtime.h"
+#include "harness/expectations.h"
 #include "harness/serve.h"
 #include "harness/served_catalog.h"
 
@@ -29,6 +30,7 @@ struct AppSettings {
   // reaches the log for this long (the program is then waiting, or stuck).
   int quiet_ms = 1000;
   int budget_ms = 60000;  // the most a run may take, whatever it does
+  Expectations known;     // scenarios/apps/expectations.toml
 };
 
 // How a run ended, before judging.

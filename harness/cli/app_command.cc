@@ -8,15 +8,39 @@
 #include <thread>
 
 #include "harness/app_matrix.h"
+#include "harness/catalog.h"
 #include "harness/results.h"
+#include "harness/toml_reader.h"
 
 namespace dirprobe {
 namespace {
 
-std::filesystem::path default_preload() {
+std::filesystem::path exe_dir() {
   std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return exe.parent_path() / "preload" / "libdirprobe-preload.so";
+  return std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
+}
+
+std::filesystem::path default_preload() { return exe_dir() / "preload" / "libdirprobe-preload.so"; }
+
+// scenarios/apps/programs.toml, and the project's own test subjects when they are built
+// (<build>/tests/apps/teeth.toml).
+std::vector<AppProgram> load_all_programs(const std::vector<std::string>& files) {
+  std::vector<std::filesystem::path> paths(files.begin(), files.end());
+  if (paths.empty()) {
+    paths.push_back(default_programs_file());
+    std::filesystem::path teeth = exe_dir().parent_path() / "tests" / "apps" / "teeth.toml";
+    if (std::filesystem::exists(teeth)) paths.push_back(teeth);
+  }
+  std::vector<AppProgram> all;
+  for (const auto& p : paths)
+    for (AppProgram& program : load_programs(p)) {
+      for (const AppProgram& known : all)
+        if (known.name == program.name)
+          throw std::runtime_error(program.file + ":" + std::to_string(program.line) + ": program '" +
+                                   program.name + "' is already defined in " + known.file);
+      all.push_back(std::move(program));
+    }
+  return all;
 }
 
 template <typename T>
@@ -42,6 +66,9 @@ AppSettings settings_of(const AppArgs& args) {
   std::filesystem::create_directories(s.work);
   s.runtime = args.runtime_dir.empty() ? host_runtime() : load_runtime(args.runtime_dir);
   s.quiet_ms = args.quiet_ms;
+  std::filesystem::path known = args.expectations.empty() ? default_scenario_dir() / "apps" / "expectations.toml"
+                                                         : std::filesystem::path(args.expectations);
+  if (!args.no_expectations) s.known = load_expectations_text(read_text_file(known), known.string());
   return s;
 }
 
@@ -62,6 +89,7 @@ int run_cases(const AppArgs& args, const std::vector<AppProgram>& programs,
     const ServedScenario& s = named(served, c.served, "served scenario");
     AppRun run = run_app_case(c, p, s, settings, pool);
     AppVerdict v = judge_app_run(c, p, s, run, settings.runtime);
+    apply_app_known(v, id, settings.runtime.gnutls_version, settings.known);
     std::cout << id << ": " << v.outcome << (v.reason.empty() ? "" : " (" + v.reason + ")") << "\n";
     std::cout << "  ending " << app_ending_name(run.ending) << (run.detail.empty() ? "" : ": " + run.detail)
               << "; " << run.wall_ms << " ms; run directory " << run.dir.string() << "\n";
@@ -73,7 +101,7 @@ int run_cases(const AppArgs& args, const std::vector<AppProgram>& programs,
     if (!run.stderr_tail.empty() && (args.trace || v.outcome != "pass"))
       std::cout << "  stderr: " << run.stderr_tail << "\n";
     if (!args.keep && !args.trace) std::filesystem::remove_all(run.dir);
-    if (v.outcome != "pass" && v.outcome != "skip") rc = 1;
+    if (v.outcome != "pass" && v.outcome != "skip" && v.outcome != "known") rc = 1;
   }
   return rc;
 }
@@ -105,7 +133,8 @@ int run_matrix(const AppArgs& args, const std::vector<AppProgram>& programs,
 
 CLI::App* add_app_command(CLI::App& app, AppArgs& a) {
   auto* cmd = app.add_subcommand("app", "run real programs under the interposer against serve");
-  cmd->add_option("--programs", a.programs_file, "program descriptions")->default_str(default_programs_file().string());
+  cmd->add_option("--programs", a.programs_files, "program descriptions (repeatable)")
+      ->default_str(default_programs_file().string() + " and <build>/tests/apps/teeth.toml");
   cmd->add_option("--served", a.served_file, "served scenarios")->default_str(default_served_file().string());
   cmd->add_option("--program", a.programs, "only this program (repeatable)");
   cmd->add_option("--scenario", a.served, "only this served scenario (repeatable)");
@@ -115,6 +144,9 @@ CLI::App* add_app_command(CLI::App& app, AppArgs& a) {
   cmd->add_option("--preload", a.preload, "the interposer (default: beside this binary)");
   cmd->add_option("--work", a.work, "directory for run directories and credentials");
   cmd->add_option("--out", a.out, "results file to write (matrix)");
+  cmd->add_option("--expectations", a.expectations, "known deviations of applications")
+      ->default_str("scenarios/apps/expectations.toml");
+  cmd->add_flag("--no-expectations", a.no_expectations, "judge every deviation as a finding");
   cmd->add_option("--tier", a.tier, "ci, full (default) or exhaustive");
   cmd->add_option("-j,--jobs", a.jobs, "parallel runs (default: cores)")->check(CLI::Range(1, 256));
   cmd->add_option("--quiet-ms", a.quiet_ms, "silence that makes a run a hang")->check(CLI::Range(100, 600000));
@@ -124,8 +156,7 @@ CLI::App* add_app_command(CLI::App& app, AppArgs& a) {
 }
 
 int cmd_app(const AppArgs& args) {
-  auto programs = only_named(load_programs(args.programs_file.empty() ? default_programs_file() : std::filesystem::path(args.programs_file)),
-                             args.programs, "program");
+  auto programs = only_named(load_all_programs(args.programs_files), args.programs, "program");
   auto served = load_served(args.served_file.empty() ? default_served_file() : std::filesystem::path(args.served_file));
   AppSettings settings = settings_of(args);
   if (!args.case_ids.empty()) return run_cases(args, programs, served, settings);

@@ -9,11 +9,13 @@
 namespace dirprobe {
 
 struct AppArgs {
-  std::string programs_file, served_file, runtime_dir, preload, work, out, tier = "full";
+  std::vector<std::string> programs_files;
+  std::string served_file, runtime_dir, preload, work, out, tier = "full";
   std::vector<std::string> programs, served, case_ids, filters;
   int jobs = 0;
   int quiet_ms = 1000;
-  bool trace = false, keep = false;
+  std::string expectations;
+  bool trace = false, keep = false, no_expectations = false;
 };
 
 CLI::App* add_app_command(CLI::App& app, AppArgs& args);
