@@ -160,6 +160,15 @@ for k in "${!pending[@]}"; do
 done
 
 if [ -n "$report_tool" ]; then
+  # The application matrix (scripts/apps.sh, reports/apps.conf) joins the report; its results
+  # are reused when current. DIRPROBE_APPS=0 leaves it out.
+  if [ "${DIRPROBE_APPS:-1}" != 0 ]; then
+    "$here/apps.sh" --dirprobe "$dirprobe" --work "$work" --jobs "$jobs" --tier "$tier" ||
+      { echo "matrix.sh: the application matrix failed" >&2; exit 2; }
+    for suite in $(sed -e 's/#.*//' "$root/reports/apps.conf"); do
+      [ -f "$work/$suite/apps.json" ] && [ -f "$work/$suite/apps.stamp" ] && results+=("$work/$suite/apps.json")
+    done
+  fi
   "$report_tool" --out "$out" --print-summary "${results[@]}"
 fi
 echo "matrix: ${#results[@]} runtime(s) in $((SECONDS - started)) s${unavailable:+; unavailable: ${unavailable[*]}}"

@@ -4,6 +4,6 @@
 # Exit status: non-zero if any case gave an unexpected result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --with-app-tools
 build="${BUILD_DIR:-build}"
 cmake --build "$build" --target report

@@ -22,14 +22,15 @@ std::filesystem::path exe_dir() {
 
 std::filesystem::path default_preload() { return exe_dir() / "preload" / "libdirprobe-preload.so"; }
 
-// scenarios/apps/programs.toml, and the project's own test subjects when they are built
-// (<build>/tests/apps/teeth.toml).
+// scenarios/apps/programs.toml, and the project's own programs when they are built
+// (<build>/tests/apps/*.toml: the teeth, the libcurl upload program).
 std::vector<AppProgram> load_all_programs(const std::vector<std::string>& files) {
   std::vector<std::filesystem::path> paths(files.begin(), files.end());
   if (paths.empty()) {
     paths.push_back(default_programs_file());
-    std::filesystem::path teeth = exe_dir().parent_path() / "tests" / "apps" / "teeth.toml";
-    if (std::filesystem::exists(teeth)) paths.push_back(teeth);
+    std::filesystem::path built = exe_dir().parent_path() / "tests" / "apps";
+    if (std::filesystem::is_directory(built))
+      for (const auto& f : files_in(built, ".toml")) paths.push_back(f);
   }
   std::vector<AppProgram> all;
   for (const auto& p : paths)
@@ -134,7 +135,7 @@ int run_matrix(const AppArgs& args, const std::vector<AppProgram>& programs,
 CLI::App* add_app_command(CLI::App& app, AppArgs& a) {
   auto* cmd = app.add_subcommand("app", "run real programs under the interposer against serve");
   cmd->add_option("--programs", a.programs_files, "program descriptions (repeatable)")
-      ->default_str(default_programs_file().string() + " and <build>/tests/apps/teeth.toml");
+      ->default_str(default_programs_file().string() + " and <build>/tests/apps/*.toml");
   cmd->add_option("--served", a.served_file, "served scenarios")->default_str(default_served_file().string());
   cmd->add_option("--program", a.programs, "only this program (repeatable)");
   cmd->add_option("--scenario", a.served, "only this served scenario (repeatable)");
