@@ -198,9 +198,21 @@ Watch watch(ChildProcess& child, const RunFiles& f, const Serve& serve,
   }
 }
 
-// Where the program was when it went quiet: its last wait, or its last GnuTLS call.
+// Where the program was when it went quiet: its last wait, or its last GnuTLS call; or, in
+// poll-gated mode, retrying an operation the gate refused without ever waiting (a busy loop,
+// which on a real socket spins until the socket is ready).
 std::string quiet_place(const AppTrace& trace) {
   std::string where;
+  for (const AppProcess& p : trace.processes) {
+    std::size_t refused = 0;
+    for (auto it = p.entries.rbegin(); it != p.entries.rend(); ++it) {
+      if (it->kind == AppEntry::Kind::kIo && it->gated) ++refused;
+      else if (it->kind == AppEntry::Kind::kWaitBegin || it->kind == AppEntry::Kind::kWait) break;
+    }
+    if (refused >= 100)
+      return "pid " + std::to_string(p.pid) + " busy: it retried " + std::to_string(refused) +
+             "+ times after E_AGAIN without a readiness wait (the gate opens only on a wait)";
+  }
   for (const AppProcess& p : trace.processes) {
     for (auto it = p.entries.rbegin(); it != p.entries.rend(); ++it) {
       if (it->kind == AppEntry::Kind::kWaitBegin) {
@@ -263,15 +275,16 @@ void decide_ending(AppRun& run, Watch w, const AppProgram& program) {
     run.detail = (w == Watch::kBudget ? "still running after the budget; " : "quiet; ") + quiet_place(run.trace);
   } else if (program.kind == AppKind::kClient && run.exit && run.exit->code != 0) {
     run.ending = AppEnding::kError;
-    run.detail = "exit status " + std::to_string(run.exit->code);
-  } else if (!s.completed) {
-    run.ending = AppEnding::kError;
-    run.detail = "serve: " + s.failure;
+    run.detail = "exit status " + std::to_string(run.exit->code) +
+                 (s.completed ? "" : "; serve: " + s.failure);
   } else if ((run.output_checked && run.output_bytes != run.expect_download) ||
-             s.received != run.expect_upload) {
+             (s.completed && s.received != run.expect_upload)) {
     run.ending = AppEnding::kCorrupted;
     run.detail = "reported success with " + std::to_string(run.output_checked ? run.output_bytes : s.received) +
                  " of " + std::to_string(run.output_checked ? run.expect_download : run.expect_upload) + " bytes";
+  } else if (!s.completed) {
+    run.ending = AppEnding::kError;
+    run.detail = "serve: " + s.failure;
   } else {
     run.ending = AppEnding::kCompleted;
   }
