@@ -346,10 +346,11 @@ ServedScenario parse_served(const TomlCtx& ctx, const toml::table& t) {
   sc.file = ctx.file;
   sc.line = static_cast<int>(t.source().begin.line);
   for (auto&& [key, value] : t) {
+    std::string_view name = key.str();  // a structured binding cannot be captured (clang 14)
     bool known = std::any_of(std::begin(kKeys), std::end(kKeys),
-                             [&](const ServedKey& k) { return k.name == key.str(); });
+                             [&](const ServedKey& k) { return k.name == name; });
     if (!known)
-      ctx.fail(value, "unknown key '" + std::string(key.str()) +
+      ctx.fail(value, "unknown key '" + std::string(name) +
                           "' in served scenario (expected name, what, exchange, role, protocols, "
                           "peers, script)");
   }
