@@ -1515,3 +1515,43 @@ TEST(ReportMerged, OneLinePerCase) {
 
 }  // namespace
 }  // namespace dirprobe::report
+
+namespace dirprobe::report {
+namespace {
+
+// The results of `dirprobe app` (subject "programs") are read apart from the harness's runs and
+// shown as the Applications section: each program x served scenario with its free and gated
+// runs, the kept-apart run counted separately, and a drill-down with the hang's reason, its
+// recorded lines and the command that replays it.
+TEST(ReportApps, ApplicationsSectionShowsProgramsRunsAndReplays) {
+  report::Run apps = load_run(data_file("apps-small.json"));
+  ASSERT_TRUE(apps.apps.has_value());
+  ASSERT_EQ(apps.apps->cases.size(), 3u);
+  EXPECT_EQ(apps.apps->cases[1].outcome, Outcome::kStalled);
+  EXPECT_EQ(apps.apps->cases[1].plan, "pull@5=eagain");
+  Model m = one_run();
+  m.app_runs.push_back(std::move(apps));
+  Document doc = build_document(m);
+  const Section& s = section(doc, "Applications: real programs under dirprobe app");
+  std::string text = write_markdown(doc);  // the tables too
+  EXPECT_NE(text.find("wget@get-1m tls13-client-gnutls"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 pass, 1 apart"), std::string::npos) << text;
+  EXPECT_NE(text.find("1 stalled"), std::string::npos) << text;
+  ASSERT_EQ(s.drill_downs.size(), 1u);
+  std::string drill = plain_text(s.drill_downs[0].summary);
+  EXPECT_NE(drill.find("gated"), std::string::npos);
+  std::string body = blocks_text(s.drill_downs[0].body).at(0);
+  EXPECT_NE(body.find("build/harness/dirprobe app --case 'wget@get-1m/tls13-client-gnutls-tcp-gated/pull@5=eagain/s0' --trace --runtime \"$(scripts/runtimes.sh fetch 'bookworm')\""),
+            std::string::npos) << body;
+}
+
+// An app results file is checked like any other: an unknown key names the file, line and place.
+TEST(ReportApps, RefusesBadAppRecords) {
+  std::ifstream in(data_file("apps-small.json"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bad = replaced(text, "\"direction_calls\": 1}", "\"direction_calls\": 1, \"colour\": 1}");
+  EXPECT_EQ(refusal(bad), temp("refused.json") + ":13: cases[1].app: unknown key 'colour'");
+}
+
+}  // namespace
+}  // namespace dirprobe::report
