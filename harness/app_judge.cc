@@ -212,7 +212,9 @@ AppVerdict judge_app_run(const AppCase& c, const AppProgram& program, const Serv
     v.reason = "the fault " + c.plan + " never happened (session 1 made " +
                std::to_string(s ? s->pushes : 0) + " pushes and " + std::to_string(s ? s->pulls : 0) + " pulls)";
   }
-  if (!violation.empty() && v.reason.find(violation) == std::string::npos && v.outcome != "pass")
+  // The first violation, unless the reason already says what it says (R1 on a corrupted run).
+  std::string what = violation.empty() ? "" : violation.substr(violation.find(": ") + 2);
+  if (!violation.empty() && v.reason.find(what) == std::string::npos && v.outcome != "pass")
     v.reason += "; " + violation;
   return v;
 }

@@ -277,11 +277,15 @@ void decide_ending(AppRun& run, Watch w, const AppProgram& program) {
     run.ending = AppEnding::kError;
     run.detail = "exit status " + std::to_string(run.exit->code) +
                  (s.completed ? "" : "; serve: " + s.failure);
-  } else if ((run.output_checked && run.output_bytes != run.expect_download) ||
-             (s.completed && s.received != run.expect_upload)) {
+  } else if (run.output_checked && run.output_bytes != run.expect_download) {
     run.ending = AppEnding::kCorrupted;
-    run.detail = "reported success with " + std::to_string(run.output_checked ? run.output_bytes : s.received) +
-                 " of " + std::to_string(run.output_checked ? run.expect_download : run.expect_upload) + " bytes";
+    run.detail = "reported success with " + std::to_string(run.output_bytes) + " of the " +
+                 std::to_string(run.expect_download) + " bytes served";
+  } else if (program.kind == AppKind::kClient && s.received != run.expect_upload) {
+    run.ending = AppEnding::kCorrupted;
+    run.detail = "reported success, but serve received " + std::to_string(s.received) + " of the " +
+                 std::to_string(run.expect_upload) + " bytes uploaded" +
+                 (s.completed ? "" : " (serve: " + s.failure + ")");
   } else if (!s.completed) {
     run.ending = AppEnding::kError;
     run.detail = "serve: " + s.failure;
