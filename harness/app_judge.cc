@@ -54,17 +54,6 @@ bool injects_hard(const std::string& text) {
          text.find("eof") != std::string::npos || text.find("zero") != std::string::npos;
 }
 
-// Serve's script failed with an error of its own library rather than because the program closed
-// or broke the connection: the program's error that follows is not the program's doing.
-bool serve_failed_first(const ServeResult& s) {
-  if (s.completed || s.failure.empty()) return false;
-  for (const char* closed : {"PREMATURE_TERMINATION", "SESSION_EOF", "PUSH_ERROR", "PULL_ERROR",
-                             "SSL_ERROR_SYSCALL", "SSL_ERROR_ZERO_RETURN", "closed", "EOF",
-                             "reset", "timed out", "no connection", "did not connect"})
-    if (s.failure.find(closed) != std::string::npos) return false;
-  return s.failure.find("GNUTLS_E_") != std::string::npos || s.failure.find("SSL_ERROR") != std::string::npos;
-}
-
 // L1 on a hang: did the program wait for what GnuTLS reported after its last E_AGAIN?
 json judge_l1(const AppRun& run) {
   if (run.ending != AppEnding::kHang) return "held";
@@ -179,9 +168,7 @@ AppVerdict judge_app_run(const AppCase& c, const AppProgram& program, const Serv
         on_blocking = true;
   if (soft && on_blocking)
     v.apart = "E_AGAIN injected on a blocking socket: the program never meets it in real use";
-  if (run.ending == AppEnding::kError && serve_failed_first(run.served))
-    v.apart = "serve's own library failed first (" + run.served.failure +
-              "): the program's error followed; not counted as the program's";
+
   std::string violation = first_violation(v.invariants);
   switch (run.ending) {
     case AppEnding::kCrash: v.outcome = "crash"; v.reason = run.detail; return v;

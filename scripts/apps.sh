@@ -64,6 +64,16 @@ for suite in $suites; do
   rc=${PIPESTATUS[0]}
   set -e
   [ $rc -eq 0 ] || { echo "apps.sh: dirprobe app failed on $suite (exit $rc)" >&2; exit 2; }
+  # The harness's own check: the project's careful subject must complete every clean run it
+  # takes part in; if it does not, the setup (credentials, serve, paths) is broken, not a program.
+  python3 - "$dest/apps.json" <<'PY' || { echo "apps.sh: the reference program failed its clean runs on $suite" >&2; exit 2; }
+import json, sys
+cases = json.load(open(sys.argv[1]))["cases"]
+ref = [c for c in cases if c["app"]["program"] == "teeth-careful" and "/none/" in c["id"]]
+bad = [c["id"] + ": " + c.get("reason", c["outcome"]) for c in ref if c["outcome"] not in ("pass", "known")]
+print("\n".join(bad), file=sys.stderr)
+sys.exit(1 if bad or not ref else 0)
+PY
   rm -rf "$dest/app-work"
   echo "$stamp" >"$dest/apps.stamp"
   echo "[apps $suite] done in $((SECONDS - t0)) s"

@@ -62,8 +62,10 @@ AppSettings settings_of(const AppArgs& args) {
   s.preload = args.preload.empty() ? default_preload() : std::filesystem::path(args.preload);
   if (!std::filesystem::exists(s.preload))
     throw std::runtime_error(s.preload.string() + ": the interposer is missing (build target dirprobe_preload)");
-  s.work = args.work.empty() ? std::filesystem::temp_directory_path() / ("dirprobe-app-" + std::to_string(getpid()))
-                             : std::filesystem::path(args.work);
+  // Absolute: the programs run in their run directories and get these paths in their arguments.
+  s.work = std::filesystem::absolute(args.work.empty() ? std::filesystem::temp_directory_path() /
+                                                             ("dirprobe-app-" + std::to_string(getpid()))
+                                                       : std::filesystem::path(args.work));
   std::filesystem::create_directories(s.work);
   s.runtime = args.runtime_dir.empty() ? host_runtime() : load_runtime(args.runtime_dir);
   s.quiet_ms = args.quiet_ms;
