@@ -71,7 +71,9 @@ AppSettings settings_of(const AppArgs& args) {
   s.quiet_ms = args.quiet_ms;
   std::filesystem::path known = args.expectations.empty() ? default_scenario_dir() / "apps" / "expectations.toml"
                                                          : std::filesystem::path(args.expectations);
-  if (!args.no_expectations) s.known = load_expectations_text(read_text_file(known), known.string());
+  // Entries are named as in the harness's results: relative to the source tree by default.
+  std::string name = args.expectations.empty() ? "scenarios/apps/expectations.toml" : known.string();
+  if (!args.no_expectations) s.known = load_expectations_text(read_text_file(known), name);
   return s;
 }
 
