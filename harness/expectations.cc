@@ -128,12 +128,15 @@ std::string Expectation::deviation() const {
   return std::string(invariant_name(*invariant)) + (cause.empty() ? "" : ":" + cause);
 }
 
-bool Expectation::explains(std::string_view dev) const {
-  std::string mine = deviation();
-  if (dev == mine) return true;
+bool Expectation::explains(std::string_view dev) const { return deviation_covers(deviation(), dev); }
+
+bool deviation_covers(std::string_view entry, std::string_view dev) {
+  if (dev == entry) return true;
   // An entry without a cause covers every cause of its invariant.
-  return invariant && cause.empty() && dev.size() > mine.size() && dev.starts_with(mine) &&
-         dev[mine.size()] == ':';
+  bool invariant_without_cause =
+      !entry.starts_with("outcome ") && entry.find(':') == std::string_view::npos;
+  return invariant_without_cause && dev.size() > entry.size() && dev.starts_with(entry) &&
+         dev[entry.size()] == ':';
 }
 
 Expectations load_expectations_text(const std::string& text, const std::string& name) {

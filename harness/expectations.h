@@ -57,6 +57,10 @@ struct Expectation {
   bool explains(std::string_view deviation) const;
 };
 
+// True when an entry whose deviation is spelled `entry` ("D2", "D2:after-short-push",
+// "outcome stalled") explains the deviation `deviation` (as deviations_of() spells it).
+bool deviation_covers(std::string_view entry, std::string_view deviation);
+
 struct Expectations {
   std::vector<Expectation> entries;
 };

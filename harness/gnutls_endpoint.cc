@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "harness/endpoint.h"
+#include "harness/gnutls_priority.h"
 #include "harness/gnutls_check.h"
 #include "harness/handles.h"
 #include "harness/virtual_clock.h"
@@ -32,6 +33,8 @@ std::string_view version_priority(Protocol protocol) {
 constexpr std::string_view kAeadOnly =
     ":-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-256-CCM:+AES-128-GCM:+AES-128-CCM";
 
+}  // namespace
+
 // NORMAL limited to the protocol and to the config's cipher. TLS 1.2 has no ECDHE-RSA suite
 // with CCM; an RSA key takes RSA key exchange there (TLS_RSA_WITH_AES_128_CCM): its messages
 // have fixed sizes, where GnuTLS writes a DHE public value without its leading zero bytes.
@@ -49,6 +52,8 @@ std::string default_priority(const EndpointConfig& config) {
   }
   return priority;
 }
+
+namespace {
 
 // A blocking session's pull_timeout waits at most this long per call, then reports that
 // nothing arrived (the driver is single-threaded: nothing can arrive meanwhile). GnuTLS then

@@ -403,4 +403,11 @@ std::string scenario_keys_markdown() {
   return out + ".\n";
 }
 
+std::string init_flag_names(unsigned flags) {
+  std::string out;
+  for (const auto& [name, value] : kFlags)
+    if ((flags & value) != 0) out += (out.empty() ? "" : " | ") + name;
+  return out.empty() ? "0" : "(" + out + ")";
+}
+
 }  // namespace dirprobe

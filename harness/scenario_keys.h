@@ -58,4 +58,7 @@ void apply_scenario_keys(const TomlCtx& ctx, const toml::table& t, Scenario& sce
 // The key table of docs/scenarios.md, one row per key.
 std::string scenario_keys_markdown();
 
+// The scenario's `flags` as C text: "(GNUTLS_AUTO_REAUTH | GNUTLS_NO_TICKETS)", or "0".
+std::string init_flag_names(unsigned flags);
+
 }  // namespace dirprobe

@@ -11,6 +11,7 @@
 
 #include "harness/bench.h"
 #include "harness/cli/app_command.h"
+#include "harness/cli/repro_command.h"
 #include "harness/catalog.h"
 #include "harness/expectations.h"
 #include "harness/judge.h"
@@ -364,10 +365,13 @@ int main(int argc, char** argv) {
   add_serve_options(serve, serve_args);
   AppArgs app_args;
   auto* app_cmd = add_app_command(app, app_args);
+  ReproArgs repro_args;
+  auto* repro = add_repro_command(app, repro_args);
   CLI11_PARSE(app, argc, argv);
   try {
     if (serve->parsed()) return cmd_serve(serve_args);
     if (app_cmd->parsed()) return cmd_app(app_args);
+    if (repro->parsed()) return cmd_repro(repro_args);
     if (list->parsed()) return cmd_list(sel, scenarios_only, keys_markdown);
     if (bench->parsed()) return cmd_bench(iterations, max_ratio);
     if (version->parsed()) {

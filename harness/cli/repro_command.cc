@@ -1,0 +1,274 @@
+#include "harness/cli/repro_command.h"
+
+#include <fnmatch.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "harness/catalog.h"
+#include "harness/endpoint.h"
+#include "harness/planner.h"
+#include "harness/repro.h"
+#include "harness/runner.h"
+#include "harness/toml_reader.h"
+
+namespace dirprobe {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// How many candidate cases of one entry are run, at most, to find one that deviates here.
+constexpr std::size_t kCandidateBudget = 48;
+constexpr std::size_t kBatch = 8;
+
+struct Context {
+  std::vector<CaseSpec> specs;
+  std::vector<ReproFamily> families;
+  Expectations expectations;
+  fs::path repro_dir;
+  std::string host_version;
+  int jobs = 1;
+};
+
+Context load_context(const ReproArgs& a) {
+  Context c;
+  fs::path scenarios = a.scenario_dir.empty() ? default_scenario_dir() : fs::path(a.scenario_dir);
+  c.specs = plan_catalog(load_catalog(scenarios));
+  c.repro_dir = a.repro_dir.empty() ? default_repro_dir() : fs::path(a.repro_dir);
+  c.families = load_repro_families(c.repro_dir);
+  c.expectations = load_expectations(a.expectations_dir.empty() ? default_expectations_dir()
+                                                                : fs::path(a.expectations_dir));
+  c.host_version = gnutls_runtime_version();
+  c.jobs = a.jobs > 0 ? a.jobs : available_cores();
+  return c;
+}
+
+bool matches_entry(const Expectation& e, const std::string& id) {
+  for (const auto& g : e.cases)
+    if (fnmatch(g.c_str(), id.c_str(), 0) == 0) return true;
+  return false;
+}
+
+bool expressible(const CaseSpec& spec, const ReproFamily& family) {
+  try {
+    case_block(spec, family);
+    return true;
+  } catch (const ReproError&) {
+    return false;
+  }
+}
+
+// The cases, in catalog order, that both the entry and the family name and a reproducer can
+// express.
+std::vector<const CaseSpec*> candidates(const Context& c, const Expectation& e, const ReproFamily& f) {
+  std::vector<const CaseSpec*> out;
+  for (const auto& spec : c.specs) {
+    if (out.size() == kCandidateBudget) break;
+    std::string id = spec.id();
+    if (f.covers_case(id) && matches_entry(e, id) && expressible(spec, f)) out.push_back(&spec);
+  }
+  return out;
+}
+
+bool shows(const json& record, const CaseSpec& spec, const Expectation& e) {
+  for (const auto& dev : record_deviations(record, asserted_names(spec)))
+    if (e.explains(dev)) return true;
+  return false;
+}
+
+// The first candidate whose run here shows the entry's deviation (-1: none of them).
+int first_deviating(const Context& c, const Expectation& e, const std::vector<const CaseSpec*>& cands) {
+  RunnerOptions options;
+  options.jobs = c.jobs;
+  for (std::size_t from = 0; from < cands.size(); from += kBatch) {
+    std::vector<CaseSpec> batch;
+    for (std::size_t i = from; i < std::min(cands.size(), from + kBatch); ++i) batch.push_back(*cands[i]);
+    auto records = run_cases(batch, options);
+    for (std::size_t i = 0; i < records.size(); ++i)
+      if (shows(records[i], batch[i], e)) return static_cast<int>(from + i);
+  }
+  return -1;
+}
+
+// The GnuTLS versions whose results (the matrix's) saw the entry's deviation.
+std::vector<std::string> seen_on(const std::vector<json>& results, const Expectation& e) {
+  std::vector<std::string> out;
+  for (const auto& doc : results)
+    for (const auto& s : doc.value("expectations", json::array()))
+      if (s.value("reason", "") == e.reason && s.value("observed", 0) > 0)
+        out.push_back(doc.value("gnutls_version", "?"));
+  return out;
+}
+
+struct Plan {
+  std::vector<ReproTarget> targets;
+  json uncovered = json::array();
+};
+
+void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::vector<json>& results) {
+  std::optional<ReproTarget> pick;
+  for (const auto& f : c.families) {
+    if (!f.shows(e.deviation())) continue;
+    auto cands = candidates(c, e, f);
+    if (cands.empty()) continue;
+    int at = first_deviating(c, e, cands);
+    if (pick && at < 0) continue;
+    pick = ReproTarget{&f, *cands[at < 0 ? 0 : at], {&e}, seen_on(results, e), c.host_version, at >= 0};
+    if (at >= 0) break;
+  }
+  if (!pick) {
+    plan.uncovered.push_back({{"where", e.where}, {"deviation", e.deviation()}, {"reason", e.reason},
+                              {"why", "no family of scenarios/repro/ shows " + e.deviation() +
+                                          " in a case this entry names"}});
+    return;
+  }
+  for (auto& t : plan.targets)
+    if (t.family == pick->family && t.spec.id() == pick->spec.id()) {
+      t.entries.push_back(&e);
+      t.deviated_here = t.deviated_here || pick->deviated_here;
+      for (const auto& v : pick->seen_on)
+        if (std::find(t.seen_on.begin(), t.seen_on.end(), v) == t.seen_on.end()) t.seen_on.push_back(v);
+      return;
+    }
+  plan.targets.push_back(std::move(*pick));
+}
+
+std::vector<json> read_results(const std::vector<std::string>& files) {
+  std::vector<json> out;
+  for (const auto& f : files) {
+    try {
+      out.push_back(json::parse(read_text_file(f)));
+    } catch (const json::exception& e) {
+      throw std::runtime_error(f + ": not a results file: " + e.what());
+    }
+  }
+  return out;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  if (!out) throw std::runtime_error(path.string() + ": cannot write");
+}
+
+std::string makefile(const std::vector<std::string>& stems, const std::vector<bool>& openssl) {
+  std::string m =
+      "# The reproducers `dirprobe repro --all-known` wrote; `make` builds every one.\n"
+      "CC ?= cc\nCFLAGS ?= -Wall -Wextra -O1\nLDLIBS = -lgnutls\n\nPROGRAMS =";
+  for (const auto& s : stems) m += " " + s;
+  m += "\n\nall: $(PROGRAMS)\n\n";
+  for (std::size_t i = 0; i < stems.size(); ++i)
+    if (openssl[i]) m += stems[i] + ": LDLIBS += -lssl -lcrypto\n";
+  return m + "\nclean:\n\trm -f $(PROGRAMS)\n\n.PHONY: all clean\n";
+}
+
+json entries_json(const ReproTarget& t) {
+  json out = json::array();
+  for (const Expectation* e : t.entries)
+    out.push_back({{"where", e->where}, {"deviation", e->deviation()}, {"reason", e->reason}});
+  return out;
+}
+
+std::string file_name_for(const ReproTarget& t, std::map<std::string, int>& used) {
+  int n = ++used[t.spec.scenario];
+  return t.spec.scenario + (n > 1 ? "-" + std::to_string(n) : "") + ".c";
+}
+
+int write_all(const Context& c, const Plan& plan, const fs::path& dir) {
+  fs::create_directories(dir);
+  std::map<std::string, int> used;
+  std::vector<std::string> stems;
+  std::vector<bool> openssl;
+  std::string tsv;  // "FILE<TAB>CASE" per reproducer, for scripts
+  json index = {{"gnutls_version", c.host_version}, {"reproducers", json::array()},
+                {"uncovered", plan.uncovered}};
+  for (const auto& t : plan.targets) {
+    std::string name = file_name_for(t, used);
+    write_file(dir / name, reproducer_source(t, c.repro_dir, name));
+    stems.push_back(fs::path(name).stem().string());
+    tsv += name + "\t" + t.spec.id() + "\n";
+    openssl.push_back(!t.family->kits.empty());
+    index["reproducers"].push_back({{"file", name}, {"case", t.spec.id()}, {"family", t.family->name},
+                                    {"deviated_here", t.deviated_here}, {"entries", entries_json(t)}});
+  }
+  write_file(dir / "Makefile", makefile(stems, openssl));
+  write_file(dir / "index.json", index.dump(1) + "\n");
+  write_file(dir / "index.tsv", tsv);
+  std::cout << plan.targets.size() << " reproducers for " << c.expectations.entries.size() - plan.uncovered.size()
+            << " of " << c.expectations.entries.size() << " known deviations in " << dir.string()
+            << " (" << plan.uncovered.size() << " without a reproducer: index.json)\n";
+  return 0;
+}
+
+int cmd_all_known(const ReproArgs& a) {
+  if (a.out.empty()) throw std::invalid_argument("--all-known needs -o DIR");
+  Context c = load_context(a);
+  auto results = read_results(a.results);
+  Plan plan;
+  for (const auto& e : c.expectations.entries) add_entry(plan, c, e, results);
+  return write_all(c, plan, a.out);
+}
+
+const Expectation& entry_for(const Context& c, const std::string& id, const std::string& where) {
+  for (const auto& e : c.expectations.entries) {
+    if (!where.empty() ? e.where.ends_with(where) : matches_entry(e, id)) {
+      for (const auto& f : c.families)
+        if (f.covers_case(id) && f.shows(e.deviation())) return e;
+      if (!where.empty()) throw std::invalid_argument("--entry " + where + ": no family shows its deviation in " + id);
+    }
+  }
+  throw std::invalid_argument(id + ": no known deviation that a family of scenarios/repro/ shows"
+                              " names this case (--entry FILE:LINE chooses one)");
+}
+
+int cmd_one(const ReproArgs& a) {
+  Context c = load_context(a);
+  auto spec = std::find_if(c.specs.begin(), c.specs.end(), [&](const CaseSpec& s) { return s.id() == a.case_id; });
+  if (spec == c.specs.end()) throw std::invalid_argument("'" + a.case_id + "': no such case (see 'dirprobe list')");
+  const Expectation& e = entry_for(c, a.case_id, a.entry);
+  const ReproFamily* family = nullptr;
+  for (const auto& f : c.families)
+    if (!family && f.covers_case(a.case_id) && f.shows(e.deviation())) family = &f;
+  std::vector<const CaseSpec*> one{&*spec};
+  ReproTarget t{family, *spec, {&e}, seen_on(read_results(a.results), e), c.host_version,
+                first_deviating(c, e, one) == 0};
+  std::string name = a.out.empty() ? spec->scenario + ".c" : fs::path(a.out).filename().string();
+  std::string text = reproducer_source(t, c.repro_dir, name);
+  if (a.out.empty()) std::cout << text;
+  else write_file(a.out, text);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_repro_check(const ReproArgs& a);  // repro_check.cc
+
+CLI::App* add_repro_command(CLI::App& app, ReproArgs& a) {
+  auto* cmd = app.add_subcommand("repro", "write standalone C reproducers of known deviations");
+  cmd->add_option("case", a.case_id, "case id to write the reproducer of");
+  cmd->add_option("-o,--out", a.out, "file to write (one case; default stdout) or directory (--all-known)");
+  cmd->add_option("--entry", a.entry, "FILE:LINE of the expectation entry to show (one case)");
+  cmd->add_flag("--all-known", a.all_known, "one reproducer per known deviation, with a Makefile and index.json");
+  cmd->add_option("--results", a.results, "results file(s): the versions each deviation was seen on (--check: the runtime's)");
+  cmd->add_option("--check", a.check_dir, "directory written by --all-known: compare its reproducers' exits with --results");
+  cmd->add_option("--exits", a.exits_file, "with --check: lines 'FILE<TAB>EXIT' of the reproducers run on that runtime");
+  cmd->add_option("--agreement", a.agreement_out, "with --check: JSON file of the comparison to write");
+  cmd->add_option("--repro-dir", a.repro_dir, "directory of reproducer families")->default_str(default_repro_dir().string());
+  cmd->add_option("--scenarios", a.scenario_dir, "scenario directory")->default_str(default_scenario_dir().string());
+  cmd->add_option("--expectations", a.expectations_dir, "directory of known deviations")
+      ->default_str(default_expectations_dir().string());
+  cmd->add_option("-j,--jobs", a.jobs, "worker processes (default: every available core)")->check(CLI::Range(1, 1024));
+  return cmd;
+}
+
+int cmd_repro(const ReproArgs& a) {
+  int modes = (a.all_known ? 1 : 0) + (a.check_dir.empty() ? 0 : 1) + (a.case_id.empty() ? 0 : 1);
+  if (modes != 1) throw std::invalid_argument("repro: give a CASE-ID, --all-known or --check DIR");
+  if (!a.check_dir.empty()) return cmd_repro_check(a);
+  return a.all_known ? cmd_all_known(a) : cmd_one(a);
+}
+
+}  // namespace dirprobe

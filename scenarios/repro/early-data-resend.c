@@ -1,0 +1,151 @@
+#include <gnutls/crypto.h> /* gnutls_hkdf_expand, gnutls_aead_cipher_decrypt: to read the wire */
+
+/* ---- Resumption with 0-RTT: a first, clean connection gives the client a ticket ---- */
+#define CLIENT (SUBJECT_IS_CLIENT ? &subject : &peer)
+#define SERVER (SUBJECT_IS_CLIENT ? &peer : &subject)
+static gnutls_datum_t ticket_key, saved_session;
+static gnutls_anti_replay_t anti_replay;
+static gnutls_cipher_algorithm_t suite_cipher; /* the suite the ticket carries */
+static gnutls_digest_algorithm_t suite_hash;
+
+/* The anti-replay store: one resumption only, so there is nothing to refuse. */
+static int store_nothing(void *p, time_t t, const gnutls_datum_t *k, const gnutls_datum_t *v) {
+  (void)p, (void)t, (void)k, (void)v;
+  return 0;
+}
+
+static void enable_server_early_data(gnutls_session_t s) {
+  CHECK(gnutls_session_ticket_enable_server(s, &ticket_key));
+  gnutls_anti_replay_enable(s, anti_replay);
+  CHECK(gnutls_record_set_max_early_data_size(s, 16384));
+}
+
+static void first_connection(void) {
+  CHECK(gnutls_session_ticket_key_generate(&ticket_key));
+  CHECK(gnutls_anti_replay_init(&anti_replay));
+  gnutls_anti_replay_set_add_function(anti_replay, store_nothing);
+  subject.faulty = false; /* no faults here */
+  open_pair(GNUTLS_ENABLE_EARLY_DATA, GNUTLS_ENABLE_EARLY_DATA);
+  enable_server_early_data(SERVER->s);
+  handshake_both();
+  /* The client reads one byte from the server, and the session ticket that precedes it. */
+  unsigned char byte;
+  CHECK(gnutls_record_send(SERVER->s, "!", 1));
+  ssize_t n = GNUTLS_E_AGAIN;
+  for (int i = 0; i < 100 && n == GNUTLS_E_AGAIN; i++) n = gnutls_record_recv(CLIENT->s, &byte, 1);
+  if (n != 1) setup_failed("first connection: gnutls_record_recv", (int)n);
+  CHECK(gnutls_session_get_data2(CLIENT->s, &saved_session));
+  suite_cipher = gnutls_cipher_get(CLIENT->s);
+  suite_hash = gnutls_prf_hash_get(CLIENT->s);
+  gnutls_deinit(subject.s), gnutls_deinit(peer.s), close(subject.fd), close(peer.fd);
+  subject.pushes = subject.pulls = peer.pushes = peer.pulls = 0;
+  subject.faulty = true, clear_blocked(&subject);
+}
+
+/* ---- The evidence: every byte the subject pushed, and its early traffic secret ---- */
+static unsigned char wire[65536], early_secret[64];
+static size_t wire_len, early_secret_len;
+static ssize_t recording_push(gnutls_transport_ptr_t p, const void *data, size_t size) {
+  ssize_t n = end_push(p, data, size);
+  if (p == &subject) printf("  subject's push of %zu bytes -> %s\n", size, n < 0 ? "blocked" : "sent");
+  if (n > 0 && wire_len + (size_t)n <= sizeof wire) memcpy(wire + wire_len, data, n), wire_len += n;
+  return n;
+}
+static int keylog(gnutls_session_t s, const char *label, const gnutls_datum_t *secret) {
+  (void)s;
+  if (!strcmp(label, "CLIENT_EARLY_TRAFFIC_SECRET") && secret->size <= sizeof early_secret)
+    memcpy(early_secret, secret->data, secret->size), early_secret_len = secret->size;
+  return 0;
+}
+
+/* HKDF-Expand-Label(early secret, label, "", length), RFC 8446 section 7.1. */
+static void expand_label(const char *label, unsigned char *out, size_t length) {
+  unsigned char info[32];
+  size_t n = strlen(label);
+  info[0] = 0, info[1] = (unsigned char)length, info[2] = (unsigned char)(6 + n);
+  memcpy(info + 3, "tls13 ", 6), memcpy(info + 9, label, n), info[9 + n] = 0;
+  gnutls_datum_t secret = {early_secret, (unsigned)early_secret_len}, in = {info, (unsigned)(10 + n)};
+  CHECK(gnutls_hkdf_expand((gnutls_mac_algorithm_t)suite_hash, &secret, &in, out, length));
+}
+
+/* TLS 1.3 seals record number n with the nonce iv XOR n (RFC 8446 section 5.3): a record that
+ * opens with the early key and the bare iv was sealed with sequence number 0. Prints each one
+ * and keeps the first two plaintexts (content, then the inner content type). */
+static size_t open_at_sequence_zero(unsigned char *plain[2], size_t plain_len[2]) {
+  unsigned char key[32], iv[12], nonce_hex[25];
+  size_t count = 0, key_size = gnutls_cipher_get_key_size(suite_cipher);
+  expand_label("key", key, key_size);
+  expand_label("iv", iv, sizeof iv);
+  for (int i = 0; i < 12; i++) sprintf((char *)nonce_hex + 2 * i, "%02x", iv[i]);
+  gnutls_aead_cipher_hd_t aead;
+  gnutls_datum_t key_datum = {key, (unsigned)key_size};
+  CHECK(gnutls_aead_cipher_init(&aead, suite_cipher, &key_datum));
+  for (size_t at = 0, k = 0; at + 5 <= wire_len; at += 5 + ((size_t)wire[at + 3] << 8 | wire[at + 4]), k++) {
+    size_t len = (size_t)wire[at + 3] << 8 | wire[at + 4], out_len = len;
+    unsigned char *out = malloc(len);
+    if (at + 5 + len > wire_len || wire[at] != 23 /* application_data */ ||
+        gnutls_aead_cipher_decrypt(aead, iv, sizeof iv, wire + at, 5, gnutls_cipher_get_tag_size(suite_cipher),
+                                   wire + at + 5, len, out, &out_len) < 0) {
+      free(out);
+      continue;
+    }
+    while (out_len > 1 && out[out_len - 1] == 0) out_len--; /* padding */
+    printf("the client's record %zu (%zu bytes) opens with the early key and nonce %s (sequence "
+           "number 0): %zu bytes of content type %d\n", k, len + 5, nonce_hex, out_len - 1, out[out_len - 1]);
+    if (count < 2) plain[count] = out, plain_len[count] = out_len;
+    count++;
+  }
+  return count;
+}
+
+int main(void) {
+  first_connection();
+  open_pair(SUBJECT_FLAGS | GNUTLS_ENABLE_EARLY_DATA, GNUTLS_ENABLE_EARLY_DATA);
+  enable_server_early_data(peer.s);
+  CHECK(gnutls_session_set_data(subject.s, saved_session.data, saved_session.size));
+  gnutls_transport_set_push_function(subject.s, recording_push); /* calls the kit's end_push */
+  gnutls_session_set_keylog_function(subject.s, keylog);
+
+  /* The client queues early data, then the handshakes run in turn (the server's first). */
+  static unsigned char data[EARLY_FIRST + EARLY_MORE];
+  fill_stream(data, sizeof data, 0);
+  printf("subject: gnutls_record_send_early_data(%d) -> %s\n", EARLY_FIRST,
+         rc_name(gnutls_record_send_early_data(subject.s, data, EARLY_FIRST)));
+  int a = GNUTLS_E_AGAIN, b = GNUTLS_E_AGAIN;
+  bool queued_more = EARLY_MORE == 0;
+  for (int turn = 0; turn < 50 && (a != 0 || b != 0); turn++) {
+    if (b != 0) b = gnutls_handshake(peer.s);
+    if (b < 0 && gnutls_error_is_fatal(b)) break;
+    if (a == 0) continue;
+    if (!queued_more && subject.blocked) {
+      /* The handshake's push of the early data blocked: the client queues more before its retry. */
+      printf("subject: gnutls_record_send_early_data(%d) -> %s\n", EARLY_MORE,
+             rc_name(gnutls_record_send_early_data(subject.s, data + EARLY_FIRST, EARLY_MORE)));
+      queued_more = true;
+      continue;
+    }
+    clear_blocked(&subject);
+    a = gnutls_handshake(subject.s);
+    printf("subject: gnutls_handshake -> %s\n", rc_name(a));
+    if (a < 0 && gnutls_error_is_fatal(a)) break;
+  }
+  printf("peer:    gnutls_handshake -> %s\n", rc_name(b));
+  if (early_secret_len == 0) setup_failed("no CLIENT_EARLY_TRAFFIC_SECRET (no early data sent)", 0);
+
+  unsigned char *plain[2];
+  size_t plain_len[2], count = open_at_sequence_zero(plain, plain_len);
+  if (count < 2) {
+    printf("no deviation: %zu record(s) sealed with the early key at sequence number 0\n", count);
+    return 0;
+  }
+  if (plain_len[0] != plain_len[1] || memcmp(plain[0], plain[1], plain_len[0]))
+    printf("DEVIATION: two different records (%zu and %zu bytes of data) were sealed with the same "
+           "early traffic key and sequence number 0, so the same AEAD nonce: nonce reuse (N1); ",
+           plain_len[0] - 1, plain_len[1] - 1);
+  else
+    printf("DEVIATION: the %zu-byte early-data record was sent twice, byte for byte (same key, "
+           "sequence number 0, same nonce); ", plain_len[0] - 1);
+  if (a == 0 && b == 0) printf("then the handshake completed\n");
+  else printf("then %s: gnutls_handshake returned %s\n", a < 0 ? "subject" : "peer", rc_name(a < 0 ? a : b));
+  return 1;
+}
