@@ -93,7 +93,8 @@ std::string versions_line(const ReproTarget& t) {
 
 std::string header(const ReproTarget& t, const std::string& file_name) {
   const ReproFamily& f = *t.family;
-  std::string h = "/* " + file_name + ": " + f.summary + "\n *\n";
+  std::string h = wrapped(file_name + ": " + f.summary, " * ");
+  h = "/*" + h.substr(2) + " *\n";
   for (const Expectation* e : t.entries) {
     h += " * What GnuTLS does (" + e->deviation() + ", dirprobe " + e->where + ", GnuTLS " +
          e->gnutls.text() + "):\n";
@@ -123,6 +124,7 @@ std::string case_block(const CaseSpec& spec, const ReproFamily& family) {
   b += define("CASE_ID", quoted(spec.id()));
   b += define("PRIORITY", quoted(s.priority.empty() ? default_priority(s) : s.priority));
   b += define("SUBJECT_IS_CLIENT", s.role == Role::kClient ? "1" : "0", "the subject's role");
+  b += define("PROTOCOL_TLS13", s.protocol == Protocol::kTls13 ? "1" : "0", "1: TLS 1.3; 0: TLS 1.2 or DTLS 1.2");
   b += define("SOCKET_SNDBUF", std::to_string(spec.buffers.sndbuf), "SO_SNDBUF of both sockets (0: the kernel's)");
   b += define("SOCKET_RCVBUF", std::to_string(spec.buffers.rcvbuf), "SO_RCVBUF of both sockets (0: the kernel's)");
   b += define("SEND_CHUNK", std::to_string(spec.send_chunk), "bytes per send call");
@@ -140,9 +142,7 @@ std::string case_block(const CaseSpec& spec, const ReproFamily& family) {
 
 std::string build_command(const ReproFamily& family, const std::string& file_name) {
   std::string stem = std::filesystem::path(file_name).stem().string();
-  std::string libs = " -lgnutls";
-  for (const auto& kit : family.kits)
-    if (kit == "openssl") libs += " -lssl -lcrypto";
+  std::string libs = family.uses_openssl() ? " -lgnutls -lssl -lcrypto" : " -lgnutls";
   return "cc -Wall -Wextra -o " + stem + " " + file_name + libs;
 }
 

@@ -57,7 +57,7 @@ void read_family_key(const TomlCtx& ctx, ReproFamily& f, std::string_view key,
     if (a == nullptr) ctx.fail(value, "'kits' must be an array of strings");
     for (const toml::node& k : *a) {
       std::string kit = need_string(ctx, k, key);
-      if (kit != "openssl") ctx.fail(k, "unknown kit '" + kit + "' (known: openssl)");
+      if (kit != "openssl" && kit != "dtls") ctx.fail(k, "unknown kit '" + kit + "' (known: openssl, dtls)");
       f.kits.push_back(kit);
     }
   } else {
@@ -99,6 +99,10 @@ ReproFamily load_family(const std::filesystem::path& file) {
 }  // namespace
 
 bool ReproFamily::covers_case(const std::string& case_id) const { return any_glob(cases, case_id); }
+
+bool ReproFamily::uses_openssl() const {
+  return std::find(kits.begin(), kits.end(), "openssl") != kits.end();
+}
 
 bool ReproFamily::shows(const std::string& deviation) const {
   return std::find(deviations.begin(), deviations.end(), deviation) != deviations.end();

@@ -25,7 +25,8 @@ struct ReproFamily {
   std::string contradicts;  // the GnuTLS documentation it contradicts, with the manual section
   std::vector<std::string> cases;       // globs over the case ids it reproduces
   std::vector<std::string> deviations;  // as Expectation::deviation() spells them
-  std::vector<std::string> kits;        // extra kit files appended after kit.c ("openssl")
+  std::vector<std::string> kits;        // kit-<name>.c files appended after kit.c ("openssl", "dtls")
+  bool uses_openssl() const;
   std::string expected_output;          // what it printed on the host's GnuTLS
   std::vector<ReproVariant> variants;
 

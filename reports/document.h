@@ -16,10 +16,10 @@ enum class Tone : unsigned char { kNone, kPass, kSkip, kKnown, kVacuous, kBad };
 
 // A piece of inline text.
 struct Span {
-  enum class Kind : unsigned char { kText, kStrong, kCode, kSmall, kLink, kBreak };
+  enum class Kind : unsigned char { kText, kStrong, kCode, kSmall, kLink, kFile, kBreak };
   Kind kind = Kind::kText;
   std::string text;
-  std::string target;  // kLink: the anchor it points to
+  std::string target;  // kLink: the anchor it points to; kFile: a path relative to the report
 };
 using Inline = std::vector<Span>;
 
@@ -29,6 +29,9 @@ inline Span code(std::string s) { return {Span::Kind::kCode, std::move(s), {}}; 
 inline Span small(std::string s) { return {Span::Kind::kSmall, std::move(s), {}}; }
 inline Span link(std::string s, std::string anchor) {
   return {Span::Kind::kLink, std::move(s), std::move(anchor)};
+}
+inline Span file_link(std::string s, std::string path) {
+  return {Span::Kind::kFile, std::move(s), std::move(path)};
 }
 inline Span line_break() { return {Span::Kind::kBreak, {}, {}}; }
 

@@ -29,11 +29,14 @@ int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   std::string out = "report";
   bool print_summary = false;
+  std::string repro;
   app.add_option("results", inputs, "results JSON files (one per runtime)")
       ->required()
       ->check(CLI::ExistingFile);
   app.add_option("--out", out, "directory to write report.html, report.md, results.json");
   app.add_flag("--print-summary", print_summary, "print the Markdown summary to stdout");
+  app.add_option("--repro", repro, "directory scripts/repro.sh wrote: link each known deviation to its reproducer")
+      ->check(CLI::ExistingDirectory);
   CLI11_PARSE(app, argc, argv);
   using namespace dirprobe::report;
   try {
@@ -44,8 +47,10 @@ int main(int argc, char** argv) {
     }
     Model model = build_model(std::move(runs));
     model.app_runs = std::move(app_runs);
+    if (!repro.empty()) model.repro = load_repro(repro);
     Document doc = build_document(model);
     std::filesystem::create_directories(out);
+    if (model.repro) copy_reproducers(*model.repro, out);
     std::string markdown = write_markdown(doc);
     write_file(std::filesystem::path(out) / "report.md", markdown);
     write_file(std::filesystem::path(out) / "report.html", write_html(doc));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/vocabulary.h"
+#include "reports/repro.h"
 
 namespace dirprobe::report {
 
@@ -328,6 +329,7 @@ struct Model {
   std::vector<WireSummary> wire;                  // [run]
   Interleavings interleavings;                    // empty when no run has the family
   std::vector<Run> app_runs;                       // `dirprobe app` runs, one per runtime
+  std::optional<ReproIndex> repro;                 // the standalone reproducers, when given
   std::size_t case_count = 0;
   // Where a case of run `run` sits in the matrix: its row and column.
   std::size_t row_of(const std::string& scenario) const;

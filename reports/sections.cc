@@ -351,7 +351,38 @@ Section premises_section(const Model& m) {
   return s;
 }
 
-// Known deviations (the expectations the runs were judged with): how often each was seen.
+// The reproducer cell of a known deviation: its file, and whether it agreed everywhere.
+TableCell repro_cell(const Model& m, const std::string& where) {
+  const ReproFile* f = m.repro ? m.repro->for_entry(where) : nullptr;
+  if (f == nullptr) return {{text(m.repro ? "none yet" : "")}};
+  std::size_t agree = 0;
+  std::string bad;
+  for (const auto& [runtime, check] : f->checks) {
+    if (check == "agrees") ++agree;
+    else bad += "; DISAGREES on " + runtime + " (" + check + ")";
+  }
+  return {{file_link(f->file, "repro/" + f->file), line_break(),
+           small("agrees with the harness on " + std::to_string(agree) + " of " +
+                 std::to_string(m.repro->runtimes.size()) + " runtimes" + bad)}};
+}
+
+Paragraph repro_intro(const ReproIndex& r) {
+  std::size_t agreeing = 0;
+  for (const auto& f : r.files)
+    if (f.checks.size() == r.runtimes.size() &&
+        std::all_of(f.checks.begin(), f.checks.end(), [](const auto& c) { return c.second == "agrees"; }))
+      ++agreeing;
+  return Paragraph{{text("Reproducers: " + std::to_string(r.files.size()) +
+                         " standalone C programs (GnuTLS alone, both ends in one process; "),
+                    file_link("repro/", "repro/"), text(", "), code("make"),
+                    text(" builds them) show the entries below; " + std::to_string(agreeing) +
+                         " of them exit as the harness judged their case on every runtime checked (" +
+                         std::to_string(r.runtimes.size()) + "); " + std::to_string(r.uncovered.size()) +
+                         " entries have none yet. See docs/repro.md.")}};
+}
+
+// Known deviations (the expectations the runs were judged with): how often each was seen, and
+// the standalone program that shows it.
 Section known_section(const Model& m) {
   std::map<std::string, std::pair<const Expectation*, std::vector<std::string>>> entries;
   for (std::size_t r = 0; r < m.runs.size(); ++r)
@@ -367,16 +398,21 @@ Section known_section(const Model& m) {
     }
   Table table{"known", {"entry", "deviation", "reason"}, {}};
   for (const auto& run : m.runs) table.header.push_back(run.label());
+  if (m.repro) table.header.push_back("reproducer");
   for (const auto& [where, slot] : entries) {
     TableRow row{{{{code(where)}}, {{text(slot.first->deviation)}}, {{text(slot.first->reason)}}},
                  {}};
     for (const auto& s : slot.second) row.cells.push_back({{text(s)}});
+    if (m.repro) row.cells.push_back(repro_cell(m, where));
     table.rows.push_back(std::move(row));
   }
   Paragraph intro{{text("Behaviour that differs from the documented contract and is recorded in "),
                    code("scenarios/expectations/"),
                    text(": cases showing it of the cases it applies to, per runtime.")}};
-  return {"Known deviations", {std::move(intro), std::move(table)}, {}};
+  Section s{"Known deviations", {std::move(intro)}, {}};
+  if (m.repro) s.blocks.push_back(repro_intro(*m.repro));
+  s.blocks.push_back(std::move(table));
+  return s;
 }
 
 Section differences_section(const Model& m) {

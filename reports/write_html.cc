@@ -78,6 +78,9 @@ std::string inline_html(const Inline& content) {
       case Span::Kind::kLink:
         out += "<a href=\"#" + h(span.target) + "\">" + h(span.text) + "</a>";
         break;
+      case Span::Kind::kFile:
+        out += "<a href=\"" + h(span.target) + "\">" + h(span.text) + "</a>";
+        break;
       case Span::Kind::kBreak:
         out += "<br>";
         break;

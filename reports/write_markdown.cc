@@ -46,6 +46,9 @@ std::string inline_markdown(const Inline& content) {
       case Span::Kind::kLink:
         out += "[" + t + "](#" + escape(span.target, Syntax::kMarkdown) + ")";
         break;
+      case Span::Kind::kFile:
+        out += "[" + t + "](" + escape(span.target, Syntax::kMarkdown) + ")";
+        break;
       case Span::Kind::kBreak:
         out += "<br>";
         break;

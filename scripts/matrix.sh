@@ -169,7 +169,18 @@ if [ -n "$report_tool" ]; then
       [ -f "$work/$suite/apps.json" ] && [ -f "$work/$suite/apps.stamp" ] && results+=("$work/$suite/apps.json")
     done
   fi
-  "$report_tool" --out "$out" --print-summary "${results[@]}"
+  # The standalone reproducers (scripts/repro.sh, docs/repro.md): each checked against every
+  # runtime of the matrix; the report links each known deviation to its file. DIRPROBE_REPRO=0
+  # leaves them out.
+  repro=()
+  if [ "${DIRPROBE_REPRO:-1}" != 0 ]; then
+    repro_dir="$(dirname "$work")/repro"
+    if ! "$here/repro.sh" --dirprobe "$dirprobe" --out "$repro_dir" --matrix "$work" --jobs "$jobs"; then
+      status=1; echo "matrix: a reproducer disagrees with the harness or does not build (see above)"
+    fi
+    [ -f "$repro_dir/src/index.json" ] && repro=(--repro "$repro_dir")
+  fi
+  "$report_tool" --out "$out" --print-summary "${repro[@]}" "${results[@]}"
 fi
 echo "matrix: ${#results[@]} runtime(s) in $((SECONDS - started)) s${unavailable:+; unavailable: ${unavailable[*]}}"
 [ $status -eq 0 ] || echo "matrix: some cases gave UNEXPECTED results (fail, stalled, crash or stale expectations)"

@@ -2,6 +2,7 @@
 
 #include <fnmatch.h>
 
+#include <cctype>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -172,9 +173,14 @@ json entries_json(const ReproTarget& t) {
   return out;
 }
 
+// "<scenario>.c"; a second file of the same scenario adds its variant (and fault plan).
 std::string file_name_for(const ReproTarget& t, std::map<std::string, int>& used) {
-  int n = ++used[t.spec.scenario];
-  return t.spec.scenario + (n > 1 ? "-" + std::to_string(n) : "") + ".c";
+  if (++used[t.spec.scenario] == 1) return t.spec.scenario + ".c";
+  std::string name = t.spec.scenario + "--" + t.spec.variant;
+  if (t.spec.fault_plan != "none") name += "--" + t.spec.fault_plan;
+  for (char& c : name)
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-' && c != '_') c = '-';
+  return name + ".c";
 }
 
 int write_all(const Context& c, const Plan& plan, const fs::path& dir) {
@@ -190,7 +196,7 @@ int write_all(const Context& c, const Plan& plan, const fs::path& dir) {
     write_file(dir / name, reproducer_source(t, c.repro_dir, name));
     stems.push_back(fs::path(name).stem().string());
     tsv += name + "\t" + t.spec.id() + "\n";
-    openssl.push_back(!t.family->kits.empty());
+    openssl.push_back(t.family->uses_openssl());
     index["reproducers"].push_back({{"file", name}, {"case", t.spec.id()}, {"family", t.family->name},
                                     {"deviated_here", t.deviated_here}, {"entries", entries_json(t)}});
   }
