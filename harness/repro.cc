@@ -178,6 +178,14 @@ std::vector<std::string> record_deviations(const nlohmann::json& record,
   return out;
 }
 
+bool record_shows(const nlohmann::json& record, const std::set<std::string>& asserted,
+                  const std::string& deviation, const std::string& error) {
+  if (!error.empty() && record.value("end_reason", "").find(error) == std::string::npos) return false;
+  for (const auto& dev : record_deviations(record, asserted))
+    if (deviation_covers(deviation, dev)) return true;
+  return false;
+}
+
 std::set<std::string> asserted_names(const CaseSpec& spec) {
   std::set<std::string> out;
   for (auto inv : kAllInvariants)

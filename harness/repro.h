@@ -45,5 +45,9 @@ std::string build_command(const ReproFamily& family, const std::string& file_nam
 std::vector<std::string> record_deviations(const nlohmann::json& record,
                                            const std::set<std::string>& asserted);
 std::set<std::string> asserted_names(const CaseSpec& spec);
+// True when the record shows the deviation `deviation` of an entry whose `error` (text the end
+// reason must contain; empty: any) is `error`: the judge's test, without the version range.
+bool record_shows(const nlohmann::json& record, const std::set<std::string>& asserted,
+                  const std::string& deviation, const std::string& error);
 
 }  // namespace dirprobe

@@ -9,7 +9,6 @@
 #include <sstream>
 
 #include "harness/cli/repro_command.h"
-#include "harness/expectations.h"
 #include "harness/repro.h"
 #include "harness/toml_reader.h"
 
@@ -54,10 +53,10 @@ std::set<std::string> asserted_of(const json& doc, const std::string& scenario) 
 std::string harness_verdict(const json& doc, const json& record, const json& repro) {
   if (record.value("outcome", "") == "skip") return "skip";
   std::string id = record.at("id");
-  auto devs = record_deviations(record, asserted_of(doc, id.substr(0, id.find('/'))));
+  auto asserted = asserted_of(doc, id.substr(0, id.find('/')));
   for (const auto& entry : repro.at("entries"))
-    for (const auto& dev : devs)
-      if (deviation_covers(entry.at("deviation").get<std::string>(), dev)) return "deviation";
+    if (record_shows(record, asserted, entry.at("deviation"), entry.value("error", "")))
+      return "deviation";
   return "none";
 }
 

@@ -75,9 +75,7 @@ std::vector<const CaseSpec*> candidates(const Context& c, const Expectation& e, 
 }
 
 bool shows(const json& record, const CaseSpec& spec, const Expectation& e) {
-  for (const auto& dev : record_deviations(record, asserted_names(spec)))
-    if (e.explains(dev)) return true;
-  return false;
+  return record_shows(record, asserted_names(spec), e.deviation(), e.error);
 }
 
 // The first candidate whose run here shows the entry's deviation (-1: none of them).
@@ -169,7 +167,7 @@ std::string makefile(const std::vector<std::string>& stems, const std::vector<bo
 json entries_json(const ReproTarget& t) {
   json out = json::array();
   for (const Expectation* e : t.entries)
-    out.push_back({{"where", e->where}, {"deviation", e->deviation()}, {"reason", e->reason}});
+    out.push_back({{"where", e->where}, {"deviation", e->deviation()}, {"error", e->error}, {"reason", e->reason}});
   return out;
 }
 
