@@ -135,6 +135,8 @@ std::string case_block(const CaseSpec& spec, const ReproFamily& family) {
   b += define("LOOP_WAITS", waits ? "1" : "0", "1: the loop waits for the direction a call reported");
   b += define("LOOP_EDGE", edge ? "1" : "0", "1: edge-triggered waits (epoll EPOLLET)");
   b += define("SUBJECT_FLAGS", init_flag_names(s.extra_flags), "added to the subject's gnutls_init flags");
+  b += define("SUBJECT_NONBLOCK", s.nonblock ? "1" : "0", "0: the subject's session lacks GNUTLS_NONBLOCK");
+  b += define("POST_HANDSHAKE_AUTH", s.post_handshake_auth ? "1" : "0", "1: TLS 1.3 post-handshake authentication on both ends");
   if (spec.transport == TransportKind::kDgram) b += define("SOCKET_TYPE", "SOCK_DGRAM");
   for (const auto& [name, value] : family.defines_for(spec.id())) b += define(name, value);
   return b + fault_table(spec.fault_plan);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "harness/catalog.h"
@@ -104,7 +105,8 @@ std::vector<std::string> seen_on(const std::vector<json>& results, const Expecta
 
 struct Plan {
   std::vector<ReproTarget> targets;
-  json uncovered = json::array();
+  json uncovered = json::array();  // entries (and security cases) without a reproducer
+  std::size_t entries_uncovered = 0;
 };
 
 void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::vector<json>& results) {
@@ -119,6 +121,7 @@ void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::ve
     if (at >= 0) break;
   }
   if (!pick) {
+    ++plan.entries_uncovered;
     plan.uncovered.push_back({{"where", e.where}, {"deviation", e.deviation()}, {"reason", e.reason},
                               {"why", "no family of scenarios/repro/ shows " + e.deviation() +
                                           " in a case this entry names"}});
@@ -133,6 +136,39 @@ void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::ve
       return;
     }
   plan.targets.push_back(std::move(*pick));
+}
+
+// Security deviations (a key and nonce that sealed two different records: N1 violated) are
+// reproduced case by case: each case of the results that shows one gets its own file when a
+// family reproduces it faithfully, beside the one file of the entry that explains it.
+void add_security_cases(Plan& plan, const Context& c, const std::vector<json>& results) {
+  std::set<std::string> ids;
+  for (const auto& doc : results)
+    for (const auto& r : doc.value("cases", json::array())) {
+      const json n1 = r.value("invariants", json::object()).value("N1", json());
+      if (n1.is_object() && n1.value("verdict", "") == "violated") ids.insert(r.value("id", ""));
+    }
+  for (const auto& id : ids) {
+    bool written = std::any_of(plan.targets.begin(), plan.targets.end(),
+                               [&](const ReproTarget& t) { return t.spec.id() == id; });
+    auto spec = std::find_if(c.specs.begin(), c.specs.end(), [&](const CaseSpec& s) { return s.id() == id; });
+    if (written || spec == c.specs.end()) continue;
+    for (const auto& e : c.expectations.entries) {
+      if (e.deviation() != "N1" || !matches_entry(e, id)) continue;
+      for (const auto& f : c.families)
+        if (f.shows("N1") && f.covers_case(id) && expressible(*spec, f)) {
+          plan.targets.push_back({&f, *spec, {&e}, seen_on(results, e), c.host_version,
+                                  first_deviating(c, e, {&*spec}) == 0});
+          break;
+        }
+      break;
+    }
+    bool done = std::any_of(plan.targets.begin(), plan.targets.end(),
+                            [&](const ReproTarget& t) { return t.spec.id() == id; });
+    if (!done)
+      plan.uncovered.push_back({{"where", id}, {"deviation", "N1"}, {"reason", "security: nonce reuse in this case"},
+                                {"why", "no family of scenarios/repro/ reproduces this case faithfully"}});
+  }
 }
 
 std::vector<json> read_results(const std::vector<std::string>& files) {
@@ -195,15 +231,19 @@ int write_all(const Context& c, const Plan& plan, const fs::path& dir) {
     stems.push_back(fs::path(name).stem().string());
     tsv += name + "\t" + t.spec.id() + "\n";
     openssl.push_back(t.family->uses_openssl());
+    bool security = std::any_of(t.entries.begin(), t.entries.end(),
+                                [](const Expectation* e) { return e->deviation() == "N1"; });
     index["reproducers"].push_back({{"file", name}, {"case", t.spec.id()}, {"family", t.family->name},
+                                    {"security", security},
                                     {"deviated_here", t.deviated_here}, {"entries", entries_json(t)}});
   }
   write_file(dir / "Makefile", makefile(stems, openssl));
   write_file(dir / "index.json", index.dump(1) + "\n");
   write_file(dir / "index.tsv", tsv);
-  std::cout << plan.targets.size() << " reproducers for " << c.expectations.entries.size() - plan.uncovered.size()
-            << " of " << c.expectations.entries.size() << " known deviations in " << dir.string()
-            << " (" << plan.uncovered.size() << " without a reproducer: index.json)\n";
+  std::size_t entries = c.expectations.entries.size();
+  std::cout << plan.targets.size() << " reproducers for " << entries - plan.entries_uncovered << " of "
+            << entries << " known deviations in " << dir.string() << " (" << plan.uncovered.size()
+            << " entries or security cases without one: index.json)\n";
   return 0;
 }
 
@@ -213,6 +253,7 @@ int cmd_all_known(const ReproArgs& a) {
   auto results = read_results(a.results);
   Plan plan;
   for (const auto& e : c.expectations.entries) add_entry(plan, c, e, results);
+  add_security_cases(plan, c, results);
   return write_all(c, plan, a.out);
 }
 
