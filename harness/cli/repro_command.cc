@@ -109,16 +109,45 @@ struct Plan {
   std::size_t entries_uncovered = 0;
 };
 
+// The family's first candidate that deviates here (else its first candidate, not deviating);
+// none when the family names no case of the entry.
+std::optional<ReproTarget> pick_in(const Context& c, const Expectation& e, const ReproFamily& f,
+                                   const std::vector<json>& results) {
+  auto cands = candidates(c, e, f);
+  if (cands.empty()) return std::nullopt;
+  int at = first_deviating(c, e, cands);
+  return ReproTarget{&f, *cands[at < 0 ? 0 : at], {&e}, seen_on(results, e), c.host_version, at >= 0};
+}
+
+void merge_or_add(Plan& plan, ReproTarget pick) {
+  for (auto& t : plan.targets)
+    if (t.family == pick.family && t.spec.id() == pick.spec.id()) {
+      t.entries.push_back(pick.entries.front());
+      t.deviated_here = t.deviated_here || pick.deviated_here;
+      for (const auto& v : pick.seen_on)
+        if (std::find(t.seen_on.begin(), t.seen_on.end(), v) == t.seen_on.end()) t.seen_on.push_back(v);
+      return;
+    }
+  plan.targets.push_back(std::move(pick));
+}
+
+// An entry gets the first family (in name order) whose cases deviate here; a security entry
+// (N1) gets one file per family that shows it, so each peer's case has its own.
 void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::vector<json>& results) {
+  bool security = e.deviation() == "N1";
   std::optional<ReproTarget> pick;
   for (const auto& f : c.families) {
     if (!f.shows(e.deviation())) continue;
-    auto cands = candidates(c, e, f);
-    if (cands.empty()) continue;
-    int at = first_deviating(c, e, cands);
-    if (pick && at < 0) continue;
-    pick = ReproTarget{&f, *cands[at < 0 ? 0 : at], {&e}, seen_on(results, e), c.host_version, at >= 0};
-    if (at >= 0) break;
+    auto mine = pick_in(c, e, f, results);
+    if (!mine) continue;
+    if (security) {
+      merge_or_add(plan, *mine);
+      pick = mine;
+      continue;
+    }
+    if (pick && !mine->deviated_here) continue;
+    pick = mine;
+    if (pick->deviated_here) break;
   }
   if (!pick) {
     ++plan.entries_uncovered;
@@ -127,15 +156,7 @@ void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::ve
                                           " in a case this entry names"}});
     return;
   }
-  for (auto& t : plan.targets)
-    if (t.family == pick->family && t.spec.id() == pick->spec.id()) {
-      t.entries.push_back(&e);
-      t.deviated_here = t.deviated_here || pick->deviated_here;
-      for (const auto& v : pick->seen_on)
-        if (std::find(t.seen_on.begin(), t.seen_on.end(), v) == t.seen_on.end()) t.seen_on.push_back(v);
-      return;
-    }
-  plan.targets.push_back(std::move(*pick));
+  if (!security) merge_or_add(plan, std::move(*pick));
 }
 
 // Security deviations (a key and nonce that sealed two different records: N1 violated) are

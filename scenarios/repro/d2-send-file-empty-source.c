@@ -20,8 +20,6 @@ int main(void) {
   }
   gnutls_global_init();
   open_pair(SUBJECT_FLAGS, 0);
-  /* As in the case, the server does not ask for a client certificate. */
-  gnutls_certificate_server_set_request(SUBJECT_IS_CLIENT ? peer.s : subject.s, GNUTLS_CERT_IGNORE);
   handshake_both();
   int pipefd[2];
   if (pipe(pipefd) < 0) setup_failed("pipe", 0);

@@ -8,30 +8,6 @@
  * The contract: GNUTLS_E_AGAIN means that a transport operation would have blocked (EAGAIN).
  * A push that returns 0 did not block: the call should push again or fail, not report E_AGAIN. */
 
-static struct { int op; size_t asked; ssize_t got; unsigned count; } last; /* last I/O of a call */
-
-static void note(int op, size_t asked, ssize_t got) {
-  last.op = op, last.asked = asked, last.got = got, last.count++;
-}
-static ssize_t watch_push(gnutls_transport_ptr_t p, const void *data, size_t size) {
-  ssize_t n = end_push(p, data, size);
-  note(OP_PUSH, size, n);
-  return n;
-}
-/* GnuTLS hands a whole flight to one vectored push, as writev(2) would take it. */
-static ssize_t watch_vec_push(gnutls_transport_ptr_t p, const giovec_t *iov, int count) {
-  static unsigned char flat[1 << 17];
-  size_t size = 0;
-  for (int i = 0; i < count && size + iov[i].iov_len <= sizeof flat; i++)
-    memcpy(flat + size, iov[i].iov_base, iov[i].iov_len), size += iov[i].iov_len;
-  return watch_push(p, flat, size);
-}
-static ssize_t watch_pull(gnutls_transport_ptr_t p, void *data, size_t size) {
-  ssize_t n = end_pull(p, data, size);
-  note(OP_PULL, size, n);
-  return n;
-}
-
 static bool ready(const struct end *e, int direction) {
   struct pollfd p = {.fd = e->fd, .events = direction ? POLLOUT : POLLIN};
   return poll(&p, 1, 0) > 0;
@@ -45,8 +21,7 @@ static char deviation[256]; /* the first deviation seen, printed at the end */
 static int run(struct end *e, struct call *c, unsigned char *buf, size_t size) {
   if (c->rc != GNUTLS_E_AGAIN && c->rc != GNUTLS_E_INTERRUPTED && c->rc != 1) return 0;
   if (c->rc != 1 && !ready(e, c->dir)) return 0;              /* still waiting */
-  clear_blocked(e);
-  last.count = 0;
+  clear_blocked(e); /* also counts the call's pushes and pulls (e->ios) afresh */
   ssize_t rc;
   if (IS(c, "handshake")) rc = gnutls_handshake(e->s);
   else if (IS(c, "record_send")) rc = gnutls_record_send(e->s, buf + c->done, size - c->done);
@@ -56,27 +31,22 @@ static int run(struct end *e, struct call *c, unsigned char *buf, size_t size) {
   c->rc = rc < 0 ? (int)rc : (c->done < size && !IS(c, "handshake")) ? 1 : 0;
   if (e != &subject) return 1;
   printf("subject: gnutls_%s -> %s, direction %d", c->what, rc_name(rc), c->dir);
-  if (rc == GNUTLS_E_AGAIN && last.count > 0)
-    printf(" (its last %s asked %zu bytes, got %zd)", last.op == OP_PULL ? "pull" : "push",
-           last.asked, last.got);
+  if (rc == GNUTLS_E_AGAIN && e->ios > 0)
+    printf(" (its last %s asked %zu bytes, got %zd)", e->last.op == OP_PULL ? "pull" : "push",
+           e->last.asked, e->last.got);
   printf("\n");
-  if (rc == GNUTLS_E_AGAIN && !subject.blocked && last.count > 0 && last.op == OP_PUSH &&
-      last.got == 0 && last.asked > 0 && !deviation[0])
+  if (rc == GNUTLS_E_AGAIN && !e->blocked && e->ios > 0 && e->last.op == OP_PUSH &&
+      e->last.got == 0 && e->last.asked > 0 && !deviation[0])
     snprintf(deviation, sizeof deviation,
              "gnutls_%s returned GNUTLS_E_AGAIN, direction %d, although no pull or push "
            "blocked: its last push of %zu bytes returned 0 (sent nothing, no error)",
-             c->what, c->dir, last.asked);
+             c->what, c->dir, e->last.asked);
   return 1;
 }
 
 int main(void) {
   gnutls_global_init();
   open_pair(SUBJECT_FLAGS, 0);
-  /* As in the case, the server does not ask for a client certificate. */
-  gnutls_certificate_server_set_request(SUBJECT_IS_CLIENT ? peer.s : subject.s, GNUTLS_CERT_IGNORE);
-  gnutls_transport_set_push_function(subject.s, watch_push);
-  gnutls_transport_set_vec_push_function(subject.s, watch_vec_push);
-  gnutls_transport_set_pull_function(subject.s, watch_pull);
 
   static unsigned char out[2][SEND_CHUNK], in[2][SEND_CHUNK];
   fill_stream(out[0], SEND_CHUNK, 0), fill_stream(out[1], SEND_CHUNK, 0);

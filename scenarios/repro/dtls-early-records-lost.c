@@ -1,51 +1,22 @@
 
 /* ---- The application: a DTLS 1.2 server speaks first while its final flight is lost ----
  *
- * Both sessions are non-blocking DTLS (GNUTLS_DATAGRAM) with a 100 ms retransmission timeout,
- * a 2 s handshake timeout and a 4000-byte MTU, so that each flight is one datagram; their
- * pull_timeout function only looks (poll with no wait) whether a datagram is there. The fault
- * plan loses the datagram of the subject's (the client's) second read: the server's final
- * flight (ChangeCipherSpec, Finished). The server's handshake is complete, so it sends 4 KiB
+ * Both sessions are non-blocking DTLS, set up as described above. The fault plan loses the
+ * datagram of the subject's (the client's) second read: the server's final flight
+ * (ChangeCipherSpec, Finished). The server's handshake is complete, so it sends 4 KiB
  * at once, in 1000-byte records, and then reads (it waits for a 1-byte answer). The client
  * keeps calling gnutls_handshake; when neither side can move, the program sleeps for the
  * client's gnutls_dtls_get_timeout(), as a loop polling with that timeout would, so the
  * lost flight is retransmitted. Then the client reads the 4 KiB with gnutls_record_recv. */
-#include <gnutls/dtls.h>
-
 #define DATA 4096
 
-/* GnuTLS hands over a whole flight as several records at once: one datagram. */
-static ssize_t vec_push(gnutls_transport_ptr_t p, const giovec_t *iov, int count) {
-  static unsigned char datagram[65536];
-  size_t size = 0;
-  for (int i = 0; i < count && size + iov[i].iov_len <= sizeof datagram; i++) {
-    memcpy(datagram + size, iov[i].iov_base, iov[i].iov_len);
-    size += iov[i].iov_len;
-  }
-  return end_push(p, datagram, size);
-}
-/* GnuTLS asks whether a datagram can be read; a non-blocking program answers at once. */
-static int look_for_datagram(gnutls_transport_ptr_t p, unsigned int ms) {
-  struct end *e = p;
-  struct pollfd pfd = {e->fd, POLLIN, 0};
-  (void)ms;
-  return poll(&pfd, 1, 0);
-}
-static void make_dtls(struct end *e) {
-  gnutls_dtls_set_timeouts(e->s, 100, 2000);
-  gnutls_dtls_set_mtu(e->s, 4000);
-  gnutls_transport_set_vec_push_function(e->s, vec_push);
-  gnutls_transport_set_pull_timeout_function(e->s, look_for_datagram);
-}
 static bool readable(int fd) {
   struct pollfd pfd = {fd, POLLIN, 0};
   return poll(&pfd, 1, 0) > 0;
 }
 
 int main(void) {
-  open_pair(SUBJECT_FLAGS | GNUTLS_DATAGRAM, GNUTLS_DATAGRAM);
-  make_dtls(&subject);
-  make_dtls(&peer);
+  open_dtls_pair(SUBJECT_FLAGS, 0);
 
   static unsigned char stream[DATA], got[DATA + RECV_BUFFER], answer[RECV_BUFFER];
   fill_stream(stream, DATA, 0);

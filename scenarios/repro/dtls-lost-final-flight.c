@@ -1,78 +1,35 @@
 
 /* ---- The application: a DTLS 1.2 server whose final handshake flight is lost ----
  *
- * Both sessions are non-blocking DTLS (GNUTLS_DATAGRAM) with a 100 ms retransmission timeout,
- * a 2 s handshake timeout and a 4000-byte MTU, so that each flight is one datagram; their
- * pull_timeout function only looks (poll with no wait) whether a datagram is there. The fault
- * plan loses the subject's (the server's) second datagram: its final flight (ChangeCipherSpec,
- * Finished). The subject's handshake completes, and it then reads with gnutls_record_recv
- * while the peer (the client) keeps calling gnutls_handshake. When neither side can move, the
+ * Both sessions are non-blocking DTLS, set up as described above. The fault plan loses the
+ * subject's (the server's) second datagram: its final flight (ChangeCipherSpec, Finished).
+ * The subject's handshake completes, and it then reads with gnutls_record_recv while the
+ * peer (the client) keeps calling gnutls_handshake. When neither side can move, the
  * program sleeps for the peer's gnutls_dtls_get_timeout(), as a loop that polls with that
  * timeout would; the peer then retransmits its flight, which tells the subject to retransmit.
  * The peer finally sends 4 KiB, which the subject must receive intact.
  * After each E_AGAIN of gnutls_record_recv the program checks the contract: a receive that
  * returns E_AGAIN has found nothing to read (a pull blocked), and says direction 0 (read). */
-#include <gnutls/dtls.h>
-
 #define DATA 4096
 
 static char ops[256]; /* the subject's transport operations in the current call */
-static void note(struct end *e, const char *what, ssize_t n) {
+static int last_op;   /* the subject's last transport operation: 0 none, 'w' push, 'r' pull */
+
+/* Called by the kit after each transport operation of either end. */
+static void note(struct end *e, int op, size_t asked, ssize_t got) {
+  (void)asked;
+  if (e != &subject) return;
+  last_op = op == OP_PUSH ? 'w' : 'r';
   size_t len = strlen(ops);
-  if (e == &subject && len < sizeof ops - 40)
-    snprintf(ops + len, sizeof ops - len, "%s%s %s", len ? "; " : "", what,
-             n < 0 ? "EAGAIN" : rc_name(n));
-}
-static int last_op; /* the subject's last transport operation: 0 none, 'w' push, 'r' pull */
-
-static ssize_t noted_push(gnutls_transport_ptr_t p, const void *data, size_t size) {
-  ssize_t n = end_push(p, data, size);
-  note(p, "push", n);
-  if (p == &subject) last_op = 'w';
-  return n;
-}
-/* GnuTLS hands over a whole flight as several records at once: one datagram. */
-static ssize_t noted_vec_push(gnutls_transport_ptr_t p, const giovec_t *iov, int count) {
-  static unsigned char datagram[65536];
-  size_t size = 0;
-  for (int i = 0; i < count && size + iov[i].iov_len <= sizeof datagram; i++) {
-    memcpy(datagram + size, iov[i].iov_base, iov[i].iov_len);
-    size += iov[i].iov_len;
-  }
-  return noted_push(p, datagram, size);
-}
-static ssize_t noted_pull(gnutls_transport_ptr_t p, void *data, size_t size) {
-  ssize_t n = end_pull(p, data, size);
-  note(p, "pull", n);
-  if (p == &subject) last_op = 'r';
-  return n;
-}
-/* GnuTLS asks whether a datagram can be read; a non-blocking program answers at once.
- * Finding none is a blocked read. */
-static int look_for_datagram(gnutls_transport_ptr_t p, unsigned int ms) {
-  struct end *e = p;
-  struct pollfd pfd = {e->fd, POLLIN, 0};
-  (void)ms;
-  int rc = poll(&pfd, 1, 0);
-  note(e, "poll", rc == 0 ? -1 : rc);
-  if (rc == 0) e->blocked = true;
-  if (e == &subject) last_op = 'r';
-  return rc;
-}
-
-static void make_dtls(struct end *e) {
-  gnutls_dtls_set_timeouts(e->s, 100, 2000);
-  gnutls_dtls_set_mtu(e->s, 4000);
-  gnutls_transport_set_push_function(e->s, noted_push);
-  gnutls_transport_set_vec_push_function(e->s, noted_vec_push);
-  gnutls_transport_set_pull_function(e->s, noted_pull);
-  gnutls_transport_set_pull_timeout_function(e->s, look_for_datagram);
+  if (len < sizeof ops - 40)
+    snprintf(ops + len, sizeof ops - len, "%s%s %s", len ? "; " : "",
+             op == OP_PUSH ? "push" : op == OP_PULL ? "pull" : "poll",
+             got < 0 ? "EAGAIN" : rc_name(got));
 }
 
 int main(void) {
-  open_pair(SUBJECT_FLAGS | GNUTLS_DATAGRAM, GNUTLS_DATAGRAM);
-  make_dtls(&subject);
-  make_dtls(&peer);
+  watch_io = note;
+  open_dtls_pair(SUBJECT_FLAGS, 0);
 
   /* The handshakes, in turn, until the subject's completes (its final flight is lost). */
   int a = GNUTLS_E_AGAIN, b = GNUTLS_E_AGAIN;

@@ -1,53 +1,88 @@
+/* ---- The reproducer: a 0-RTT client whose push of the early data blocks ----
+ * A first, clean connection gives the client (the subject) a ticket that allows early data.
+ * On the second, the client queues EARLY_FIRST bytes with gnutls_record_send_early_data and
+ * runs its handshake; the fault plan makes the push of the early-data record block, so
+ * gnutls_handshake returns and is called again, as the manual says (with EARLY_MORE > 0 the
+ * client first queues EARLY_MORE bytes more). The server is a GnuTLS session or, with
+ * PEER_OPENSSL, an OpenSSL one. TLS 1.3 seals every record with its own sequence number, so
+ * its own nonce: the program opens what the client pushed with the early traffic key (from the
+ * key log) at sequence number 0 to see how many records were sealed with that one nonce. */
 #include <gnutls/crypto.h> /* gnutls_hkdf_expand, gnutls_aead_cipher_decrypt: to read the wire */
+#ifndef PEER_OPENSSL
+#define PEER_OPENSSL 0
+#endif
 
-/* ---- Resumption with 0-RTT: a first, clean connection gives the client a ticket ---- */
-#define CLIENT (SUBJECT_IS_CLIENT ? &subject : &peer)
-#define SERVER (SUBJECT_IS_CLIENT ? &peer : &subject)
-static gnutls_datum_t ticket_key, saved_session;
+/* ---- The server: its setup, and one step of its handshake (0 done, 1 not yet, -1 failed) ---- */
+static const char *server_said = "";  /* what its last handshake step returned */
+#if PEER_OPENSSL
+static void start_server(void) { open_openssl_peer(); } /* one SSL_CTX: it takes its tickets back */
+static void both_handshakes(void) { handshake_with_openssl(); }
+static void server_writes_a_byte(void) {
+  size_t n;
+  if (SSL_write_ex(ossl, "!", 1, &n) != 1) setup_failed("SSL_write_ex", 0);
+}
+static int server_step(void) {
+  int rc = openssl_handshake(); /* reads the early data first (SSL_read_early_data) */
+  server_said = ssl_error_name(rc);
+  return rc == SSL_ERROR_NONE ? 0 : rc == SSL_ERROR_WANT_READ || rc == SSL_ERROR_WANT_WRITE ? 1 : -1;
+}
+#else
+static gnutls_datum_t ticket_key;
 static gnutls_anti_replay_t anti_replay;
-static gnutls_cipher_algorithm_t suite_cipher; /* the suite the ticket carries */
-static gnutls_digest_algorithm_t suite_hash;
-
 /* The anti-replay store: one resumption only, so there is nothing to refuse. */
 static int store_nothing(void *p, time_t t, const gnutls_datum_t *k, const gnutls_datum_t *v) {
   (void)p, (void)t, (void)k, (void)v;
   return 0;
 }
-
-static void enable_server_early_data(gnutls_session_t s) {
-  CHECK(gnutls_session_ticket_enable_server(s, &ticket_key));
-  gnutls_anti_replay_enable(s, anti_replay);
-  CHECK(gnutls_record_set_max_early_data_size(s, 16384));
+static void start_server(void) {
+  if (!ticket_key.data) {
+    CHECK(gnutls_session_ticket_key_generate(&ticket_key));
+    CHECK(gnutls_anti_replay_init(&anti_replay));
+    gnutls_anti_replay_set_add_function(anti_replay, store_nothing);
+  }
+  CHECK(gnutls_session_ticket_enable_server(peer.s, &ticket_key));
+  gnutls_anti_replay_enable(peer.s, anti_replay);
+  CHECK(gnutls_record_set_max_early_data_size(peer.s, 16384));
 }
+static void both_handshakes(void) { handshake_both(); }
+static void server_writes_a_byte(void) { CHECK(gnutls_record_send(peer.s, "!", 1)); }
+static int server_step(void) {
+  int rc = gnutls_handshake(peer.s);
+  server_said = rc == 0 ? "0" : rc_name(rc);
+  return rc == 0 ? 0 : gnutls_error_is_fatal(rc) ? -1 : 1;
+}
+#endif
+
+/* ---- Resumption with 0-RTT: a first, clean connection gives the client a ticket ---- */
+static gnutls_datum_t saved_session;
+static gnutls_cipher_algorithm_t suite_cipher; /* the suite the ticket carries */
+static gnutls_digest_algorithm_t suite_hash;
 
 static void first_connection(void) {
-  CHECK(gnutls_session_ticket_key_generate(&ticket_key));
-  CHECK(gnutls_anti_replay_init(&anti_replay));
-  gnutls_anti_replay_set_add_function(anti_replay, store_nothing);
   subject.faulty = false; /* no faults here */
   open_pair(GNUTLS_ENABLE_EARLY_DATA, GNUTLS_ENABLE_EARLY_DATA);
-  enable_server_early_data(SERVER->s);
-  handshake_both();
+  start_server();
+  both_handshakes();
   /* The client reads one byte from the server, and the session ticket that precedes it. */
   unsigned char byte;
-  CHECK(gnutls_record_send(SERVER->s, "!", 1));
+  server_writes_a_byte();
   ssize_t n = GNUTLS_E_AGAIN;
-  for (int i = 0; i < 100 && n == GNUTLS_E_AGAIN; i++) n = gnutls_record_recv(CLIENT->s, &byte, 1);
+  for (int i = 0; i < 100 && n == GNUTLS_E_AGAIN; i++) n = gnutls_record_recv(subject.s, &byte, 1);
   if (n != 1) setup_failed("first connection: gnutls_record_recv", (int)n);
-  CHECK(gnutls_session_get_data2(CLIENT->s, &saved_session));
-  suite_cipher = gnutls_cipher_get(CLIENT->s);
-  suite_hash = gnutls_prf_hash_get(CLIENT->s);
+  CHECK(gnutls_session_get_data2(subject.s, &saved_session));
+  suite_cipher = gnutls_cipher_get(subject.s);
+  suite_hash = gnutls_prf_hash_get(subject.s);
   gnutls_deinit(subject.s), gnutls_deinit(peer.s), close(subject.fd), close(peer.fd);
   subject.pushes = subject.pulls = peer.pushes = peer.pulls = 0;
   subject.faulty = true, clear_blocked(&subject);
 }
 
-/* ---- The evidence: every byte the subject pushed, and its early traffic secret ---- */
+/* ---- The evidence: every byte the client pushed, and its early traffic secret ---- */
 static unsigned char wire[65536], early_secret[64];
 static size_t wire_len, early_secret_len;
 static ssize_t recording_push(gnutls_transport_ptr_t p, const void *data, size_t size) {
   ssize_t n = end_push(p, data, size);
-  if (p == &subject) printf("  subject's push of %zu bytes -> %s\n", size, n < 0 ? "blocked" : "sent");
+  printf("  subject's push of %zu bytes -> %s\n", size, n < 0 ? "blocked" : "sent");
   if (n > 0 && wire_len + (size_t)n <= sizeof wire) memcpy(wire + wire_len, data, n), wire_len += n;
   return n;
 }
@@ -101,7 +136,7 @@ static size_t open_at_sequence_zero(unsigned char *plain[2], size_t plain_len[2]
 int main(void) {
   first_connection();
   open_pair(SUBJECT_FLAGS | GNUTLS_ENABLE_EARLY_DATA, GNUTLS_ENABLE_EARLY_DATA);
-  enable_server_early_data(peer.s);
+  start_server();
   CHECK(gnutls_session_set_data(subject.s, saved_session.data, saved_session.size));
   gnutls_transport_set_push_function(subject.s, recording_push); /* calls the kit's end_push */
   gnutls_session_set_keylog_function(subject.s, keylog);
@@ -111,11 +146,11 @@ int main(void) {
   fill_stream(data, sizeof data, 0);
   printf("subject: gnutls_record_send_early_data(%d) -> %s\n", EARLY_FIRST,
          rc_name(gnutls_record_send_early_data(subject.s, data, EARLY_FIRST)));
-  int a = GNUTLS_E_AGAIN, b = GNUTLS_E_AGAIN;
+  int a = GNUTLS_E_AGAIN, b = 1;
   bool queued_more = EARLY_MORE == 0;
   for (int turn = 0; turn < 50 && (a != 0 || b != 0); turn++) {
-    if (b != 0) b = gnutls_handshake(peer.s);
-    if (b < 0 && gnutls_error_is_fatal(b)) break;
+    if (b != 0) b = server_step();
+    if (b < 0) break;
     if (a == 0) continue;
     if (!queued_more && subject.blocked) {
       /* The handshake's push of the early data blocked: the client queues more before its retry. */
@@ -129,23 +164,48 @@ int main(void) {
     printf("subject: gnutls_handshake -> %s\n", rc_name(a));
     if (a < 0 && gnutls_error_is_fatal(a)) break;
   }
-  printf("peer:    gnutls_handshake -> %s\n", rc_name(b));
+  printf("peer:    %s -> %s\n", PEER_OPENSSL ? "SSL_do_handshake" : "gnutls_handshake", server_said);
   if (early_secret_len == 0) setup_failed("no CLIENT_EARLY_TRAFFIC_SECRET (no early data sent)", 0);
 
+  /* The proof: how many records the early key opens at sequence number 0, and what they hold. */
   unsigned char *plain[2];
   size_t plain_len[2], count = open_at_sequence_zero(plain, plain_len);
+  char sealed[256] = "";
+  if (count >= 2 && (plain_len[0] != plain_len[1] || memcmp(plain[0], plain[1], plain_len[0])))
+    snprintf(sealed, sizeof sealed, "two different records (%zu and %zu bytes of data) were sealed with "
+             "the same early traffic key and sequence number 0, so the same AEAD nonce: nonce reuse (N1)",
+             plain_len[0] - 1, plain_len[1] - 1);
+  else if (count >= 2)
+    snprintf(sealed, sizeof sealed, "the %zu-byte early-data record was sent twice, byte for byte "
+             "(same key, sequence number 0, same nonce)", plain_len[0] - 1);
+  const char *client_failed = a < 0 && gnutls_error_is_fatal(a) ? rc_name(a) : NULL;
+#if PEER_OPENSSL
+  /* With an OpenSSL server: nonce reuse (a security deviation) whatever the handshake did,
+     else whether the server's handshake failed. */
+  if (count >= 2) printf("on the wire: %s\n", sealed);
+  if (count >= 2 && strstr(sealed, "(N1)")) {
+    printf("DEVIATION: %s; the OpenSSL server's handshake: %s\n", sealed, server_said);
+    return 1;
+  }
+  if (b < 0) {
+    const char *why = ERR_reason_error_string(ERR_peek_last_error());
+    printf("DEVIATION: after the client's early data was sealed %s at sequence number 0, the OpenSSL "
+           "server's handshake failed: %s (%s)\n", count >= 2 ? "twice" : "once", server_said, why ? why : "");
+    return 1;
+  }
+  printf("no deviation: the OpenSSL server's handshake did not fail (%s%s)\n",
+         client_failed ? "the client's gnutls_handshake failed first with " : "it ended with ",
+         client_failed ? client_failed : server_said);
+  return 0;
+#else
   if (count < 2) {
     printf("no deviation: %zu record(s) sealed with the early key at sequence number 0\n", count);
     return 0;
   }
-  if (plain_len[0] != plain_len[1] || memcmp(plain[0], plain[1], plain_len[0]))
-    printf("DEVIATION: two different records (%zu and %zu bytes of data) were sealed with the same "
-           "early traffic key and sequence number 0, so the same AEAD nonce: nonce reuse (N1); ",
-           plain_len[0] - 1, plain_len[1] - 1);
-  else
-    printf("DEVIATION: the %zu-byte early-data record was sent twice, byte for byte (same key, "
-           "sequence number 0, same nonce); ", plain_len[0] - 1);
+  printf("DEVIATION: %s; ", sealed);
   if (a == 0 && b == 0) printf("then the handshake completed\n");
-  else printf("then %s: gnutls_handshake returned %s\n", a < 0 ? "subject" : "peer", rc_name(a < 0 ? a : b));
+  else printf("then %s: gnutls_handshake returned %s\n", client_failed ? "subject" : "peer",
+              client_failed ? client_failed : server_said);
   return 1;
+#endif
 }

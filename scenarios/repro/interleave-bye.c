@@ -13,6 +13,15 @@
 #ifndef BOTH_FLAGS
 #define BOTH_FLAGS 0 /* GNUTLS_POST_HANDSHAKE_AUTH where the call is gnutls_reauth */
 #endif
+#ifndef HEARTBEAT
+#define HEARTBEAT 0 /* 1 where the call is gnutls_heartbeat_ping: both ends allow heartbeats */
+#endif
+#ifdef SEND_FILE /* the call is gnutls_record_send_file, looked up at run time (GnuTLS >= 3.7.2) */
+#include <dlfcn.h>
+typedef ssize_t (*send_file_fn)(gnutls_session_t, int, off_t *, size_t);
+static send_file_fn send_file;
+static int file_fd; /* a temporary file holding the new data */
+#endif
 
 static unsigned char other_data[16384];
 
@@ -43,8 +52,27 @@ int main(void) {
   unsigned char buf[16384], data[1024];
   fill_stream(data, sizeof data, 0);
   fill_stream(other_data, sizeof other_data, sizeof data);
+#ifdef SEND_FILE
+  send_file = (send_file_fn)dlsym(RTLD_DEFAULT, "gnutls_record_send_file");
+  if (!send_file) {
+    printf("GnuTLS %s has no gnutls_record_send_file (added in 3.7.2)\n", gnutls_check_version(NULL));
+    return 77;
+  }
+  FILE *file = tmpfile();
+  file_fd = file ? fileno(file) : -1;
+  if (file_fd < 0 || write(file_fd, other_data, 1024) != 1024 || lseek(file_fd, 0, SEEK_SET) != 0)
+    setup_failed("temporary file", 0);
+#endif
   open_pair(SUBJECT_FLAGS | BOTH_FLAGS, BOTH_FLAGS);
+  if (HEARTBEAT) {
+    gnutls_heartbeat_enable(subject.s, GNUTLS_HB_PEER_ALLOWED_TO_SEND);
+    gnutls_heartbeat_enable(peer.s, GNUTLS_HB_PEER_ALLOWED_TO_SEND);
+  }
   handshake_both();
+  if (HEARTBEAT && !gnutls_heartbeat_allowed(subject.s, GNUTLS_HB_LOCAL_ALLOWED_TO_SEND)) {
+    printf("heartbeat was not negotiated: GnuTLS %s is built without it\n", gnutls_check_version(NULL));
+    return 77;
+  }
 
   ssize_t rc = GNUTLS_E_AGAIN;
   for (int i = 0; i < 100 && rc == GNUTLS_E_AGAIN; i++) rc = gnutls_record_send(subject.s, data, sizeof data);

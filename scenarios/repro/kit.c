@@ -1,9 +1,11 @@
 /* ---- The setup every reproducer shares (nothing of the deviation happens here) ----
  *
  * Two GnuTLS sessions in this process, over a non-blocking AF_UNIX socketpair whose buffers
- * are set as the case's are. The subject's transport goes through end_push/end_pull, which
- * apply the case's fault plan (by the count of pushes and pulls, 1-based) and note whether
- * any push or pull of the current call blocked (EAGAIN or EINTR, real or injected).
+ * are set as the case's are. Both transports go through end_vec_push/end_pull: GnuTLS hands
+ * a whole flight of records to one vectored push, which writes it with one send, as
+ * writev(2) would. For the subject they apply the case's fault plan (by the count of pushes
+ * and pulls, 1-based), and for both they note whether any push or pull of the current call
+ * blocked (EAGAIN or EINTR, real or injected).
  * Exit status: 1 the deviation occurred, 0 it did not, 2 the setup failed, 77 this GnuTLS
  * lacks a function the case needs. */
 #include <errno.h>
@@ -19,13 +21,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { OP_PUSH, OP_PULL };
+enum { OP_PUSH, OP_PULL, OP_POLL /* a look for readable data (a pull_timeout function) */ };
 enum { F_EAGAIN, F_EINTR, F_SHORT, F_ZERO, F_DROP };
 struct fault {
   int op;        /* OP_PUSH or OP_PULL of the subject's transport */
   unsigned at;   /* the n-th such operation, 1-based */
   int action;    /* F_EAGAIN, F_EINTR: fail with that errno; F_SHORT: move at most `limit` bytes;
-                    F_ZERO: a push returns 0; F_DROP (datagrams): a push reports success and
+                    F_ZERO: a push returns 0 once; a pull returns 0, end of stream: from
+                    then on every pull returns 0 and every push fails with EPIPE, as on a
+                    closed connection; F_DROP (datagrams): a push reports success and
                     sends nothing, a pull discards the datagram it would have read */
   size_t limit;
 };
@@ -33,6 +37,12 @@ struct fault {
 @CASE@
 #ifndef SOCKET_TYPE
 #define SOCKET_TYPE SOCK_STREAM
+#endif
+#ifndef SUBJECT_NONBLOCK  /* 0: the subject's session is made without GNUTLS_NONBLOCK */
+#define SUBJECT_NONBLOCK 1
+#endif
+#ifndef POST_HANDSHAKE_AUTH  /* 1: both ends enable TLS 1.3 post-handshake authentication */
+#define POST_HANDSHAKE_AUTH 0
 #endif
 
 struct end {
@@ -43,6 +53,9 @@ struct end {
   unsigned pushes, pulls;
   bool blocked;       /* a push or pull returned EAGAIN/EINTR since the last clear_blocked() */
   bool moved;         /* a push or pull moved bytes since the last clear_blocked() */
+  unsigned ios;       /* pushes and pulls since the last clear_blocked() */
+  struct { int op; size_t asked; ssize_t got; } last; /* the last push or pull (got -1: error) */
+  bool closed;        /* a pull reported end of stream */
 };
 static struct end subject = {.name = "subject", .faulty = true};
 static struct end peer = {.name = "peer"};
@@ -67,7 +80,17 @@ static inline const char *rc_name(ssize_t rc) {
   return name ? name : "(unknown)";
 }
 
-static inline void clear_blocked(struct end *e) { e->blocked = e->moved = false; }
+static inline void clear_blocked(struct end *e) {
+  e->blocked = e->moved = false;
+  e->ios = 0;
+}
+/* A template may watch every transport operation of both ends by setting watch_io. */
+static void (*watch_io)(struct end *e, int op, size_t asked, ssize_t got);
+static void noted_io(struct end *e, int op, size_t asked, ssize_t got) {
+  e->last.op = op, e->last.asked = asked, e->last.got = got;
+  e->ios++;
+  if (watch_io) watch_io(e, op, asked, got);
+}
 
 /* What the plan decides for this end's next push or pull. */
 static const struct fault *next_fault(struct end *e, int op) {
@@ -84,12 +107,17 @@ static ssize_t io_error(struct end *e, int err) {
   return -1;
 }
 
-static ssize_t end_io(struct end *e, int op, void *data, size_t size) {
+static ssize_t faulty_io(struct end *e, int op, void *data, size_t size) {
   const struct fault *f = next_fault(e, op);
+  if (e->closed) return op == OP_PULL ? 0 : io_error(e, EPIPE);
   if (f && f->action == F_EAGAIN) return io_error(e, EAGAIN);
   if (f && f->action == F_EINTR) return io_error(e, EINTR);
   if (f && f->action == F_SHORT && size > f->limit) size = f->limit;
   if (f && f->action == F_ZERO && op == OP_PUSH) return 0;
+  if (f && f->action == F_ZERO && op == OP_PULL) {
+    e->closed = true;
+    return 0;
+  }
   if (f && f->action == F_DROP && op == OP_PUSH) return (ssize_t)size;
   if (f && f->action == F_DROP && op == OP_PULL) recv(e->fd, data, size, 0);
   ssize_t n = op == OP_PUSH ? send(e->fd, data, size, MSG_NOSIGNAL) : recv(e->fd, data, size, 0);
@@ -97,8 +125,27 @@ static ssize_t end_io(struct end *e, int op, void *data, size_t size) {
   e->moved = e->moved || n > 0;
   return n;
 }
+static ssize_t end_io(struct end *e, int op, void *data, size_t size) {
+  ssize_t n = faulty_io(e, op, data, size);
+  noted_io(e, op, size, n);
+  return n;
+}
+/* A template that installs its own push function (GnuTLS then drops the vectored one) calls
+ * end_push from it. */
 static ssize_t end_push(gnutls_transport_ptr_t p, const void *data, size_t size) {
   return end_io(p, OP_PUSH, (void *)data, size);
+}
+/* One push for all the records GnuTLS hands over at once: gathered, they are written with
+ * one send (one datagram), and a short write of it is returned as is. */
+static ssize_t end_vec_push(gnutls_transport_ptr_t p, const giovec_t *iov, int count) {
+  static unsigned char gathered[1 << 20];
+  size_t size = 0;
+  for (int i = 0; i < count; i++) {
+    size_t len = iov[i].iov_len < sizeof gathered - size ? iov[i].iov_len : sizeof gathered - size;
+    memcpy(gathered + size, iov[i].iov_base, len);
+    size += len;
+  }
+  return end_push(p, gathered, size);
 }
 static ssize_t end_pull(gnutls_transport_ptr_t p, void *data, size_t size) {
   return end_io(p, OP_PULL, data, size);
@@ -129,16 +176,22 @@ static gnutls_certificate_credentials_t make_credentials(void) {
 static void open_end(struct end *e, int fd, bool client, unsigned flags,
                      gnutls_certificate_credentials_t cred) {
   e->fd = fd;
-  CHECK(gnutls_init(&e->s, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) | GNUTLS_NONBLOCK | flags));
+  bool nonblock = e != &subject || SUBJECT_NONBLOCK;
+  if (POST_HANDSHAKE_AUTH) flags |= GNUTLS_POST_HANDSHAKE_AUTH;
+  CHECK(gnutls_init(&e->s, (client ? GNUTLS_CLIENT : GNUTLS_SERVER) |
+                               (nonblock ? GNUTLS_NONBLOCK : 0) | flags));
   CHECK(gnutls_priority_set_direct(e->s, PRIORITY, NULL));
   CHECK(gnutls_credentials_set(e->s, GNUTLS_CRD_CERTIFICATE, cred));
-  if (!client) gnutls_certificate_server_set_request(e->s, GNUTLS_CERT_REQUEST);
+  /* The server asks for a client certificate only for post-handshake authentication. */
+  if (!client && (flags & GNUTLS_POST_HANDSHAKE_AUTH))
+    gnutls_certificate_server_set_request(e->s, GNUTLS_CERT_REQUEST);
   gnutls_transport_set_ptr(e->s, e);
-  gnutls_transport_set_push_function(e->s, end_push);
+  gnutls_transport_set_vec_push_function(e->s, end_vec_push);
   gnutls_transport_set_pull_function(e->s, end_pull);
 }
 
-/* The socketpair and both sessions: the subject is the client when SUBJECT_IS_CLIENT. */
+/* The socketpair and both sessions: the subject is the client when SUBJECT_IS_CLIENT.
+ * The session flags are added to GNUTLS_CLIENT or GNUTLS_SERVER and GNUTLS_NONBLOCK. */
 static void open_pair(unsigned subject_flags, unsigned peer_flags) {
   int fds[2], sndbuf = SOCKET_SNDBUF, rcvbuf = SOCKET_RCVBUF;
   if (socketpair(AF_UNIX, SOCKET_TYPE, 0, fds) < 0) setup_failed("socketpair", 0);
