@@ -1,5 +1,6 @@
 #include "harness/repro.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "harness/gnutls_priority.h"
@@ -82,13 +83,24 @@ std::string comment_safe(std::string text) {
   return text;
 }
 
-std::string versions_line(const ReproTarget& t) {
+std::string joined(const std::vector<std::string>& list) {
   std::string out;
-  for (const auto& v : t.seen_on) out += (out.empty() ? "" : ", ") + v;
-  if (out.empty())
+  for (const auto& v : list) out += (out.empty() ? "" : ", ") + v;
+  return out;
+}
+
+std::string versions_line(const ReproTarget& t) {
+  if (t.checked_on.empty())
     return t.deviated_here ? "GnuTLS " + t.host_version + " (this case, when the file was written)"
                            : "not on GnuTLS " + t.host_version + ", where the file was written";
-  return "GnuTLS " + out + " (the dirprobe matrix)";
+  std::vector<std::string> not_seen;
+  for (const auto& v : t.checked_on)
+    if (std::find(t.seen_on.begin(), t.seen_on.end(), v) == t.seen_on.end()) not_seen.push_back(v);
+  std::string out = t.seen_on.empty() ? "none of the runs" : "GnuTLS " + joined(t.seen_on);
+  out += " (this case, in dirprobe's runs on GnuTLS " + joined(t.checked_on) + ")";
+  if (!not_seen.empty()) out += "; not on " + joined(not_seen);
+  if (!t.skipped_on.empty()) out += "; GnuTLS " + joined(t.skipped_on) + " skip the case (a function it needs is missing there)";
+  return out;
 }
 
 std::string header(const ReproTarget& t, const std::string& file_name) {
@@ -96,12 +108,12 @@ std::string header(const ReproTarget& t, const std::string& file_name) {
   std::string h = wrapped(file_name + ": " + f.summary, " * ");
   h = "/*" + h.substr(2) + " *\n";
   for (const Expectation* e : t.entries) {
-    h += " * What GnuTLS does (" + e->deviation() + ", dirprobe " + e->where + ", GnuTLS " +
-         e->gnutls.text() + "):\n";
+    h += wrapped("What GnuTLS does (" + e->deviation() + ", dirprobe " + e->where + ", GnuTLS " +
+                     e->gnutls.text() + "):", " * ");
     h += wrapped(e->reason, " *   ");
   }
   h += " *\n * The documentation it contradicts:\n" + wrapped(f.contradicts, " *   ");
-  h += " *\n * Seen on: " + versions_line(t) + "\n";
+  h += " *\n" + wrapped("Seen on: " + versions_line(t), " * ");
   h += " * The case: " + t.spec.id() + "\n *   (in dirprobe: dirprobe run --case '" +
        t.spec.id() + "' --trace)\n";
   h += " *\n * Build: " + build_command(f, file_name) + "\n";

@@ -25,7 +25,9 @@ struct ReproTarget {
   const ReproFamily* family = nullptr;
   CaseSpec spec;
   std::vector<const Expectation*> entries;  // at least one
-  std::vector<std::string> seen_on;         // GnuTLS versions whose results showed an entry
+  std::vector<std::string> seen_on;         // GnuTLS versions whose results of this case showed an entry
+  std::vector<std::string> checked_on;      // GnuTLS versions whose results hold this case, run
+  std::vector<std::string> skipped_on;      // ... skipped there (a function the runtime lacks)
   std::string host_version;                 // the GnuTLS this machine ran the case with
   bool deviated_here = false;               // the case showed an entry's deviation there
 };

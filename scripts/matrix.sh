@@ -175,7 +175,7 @@ if [ -n "$report_tool" ]; then
   repro=()
   if [ "${DIRPROBE_REPRO:-1}" != 0 ]; then
     repro_dir="$(dirname "$work")/repro"
-    if ! "$here/repro.sh" --dirprobe "$dirprobe" --out "$repro_dir" --matrix "$work" --jobs "$jobs"; then
+    if ! "$here/repro.sh" --dirprobe "$dirprobe" --out "$repro_dir" --jobs "$jobs"; then
       status=1; echo "matrix: a reproducer disagrees with the harness or does not build (see above)"
     fi
     [ -f "$repro_dir/src/index.json" ] && repro=(--repro "$repro_dir")

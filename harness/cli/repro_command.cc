@@ -93,14 +93,38 @@ int first_deviating(const Context& c, const Expectation& e, const std::vector<co
   return -1;
 }
 
-// The GnuTLS versions whose results (the matrix's) saw the entry's deviation.
-std::vector<std::string> seen_on(const std::vector<json>& results, const Expectation& e) {
-  std::vector<std::string> out;
-  for (const auto& doc : results)
-    for (const auto& s : doc.value("expectations", json::array()))
-      if (s.value("reason", "") == e.reason && s.value("observed", 0) > 0)
-        out.push_back(doc.value("gnutls_version", "?"));
+// The results of one run, by case id.
+struct RunResults {
+  std::string version;
+  std::map<std::string, const json*> by_id;
+};
+
+std::vector<RunResults> index_results(const std::vector<json>& docs) {
+  std::vector<RunResults> out;
+  for (const auto& doc : docs) {
+    RunResults r{doc.value("gnutls_version", "?"), {}};
+    if (doc.contains("cases"))
+      for (const auto& rec : doc.at("cases")) r.by_id[rec.value("id", "")] = &rec;
+    out.push_back(std::move(r));
+  }
   return out;
+}
+
+// Where the runs given held this case, and which of them showed the entry's deviation in it.
+void note_runs(ReproTarget& t, const std::vector<RunResults>& runs, const Expectation& e) {
+  for (const auto& run : runs) {
+    auto rec = run.by_id.find(t.spec.id());
+    if (rec == run.by_id.end()) continue;
+    auto add = [](std::vector<std::string>& list, const std::string& v) {
+      if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
+    };
+    if (rec->second->value("outcome", "") == "skip") {
+      add(t.skipped_on, run.version);
+      continue;
+    }
+    add(t.checked_on, run.version);
+    if (record_shows(*rec->second, asserted_names(t.spec), e.deviation(), e.error)) add(t.seen_on, run.version);
+  }
 }
 
 struct Plan {
@@ -112,11 +136,13 @@ struct Plan {
 // The family's first candidate that deviates here (else its first candidate, not deviating);
 // none when the family names no case of the entry.
 std::optional<ReproTarget> pick_in(const Context& c, const Expectation& e, const ReproFamily& f,
-                                   const std::vector<json>& results) {
+                                   const std::vector<RunResults>& runs) {
   auto cands = candidates(c, e, f);
   if (cands.empty()) return std::nullopt;
   int at = first_deviating(c, e, cands);
-  return ReproTarget{&f, *cands[at < 0 ? 0 : at], {&e}, seen_on(results, e), c.host_version, at >= 0};
+  ReproTarget t{&f, *cands[at < 0 ? 0 : at], {&e}, {}, {}, c.host_version, at >= 0};
+  note_runs(t, runs, e);
+  return t;
 }
 
 void merge_or_add(Plan& plan, ReproTarget pick) {
@@ -126,6 +152,10 @@ void merge_or_add(Plan& plan, ReproTarget pick) {
       t.deviated_here = t.deviated_here || pick.deviated_here;
       for (const auto& v : pick.seen_on)
         if (std::find(t.seen_on.begin(), t.seen_on.end(), v) == t.seen_on.end()) t.seen_on.push_back(v);
+      for (const auto& v : pick.checked_on)
+        if (std::find(t.checked_on.begin(), t.checked_on.end(), v) == t.checked_on.end()) t.checked_on.push_back(v);
+      for (const auto& v : pick.skipped_on)
+        if (std::find(t.skipped_on.begin(), t.skipped_on.end(), v) == t.skipped_on.end()) t.skipped_on.push_back(v);
       return;
     }
   plan.targets.push_back(std::move(pick));
@@ -133,7 +163,7 @@ void merge_or_add(Plan& plan, ReproTarget pick) {
 
 // An entry gets the first family (in name order) whose cases deviate here; a security entry
 // (N1) gets one file per family that shows it, so each peer's case has its own.
-void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::vector<json>& results) {
+void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::vector<RunResults>& results) {
   bool security = e.deviation() == "N1";
   std::optional<ReproTarget> pick;
   for (const auto& f : c.families) {
@@ -162,7 +192,8 @@ void add_entry(Plan& plan, const Context& c, const Expectation& e, const std::ve
 // Security deviations (a key and nonce that sealed two different records: N1 violated) are
 // reproduced case by case: each case of the results that shows one gets its own file when a
 // family reproduces it faithfully, beside the one file of the entry that explains it.
-void add_security_cases(Plan& plan, const Context& c, const std::vector<json>& results) {
+void add_security_cases(Plan& plan, const Context& c, const std::vector<json>& results,
+                        const std::vector<RunResults>& runs) {
   std::set<std::string> ids;
   for (const auto& doc : results)
     for (const auto& r : doc.value("cases", json::array())) {
@@ -178,8 +209,9 @@ void add_security_cases(Plan& plan, const Context& c, const std::vector<json>& r
       if (e.deviation() != "N1" || !matches_entry(e, id)) continue;
       for (const auto& f : c.families)
         if (f.shows("N1") && f.covers_case(id) && expressible(*spec, f)) {
-          plan.targets.push_back({&f, *spec, {&e}, seen_on(results, e), c.host_version,
-                                  first_deviating(c, e, {&*spec}) == 0});
+          ReproTarget t{&f, *spec, {&e}, {}, {}, c.host_version, first_deviating(c, e, {&*spec}) == 0};
+          note_runs(t, runs, e);
+          plan.targets.push_back(std::move(t));
           break;
         }
       break;
@@ -272,9 +304,10 @@ int cmd_all_known(const ReproArgs& a) {
   if (a.out.empty()) throw std::invalid_argument("--all-known needs -o DIR");
   Context c = load_context(a);
   auto results = read_results(a.results);
+  auto runs = index_results(results);
   Plan plan;
-  for (const auto& e : c.expectations.entries) add_entry(plan, c, e, results);
-  add_security_cases(plan, c, results);
+  for (const auto& e : c.expectations.entries) add_entry(plan, c, e, runs);
+  add_security_cases(plan, c, results, runs);
   return write_all(c, plan, a.out);
 }
 
@@ -299,8 +332,9 @@ int cmd_one(const ReproArgs& a) {
   for (const auto& f : c.families)
     if (!family && f.covers_case(a.case_id) && f.shows(e.deviation())) family = &f;
   std::vector<const CaseSpec*> one{&*spec};
-  ReproTarget t{family, *spec, {&e}, seen_on(read_results(a.results), e), c.host_version,
-                first_deviating(c, e, one) == 0};
+  ReproTarget t{family, *spec, {&e}, {}, {}, c.host_version, first_deviating(c, e, one) == 0};
+  auto results = read_results(a.results);
+  note_runs(t, index_results(results), e);
   std::string name = a.out.empty() ? spec->scenario + ".c" : fs::path(a.out).filename().string();
   std::string text = reproducer_source(t, c.repro_dir, name);
   if (a.out.empty()) std::cout << text;
