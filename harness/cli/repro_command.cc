@@ -140,7 +140,7 @@ std::optional<ReproTarget> pick_in(const Context& c, const Expectation& e, const
   auto cands = candidates(c, e, f);
   if (cands.empty()) return std::nullopt;
   int at = first_deviating(c, e, cands);
-  ReproTarget t{&f, *cands[at < 0 ? 0 : at], {&e}, {}, {}, c.host_version, at >= 0};
+  ReproTarget t{&f, *cands[at < 0 ? 0 : at], {&e}, {}, {}, {}, c.host_version, at >= 0};
   note_runs(t, runs, e);
   return t;
 }
@@ -209,7 +209,7 @@ void add_security_cases(Plan& plan, const Context& c, const std::vector<json>& r
       if (e.deviation() != "N1" || !matches_entry(e, id)) continue;
       for (const auto& f : c.families)
         if (f.shows("N1") && f.covers_case(id) && expressible(*spec, f)) {
-          ReproTarget t{&f, *spec, {&e}, {}, {}, c.host_version, first_deviating(c, e, {&*spec}) == 0};
+          ReproTarget t{&f, *spec, {&e}, {}, {}, {}, c.host_version, first_deviating(c, e, {&*spec}) == 0};
           note_runs(t, runs, e);
           plan.targets.push_back(std::move(t));
           break;
@@ -332,7 +332,7 @@ int cmd_one(const ReproArgs& a) {
   for (const auto& f : c.families)
     if (!family && f.covers_case(a.case_id) && f.shows(e.deviation())) family = &f;
   std::vector<const CaseSpec*> one{&*spec};
-  ReproTarget t{family, *spec, {&e}, {}, {}, c.host_version, first_deviating(c, e, one) == 0};
+  ReproTarget t{family, *spec, {&e}, {}, {}, {}, c.host_version, first_deviating(c, e, one) == 0};
   auto results = read_results(a.results);
   note_runs(t, index_results(results), e);
   std::string name = a.out.empty() ? spec->scenario + ".c" : fs::path(a.out).filename().string();
