@@ -57,7 +57,9 @@ void read_family_key(const TomlCtx& ctx, ReproFamily& f, std::string_view key,
     if (a == nullptr) ctx.fail(value, "'kits' must be an array of strings");
     for (const toml::node& k : *a) {
       std::string kit = need_string(ctx, k, key);
-      if (kit != "openssl" && kit != "dtls") ctx.fail(k, "unknown kit '" + kit + "' (known: openssl, dtls)");
+      std::filesystem::path file = std::filesystem::path(ctx.file).parent_path() / ("kit-" + kit + ".c");
+      if (!std::filesystem::is_regular_file(file))
+        ctx.fail(k, "unknown kit '" + kit + "' (no " + file.filename().string() + " beside this file)");
       f.kits.push_back(kit);
     }
   } else {

@@ -25,7 +25,7 @@ struct ReproFamily {
   std::string contradicts;  // the GnuTLS documentation it contradicts, with the manual section
   std::vector<std::string> cases;       // globs over the case ids it reproduces
   std::vector<std::string> deviations;  // as Expectation::deviation() spells them
-  std::vector<std::string> kits;        // kit-<name>.c files appended after kit.c ("openssl", "dtls")
+  std::vector<std::string> kits;        // kit-<name>.c files (beside the TOML) appended after kit.c
   bool uses_openssl() const;
   std::string expected_output;          // what it printed on the host's GnuTLS
   std::vector<ReproVariant> variants;

@@ -42,7 +42,7 @@ TEST(ReproFamilies, RefuseUnknownMissingAndBadKeys) {
   EXPECT_EQ(load_error(kFamily), "no error");
   EXPECT_EQ(load_error(kFamily + "colour = \"red\"\n"), ":8: unknown key 'colour' in [family]");
   EXPECT_EQ(load_error("[family]\ntemplate = \"fam.c\"\n"), ":1: [family] lacks required key 'summary'");
-  EXPECT_EQ(load_error(kFamily + "kits = [\"gnutls\"]\n"), ":8: unknown kit 'gnutls' (known: openssl, dtls)");
+  EXPECT_EQ(load_error(kFamily + "kits = [\"gnutls\"]\n"), ":8: unknown kit 'gnutls' (no kit-gnutls.c beside this file)");
   EXPECT_EQ(load_error(kFamily + "[[variant]]\ncases = [\"x/a\"]\n"), ":8: [[variant]] lacks required key 'defines'");
   EXPECT_EQ(load_error(kFamily + "[colour]\n"), ":8: unknown table 'colour' (expected [family], [[variant]])");
   EXPECT_EQ(load_error(kFamily.substr(0, kFamily.find("summary")) + "template2 = 1\n"),

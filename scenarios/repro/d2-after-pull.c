@@ -2,11 +2,17 @@
 /* ---- What the application does ----
  * After the handshake the subject waits for data with gnutls_record_recv, while the peer,
  * one step per turn, sends eight KeyUpdate messages (gnutls_session_key_update) and then
- * 1 KiB of data. Each recv of the subject notes the pulls GnuTLS made.
+ * 1 KiB of data, or (EMPTY_RECORD) sends 8 KiB, then a TLS 1.3 record that holds no data, only
+ * 32 bytes of padding (gnutls_record_send2 with 0 bytes), then 8 KiB more. Each recv of the
+ * subject notes the pulls GnuTLS made. (A recv cannot return 0 for the empty record: 0 is end
+ * of stream.)
  * The contract: GNUTLS_E_AGAIN means that a transport operation would have blocked (EAGAIN),
  * and the direction says which. A recv that read a whole record and then returned E_AGAIN
  * without trying the socket again reports a block that never happened. */
-#ifndef PEER_STEPS /* the peer's steps: eight KeyUpdates, then 1 KiB of data */
+#if EMPTY_RECORD /* the peer's steps: 8 KiB, a record without data, 8 KiB */
+#define PEER_STEPS 3
+#define PEER_STEP(i) ((i) != 1 ? peer_send(8192) : peer_send_empty(32))
+#else /* the peer's steps: eight KeyUpdates, then 1 KiB of data */
 #define PEER_STEPS 9
 #define PEER_STEP(i) ((i) < 8 ? gnutls_session_key_update(peer.s, 0) : peer_send(1024))
 #endif
@@ -19,6 +25,10 @@ static inline int peer_send(size_t size) { /* the next `size` bytes of the strea
   ssize_t n = gnutls_record_send(peer.s, buf, size);
   if (n > 0) peer_sent += (uint64_t)n;
   return (int)n;
+}
+static inline int peer_send_empty(size_t pad) { /* a record with no data, `pad` bytes of padding */
+  static unsigned char none[1];
+  return (int)gnutls_record_send2(peer.s, none, 0, pad, 0);
 }
 
 int main(void) {

@@ -8,74 +8,24 @@
  * its own nonce: the program opens what the client pushed with the early traffic key (from the
  * key log) at sequence number 0 to see how many records were sealed with that one nonce. */
 #include <gnutls/crypto.h> /* gnutls_hkdf_expand, gnutls_aead_cipher_decrypt: to read the wire */
-#ifndef PEER_OPENSSL
-#define PEER_OPENSSL 0
-#endif
 
 /* ---- The server: its setup, and one step of its handshake (0 done, 1 not yet, -1 failed) ---- */
 static const char *server_said = "";  /* what its last handshake step returned */
 #if PEER_OPENSSL
 static void start_server(void) { open_openssl_peer(); } /* one SSL_CTX: it takes its tickets back */
-static void both_handshakes(void) { handshake_with_openssl(); }
-static void server_writes_a_byte(void) {
-  size_t n;
-  if (SSL_write_ex(ossl, "!", 1, &n) != 1) setup_failed("SSL_write_ex", 0);
-}
 static int server_step(void) {
   int rc = openssl_handshake(); /* reads the early data first (SSL_read_early_data) */
   server_said = ssl_error_name(rc);
   return rc == SSL_ERROR_NONE ? 0 : rc == SSL_ERROR_WANT_READ || rc == SSL_ERROR_WANT_WRITE ? 1 : -1;
 }
 #else
-static gnutls_datum_t ticket_key;
-static gnutls_anti_replay_t anti_replay;
-/* The anti-replay store: one resumption only, so there is nothing to refuse. */
-static int store_nothing(void *p, time_t t, const gnutls_datum_t *k, const gnutls_datum_t *v) {
-  (void)p, (void)t, (void)k, (void)v;
-  return 0;
-}
-static void start_server(void) {
-  if (!ticket_key.data) {
-    CHECK(gnutls_session_ticket_key_generate(&ticket_key));
-    CHECK(gnutls_anti_replay_init(&anti_replay));
-    gnutls_anti_replay_set_add_function(anti_replay, store_nothing);
-  }
-  CHECK(gnutls_session_ticket_enable_server(peer.s, &ticket_key));
-  gnutls_anti_replay_enable(peer.s, anti_replay);
-  CHECK(gnutls_record_set_max_early_data_size(peer.s, 16384));
-}
-static void both_handshakes(void) { handshake_both(); }
-static void server_writes_a_byte(void) { CHECK(gnutls_record_send(peer.s, "!", 1)); }
+static void start_server(void) { enable_server_early_data(peer.s); }
 static int server_step(void) {
   int rc = gnutls_handshake(peer.s);
   server_said = rc == 0 ? "0" : rc_name(rc);
   return rc == 0 ? 0 : gnutls_error_is_fatal(rc) ? -1 : 1;
 }
 #endif
-
-/* ---- Resumption with 0-RTT: a first, clean connection gives the client a ticket ---- */
-static gnutls_datum_t saved_session;
-static gnutls_cipher_algorithm_t suite_cipher; /* the suite the ticket carries */
-static gnutls_digest_algorithm_t suite_hash;
-
-static void first_connection(void) {
-  subject.faulty = false; /* no faults here */
-  open_pair(GNUTLS_ENABLE_EARLY_DATA, GNUTLS_ENABLE_EARLY_DATA);
-  start_server();
-  both_handshakes();
-  /* The client reads one byte from the server, and the session ticket that precedes it. */
-  unsigned char byte;
-  server_writes_a_byte();
-  ssize_t n = GNUTLS_E_AGAIN;
-  for (int i = 0; i < 100 && n == GNUTLS_E_AGAIN; i++) n = gnutls_record_recv(subject.s, &byte, 1);
-  if (n != 1) setup_failed("first connection: gnutls_record_recv", (int)n);
-  CHECK(gnutls_session_get_data2(subject.s, &saved_session));
-  suite_cipher = gnutls_cipher_get(subject.s);
-  suite_hash = gnutls_prf_hash_get(subject.s);
-  gnutls_deinit(subject.s), gnutls_deinit(peer.s), close(subject.fd), close(peer.fd);
-  subject.pushes = subject.pulls = peer.pushes = peer.pulls = 0;
-  subject.faulty = true, clear_blocked(&subject);
-}
 
 /* ---- The evidence: every byte the client pushed, and its early traffic secret ---- */
 static unsigned char wire[65536], early_secret[64];

@@ -41,13 +41,6 @@ static int unread_at_peer(void) {
   return n > 0 ? (int)n : 0;
 }
 
-/* Is the direction the subject reported ready right now? (The peer has finished: nothing
- * it does later can make it ready.) */
-static bool ready(int direction) {
-  struct pollfd p = {.fd = subject.fd, .events = direction ? POLLOUT : POLLIN};
-  return poll(&p, 1, 0) > 0;
-}
-
 int main(void) {
   unsigned char buf[16384], data[1024];
   fill_stream(data, sizeof data, 0);
@@ -123,7 +116,7 @@ int main(void) {
 #endif
     bool other_pending = other == GNUTLS_E_AGAIN || other == GNUTLS_E_INTERRUPTED;
     int direction = other_pending ? other_dir : bye_dir;
-    if (!ready(direction)) {
+    if (!socket_ready(&subject, direction)) { /* the peer is done: nothing will make it ready */
       printf("subject: waits for the socket to be %s for %s, which never happens: stuck\n",
              direction ? "writable" : "readable", other_pending ? "the other call" : "bye");
       stuck = true;

@@ -20,11 +20,6 @@ static int unread(int fd, int at, int *type) {
   return n > 0 ? (int)n : 0;
 }
 
-static bool ready(int fd, int direction) {
-  struct pollfd p = {.fd = fd, .events = direction ? POLLOUT : POLLIN};
-  return poll(&p, 1, 0) > 0;
-}
-
 static bool pending(int rc) { return rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED; }
 
 #ifndef PEER_OPENSSL
@@ -110,14 +105,14 @@ int main(void) {
       printf("\n");
       due = false, made = true;
     } else if (made && pending(other)) { /* the other call is retried first */
-      if ((subject_called = ready(subject.fd, other_dir))) {
+      if ((subject_called = socket_ready(&subject, other_dir))) {
         other = other_call(then);
         other_dir = gnutls_record_get_direction(subject.s);
         printf("subject: %s -> %s, direction %d\n", then ? OTHER_THEN_NAME : OTHER_NAME " again",
                rc_name(other), other_dir);
       }
     } else if (pending(hs)) { /* retried when ready, or at once after the other call failed */
-      if ((subject_called = turn == 0 || at_once || ready(subject.fd, hs_dir))) {
+      if ((subject_called = turn == 0 || at_once || socket_ready(&subject, hs_dir))) {
         at_once = false;
         hs = gnutls_handshake(subject.s);
         hs_dir = gnutls_record_get_direction(subject.s);
@@ -126,7 +121,7 @@ int main(void) {
         if (hs < 0 && !pending(hs)) snprintf(end, sizeof end, "subject: gnutls_handshake returned %s", rc_name(hs));
       }
     } else if (pending(bye)) { /* handshake done: the subject closes its side */
-      if ((subject_called = ready(subject.fd, 1))) bye = gnutls_bye(subject.s, GNUTLS_SHUT_WR);
+      if ((subject_called = socket_ready(&subject, 1))) bye = gnutls_bye(subject.s, GNUTLS_SHUT_WR);
     } else {
       subject_called = false;
     }

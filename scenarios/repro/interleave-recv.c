@@ -17,8 +17,7 @@ struct wait { int dir; };                     /* -1: call at once; else the dire
 /* Is the direction a call reported ready for this end? (Clears the wait when it is.) */
 static bool ready(struct end *e, struct wait *w) {
   if (w->dir < 0) return true;
-  struct pollfd p = {.fd = e->fd, .events = w->dir ? POLLOUT : POLLIN};
-  if (poll(&p, 1, 0) <= 0) return false;
+  if (!socket_ready(e, w->dir)) return false;
   w->dir = -1;
   return true;
 }

@@ -14,72 +14,44 @@
 #ifndef TOTAL_BYTES
 #define TOTAL_BYTES (256 * 1024)
 #endif
-#define CHUNK 16384
-#define MAX_ROUNDS 2000
-#define IDLE_ROUNDS 16 /* rounds without any progress before the run counts as stuck */
 
-static unsigned char out[CHUNK], in[RECV_BUFFER], got[TOTAL_BYTES]; /* got: what the subject read */
-static size_t sent, received, mismatch = (size_t)-1; /* sent by the peer, read by the subject */
 static const size_t ku_after = KU_AFTER;
 static bool key_update_sent;
-static bool peer_pending;
 static int quiet_after = 3; /* print only the first sends after the key update */
 static int recv_dir = -1;         /* the direction the subject's last E_AGAIN reported */
 static ssize_t fatal;             /* a fatal error of either side */
 
-/* A loop that waits (LOOP_WAITS) calls only when the socket is ready for the direction
- * gnutls_record_get_direction reported; with timeout 0 nothing is waited out. */
-static bool ready(int dir) {
-  if (!LOOP_WAITS || dir < 0) return true;
-  struct pollfd p = {.fd = subject.fd, .events = dir ? POLLOUT : POLLIN};
-  return poll(&p, 1, 0) > 0;
-}
-
 static bool subject_read(void) {
-  ssize_t rc = gnutls_record_recv(subject.s, in, sizeof in);
-  recv_dir = rc == GNUTLS_E_AGAIN ? gnutls_record_get_direction(subject.s) : -1;
-  if (rc <= 0) {
-    if (rc != GNUTLS_E_AGAIN) fatal = rc, printf("subject: gnutls_record_recv -> %s\n", rc_name(rc));
-    return false;
-  }
-  if (received + (size_t)rc > TOTAL_BYTES) rc = (ssize_t)(TOTAL_BYTES - received);
-  memcpy(got + received, in, (size_t)rc);
-  for (ssize_t i = 0; i < rc && mismatch == (size_t)-1; i++)
-    if (in[i] != stream_byte(received + (size_t)i)) mismatch = received + (size_t)i;
-  received += (size_t)rc;
-  return true;
+  ssize_t rc = subject_take(TOTAL_BYTES, &recv_dir);
+  if (rc <= 0 && rc != GNUTLS_E_AGAIN) fatal = rc, printf("subject: gnutls_record_recv -> %s\n", rc_name(rc));
+  return rc > 0;
 }
 
 static bool subject_round(void) {
-  if (!key_update_sent && received >= ku_after) {
+  if (!key_update_sent && stream_received >= ku_after) {
     int rc = gnutls_session_key_update(subject.s, GNUTLS_KU_PEER);
     printf("subject: gnutls_session_key_update(GNUTLS_KU_PEER) after reading %zu bytes -> %s\n",
-           received, rc_name(rc));
+           stream_received, rc_name(rc));
     if (rc < 0 && rc != GNUTLS_E_AGAIN) fatal = rc;
     key_update_sent = rc == 0;
     return rc == 0;
   }
-  return received < TOTAL_BYTES && ready(recv_dir) && subject_read();
+  return stream_received < TOTAL_BYTES && may_call(recv_dir) && subject_read();
 }
 
 static bool peer_round(void) {
   bool progress = false;
-  if (sent < TOTAL_BYTES) {
-    size_t n = TOTAL_BYTES - sent < CHUNK ? TOTAL_BYTES - sent : CHUNK;
-    if (!peer_pending) fill_stream(out, n, sent);
-    ssize_t rc = gnutls_record_send(peer.s, out, n); /* a retry offers the same data */
-    if ((rc != GNUTLS_E_AGAIN || !peer_pending) && (!key_update_sent || quiet_after-- > 0))
-      printf("peer: gnutls_record_send(data) at offset %zu -> %s\n", sent, rc_name(rc));
-    if (rc > 0) sent += (size_t)rc, progress = true;
+  if (peer_sent < TOTAL_BYTES) {
+    ssize_t rc = peer_send_next(TOTAL_BYTES, key_update_sent ? &quiet_after : NULL);
+    if (rc > 0) progress = true;
     else if (rc != GNUTLS_E_AGAIN) fatal = rc;
-    peer_pending = rc == GNUTLS_E_AGAIN;
   }
   unsigned char sink[RECV_BUFFER];
   clear_blocked(&peer);
   ssize_t rc = gnutls_record_recv(peer.s, sink, sizeof sink);
   if (peer.moved && key_update_sent)
     printf("peer: gnutls_record_recv took in the KeyUpdate request (its send at offset %zu %s pending) -> %s\n",
-           sent, peer_pending ? "is" : "is not", rc_name(rc));
+           peer_sent, peer_pending ? "is" : "is not", rc_name(rc));
   return progress || peer.moved;
 }
 
@@ -89,34 +61,8 @@ int main(void) {
   handshake_both();
   printf("case %s: the peer sends %d bytes, the subject requests a KeyUpdate after reading %d\n", CASE_ID,
          TOTAL_BYTES, KU_AFTER);
-  int idle = 0;
-  for (int round = 0; round < MAX_ROUNDS && idle < IDLE_ROUNDS && fatal == 0; round++) {
-    bool progress = subject_round();
-    progress = peer_round() || progress;
-    if (sent >= TOTAL_BYTES && received >= TOTAL_BYTES) break;
-    idle = progress ? 0 : idle + 1;
-  }
-  printf("peer reported %zu bytes sent; the subject read %zu\n", sent, received);
-  if (fatal != 0) {
-    printf("no deviation of this kind: the run failed with %s\n", rc_name(fatal));
-    return 0;
-  }
-  bool duplicated = mismatch != (size_t)-1, stuck = sent < TOTAL_BYTES || received < TOTAL_BYTES;
-  if (duplicated) {
-    size_t again = 0; /* are they the bytes of an earlier send, a second time? */
-    while (mismatch >= CHUNK && mismatch + again < received && again < CHUNK &&
-           got[mismatch + again] == stream_byte(mismatch + again - CHUNK))
-      again++;
-    printf("DEVIATION: R1 (on the wire W1): the subject received wrong data from offset %zu on; %zu"
-           " of the bytes there are the %d bytes of offset %zu again: the peer's pending record went"
-           " out with its answer to the KeyUpdate and its retried send sent the same data a second time\n",
-           mismatch, again, CHUNK, mismatch - CHUNK);
-  }
-  if (stuck)
-    printf("DEVIATION: the transfer cannot finish (outcome stalled%s): the subject has read the %d"
-           " bytes it expects and stops reading, the peer still has %zu bytes to send\n",
-           LOOP_WAITS ? "; L1: the loop never completes" : "", TOTAL_BYTES, TOTAL_BYTES - sent);
-  if (duplicated || stuck) return 1;
-  printf("no deviation: every byte arrived once and in order\n");
-  return 0;
+  return run_peer_stream(TOTAL_BYTES, subject_round, peer_round, &fatal,
+                         "the peer's pending record went out with its"
+                         " answer to the KeyUpdate and its retried send sent the same data a second time",
+                         "every byte arrived once and in order");
 }

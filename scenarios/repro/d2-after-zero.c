@@ -1,18 +1,19 @@
 
 /* ---- What the application does ----
- * Both ends complete their handshakes, then each sends SEND_CHUNK bytes and reads as many
- * (a duplex exchange). The subject's transport reports end of stream (its pull function
- * returns 0) at the pull the case names, in the middle of a record; from then on its pushes
- * fail with EPIPE and its pulls return 0, as a closed connection's would.
+ * Both ends run their handshakes, then each sends SEND_CHUNK bytes and reads as many (a duplex
+ * exchange). At the operation the case names, the subject's transport returns 0:
+ *  - a push that returns 0: it sent nothing and reports no error (once);
+ *  - a pull that returns 0: end of stream, in the middle of a record; from then on its pushes
+ *    fail with EPIPE and its pulls return 0, as a closed connection's would.
  * The event loop calls each pending call again only once the socket is ready in the
  * direction that call last reported (gnutls_record_get_direction).
- * The contract: GNUTLS_E_AGAIN means that a transport operation would have blocked. End of
- * stream is not "would block": the call should fail (premature termination). */
+ * The contract: GNUTLS_E_AGAIN means that a transport operation would have blocked (EAGAIN).
+ * A push that returned 0 did not block: the call should push again or fail. End of stream is
+ * not "would block" either: the call should fail (premature termination). */
 
-static bool ready(const struct end *e, int direction) {
-  struct pollfd p = {.fd = e->fd, .events = direction ? POLLOUT : POLLIN};
-  return poll(&p, 1, 0) > 0;
-}
+#ifndef ZERO_IS_EOF /* 1: the transport's 0 is a pull's end of stream; 0: a push that moved nothing */
+#define ZERO_IS_EOF 0
+#endif
 
 /* One pending call of one end: what it last returned and which direction it waits for. */
 struct call { const char *what; int rc; int dir; size_t done; };
@@ -21,7 +22,7 @@ struct call { const char *what; int rc; int dir; size_t done; };
 static char deviation[256]; /* the first deviation seen, printed at the end */
 static int run(struct end *e, struct call *c, unsigned char *buf, size_t size) {
   if (c->rc != GNUTLS_E_AGAIN && c->rc != GNUTLS_E_INTERRUPTED && c->rc != 1) return 0;
-  if (c->rc != 1 && !ready(e, c->dir)) return 0;              /* still waiting */
+  if (c->rc != 1 && !socket_ready(e, c->dir)) return 0;              /* still waiting */
   clear_blocked(e); /* also counts the call's pushes and pulls (e->ios) afresh */
   ssize_t rc;
   if (IS(c, "handshake")) rc = gnutls_handshake(e->s);
@@ -36,12 +37,17 @@ static int run(struct end *e, struct call *c, unsigned char *buf, size_t size) {
     printf(" (its last %s asked %zu bytes, got %zd)", e->last.op == OP_PULL ? "pull" : "push",
            e->last.asked, e->last.got);
   printf("\n");
-  if (rc == GNUTLS_E_AGAIN && !e->blocked && e->ios > 0 && e->last.op == OP_PULL &&
-      e->last.got == 0 && !deviation[0])
-    snprintf(deviation, sizeof deviation,
-             "gnutls_%s returned GNUTLS_E_AGAIN, direction %d, although no pull or push "
-           "blocked: its last pull returned 0 (end of stream) in the middle of a record",
-             c->what, c->dir);
+  bool after_zero = ZERO_IS_EOF ? e->last.op == OP_PULL : e->last.op == OP_PUSH && e->last.asked > 0;
+  if (rc == GNUTLS_E_AGAIN && !e->blocked && e->ios > 0 && e->last.got == 0 && after_zero && !deviation[0]) {
+    int n = snprintf(deviation, sizeof deviation, "gnutls_%s returned GNUTLS_E_AGAIN, direction %d,"
+                     " although no pull or push blocked: ", c->what, c->dir);
+    if (ZERO_IS_EOF)
+      snprintf(deviation + n, sizeof deviation - (size_t)n,
+               "its last pull returned 0 (end of stream) in the middle of a record");
+    else
+      snprintf(deviation + n, sizeof deviation - (size_t)n,
+               "its last push of %zu bytes returned 0 (sent nothing, no error)", e->last.asked);
+  }
   return 1;
 }
 
@@ -79,7 +85,8 @@ end:
     printf("DEVIATION: %s\n", deviation);
     return 1;
   }
-  printf("no deviation: no call returned GNUTLS_E_AGAIN after end of stream without a blocked "
-         "operation (subject send %s, recv %s)\n", rc_name(snd[0].rc), rc_name(rcv[0].rc));
+  printf("no deviation: no call returned GNUTLS_E_AGAIN after %s without a blocked operation"
+         " (subject send %s, recv %s)\n", ZERO_IS_EOF ? "end of stream" : "a push that returned 0",
+         rc_name(snd[0].rc), rc_name(rcv[0].rc));
   return 0;
 }
