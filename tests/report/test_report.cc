@@ -1555,3 +1555,63 @@ TEST(ReportApps, RefusesBadAppRecords) {
 
 }  // namespace
 }  // namespace dirprobe::report
+
+namespace dirprobe::report {
+namespace {
+
+// A directory as scripts/repro.sh writes it: one reproducer that agreed on one runtime and
+// disagreed on another.
+std::filesystem::path repro_dir() {
+  auto dir = std::filesystem::temp_directory_path() / "dirprobe-report-repro";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "src");
+  std::filesystem::create_directories(dir / "alpha");
+  std::filesystem::create_directories(dir / "beta");
+  std::ofstream(dir / "src" / "index.json") << R"({"gnutls_version": "3.7.9", "uncovered": [{"where": "e.toml:9"}],
+    "reproducers": [{"file": "ku.c", "case": "ku/x/none/s0", "family": "ku", "security": false,
+                     "entries": [{"where": "e.toml:3", "deviation": "R1"}]}]})";
+  std::ofstream(dir / "src" / "Makefile") << "all:\n";
+  std::ofstream(dir / "src" / "ku.c") << "int main(void) { return 1; }\n";
+  std::ofstream(dir / "alpha" / "agreement.json") << R"({"runtime": "alpha", "gnutls_version": "3.7.9",
+    "rows": [{"file": "ku.c", "case": "ku/x/none/s0", "harness": "deviation", "exit": 1, "agree": true}]})";
+  std::ofstream(dir / "beta" / "agreement.json") << R"({"runtime": "beta", "gnutls_version": "3.8.9",
+    "rows": [{"file": "ku.c", "case": "ku/x/none/s0", "harness": "none", "exit": 1, "agree": false}]})";
+  return dir;
+}
+
+}  // namespace
+
+// Each known deviation links to its reproducer, with how it agreed per runtime; the files are
+// copied where the links point; an entry without one says so.
+TEST(ReportRepro, KnownDeviationsLinkToTheirReproducers) {
+  Model m = two_runs();
+  m.runs[0].expectations.push_back({"e.toml:3", "R1", "the peer receives bytes twice", true, 4, 2});
+  m.runs[0].expectations.push_back({"e.toml:9", "L1", "a loop hangs", true, 4, 1});
+  auto dir = repro_dir();
+  m.repro = load_repro(dir);
+  std::string html = write_html(build_document(m));
+  EXPECT_NE(html.find("<a href=\"repro/ku.c\">ku.c</a>"), std::string::npos);
+  EXPECT_NE(html.find("agrees with the harness on 1 of 2 runtimes; DISAGREES on GnuTLS 3.8.9 (beta) "
+                      "(harness none, exit 1)"), std::string::npos);
+  EXPECT_NE(html.find("none yet"), std::string::npos);
+  auto out = std::filesystem::temp_directory_path() / "dirprobe-report-repro-out";
+  std::filesystem::remove_all(out);
+  copy_reproducers(*m.repro, out);
+  EXPECT_TRUE(std::filesystem::is_regular_file(out / "repro" / "ku.c"));
+  EXPECT_TRUE(std::filesystem::is_regular_file(out / "repro" / "Makefile"));
+}
+
+TEST(ReportRepro, RefusesABadIndexNamingTheFile) {
+  auto dir = repro_dir();
+  std::ofstream(dir / "src" / "index.json") << R"({"reproducers": [{"file": "ku.c"}]})";
+  try {
+    load_repro(dir);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find((dir / "src" / "index.json").string() + ": not a reproducer index"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace dirprobe::report
