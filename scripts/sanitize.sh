@@ -26,7 +26,7 @@ if [ "${1:-}" != "--no-build" ]; then
   cmake --preset asan-ubsan >/dev/null
   # What runs below: the CLI and the two self-test programs (not the conformance probes).
   cmake --build --preset asan-ubsan -j"${DIRPROBE_JOBS:-2}" \
-        --target dirprobe probe_selftest report_selftest probe_serve probe_selftest_apps
+        --target dirprobe probe_selftest report_selftest probe_serve probe_selftest_apps probe_selftest_repro
 fi
 
 export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1"
