@@ -160,7 +160,7 @@ class GnutlsEndpoint final : public Endpoint {
     if (out.status == Status::kOk) {
       messages_.note(true, close_notify());
       // With GNUTLS_SHUT_RDWR, 0 means the peer's close_notify arrived too.
-      if (how == ByeHow::kRdwr) messages_.note(false, close_notify());
+      if (how == ByeHow::kRdwr) note_peer_close();
     }
     return out;
   }
@@ -269,6 +269,13 @@ class GnutlsEndpoint final : public Endpoint {
     if (out.status == Status::kOk) messages_.note(true, {kind});
     return out;
   }
+  // The peer's close_notify arrives once: a recv that returns 0 after gnutls_bye(RDWR)
+  // returned 0 (or after an earlier 0) reports the same end of the stream again.
+  void note_peer_close() {
+    if (peer_closed_) return;
+    peer_closed_ = true;
+    messages_.note(false, close_notify());
+  }
   // What a return code says arrived: an alert (with gnutls_alert_get), a heartbeat, or (recv
   // returning 0) the peer's close_notify. Handshake messages are reported by the hook.
   void note_received(int rc, bool is_recv) {
@@ -282,7 +289,7 @@ class GnutlsEndpoint final : public Endpoint {
     } else if (rc == GNUTLS_E_HEARTBEAT_PONG_RECEIVED) {
       messages_.note(false, {MessageKind::kHeartbeatPong});
     } else if (rc == 0 && is_recv) {
-      messages_.note(false, close_notify());
+      note_peer_close();
     } else if (rc == GNUTLS_E_REHANDSHAKE && client_) {
       // A client learns of a HelloRequest only from this code (lib/record.c runs no hook).
       messages_.note(false, {MessageKind::kHandshake, GNUTLS_HANDSHAKE_HELLO_REQUEST});
@@ -402,6 +409,7 @@ class GnutlsEndpoint final : public Endpoint {
   bool dtls_;
   bool nonblock_;
   bool client_;
+  bool peer_closed_ = false;  // the peer's close_notify was reported (note_peer_close)
   bool in_handshake_ = false;  // inside the application's gnutls_handshake call
   bool established_ = false;   // a handshake call completed
   int callback_rc_ = 0;
