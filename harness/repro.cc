@@ -116,6 +116,8 @@ std::string header(const ReproTarget& t, const std::string& file_name) {
   h += " *\n" + wrapped("Seen on: " + versions_line(t), " * ");
   h += " * The case: " + t.spec.id() + "\n *   (in dirprobe: dirprobe run --case '" +
        t.spec.id() + "' --trace)\n";
+  h += " *\n * Reading: the case block (line @CASE_LINE@) and the program (line @PROGRAM_LINE@, after the\n"
+       " * setup every reproducer shares) are what is particular to this case.\n";
   h += " *\n * Build: " + build_command(f, file_name) + "\n";
   h += " * Run:   ./" + std::filesystem::path(file_name).stem().string() +
        "   (exit 1: the deviation occurred; 0: it did not; 2: the setup failed;\n"
@@ -169,7 +171,13 @@ std::string reproducer_source(const ReproTarget& target, const std::filesystem::
   kit.replace(at, 6, block.substr(0, block.size() - 1));
   std::string out = header(target, file_name) + "\n" + kit;
   for (const auto& extra : target.family->kits) out += "\n" + read_text_file(repro_dir / ("kit-" + extra + ".c"));
-  return out + "\n" + read_text_file(target.family->template_file);
+  out += "\n";
+  auto line_of = [&](std::size_t pos) { return std::to_string(std::count(out.begin(), out.begin() + static_cast<long>(pos), '\n') + 1); };
+  std::string case_line = line_of(out.find("/* ---- The case ---- */")), program_line = line_of(out.size());
+  out.replace(out.find("@CASE_LINE@"), 11, case_line);
+  out.replace(out.find("@PROGRAM_LINE@"), 14, program_line);
+  std::string program = read_text_file(target.family->template_file);
+  return out + program.substr(std::min(program.find_first_not_of('\n'), program.size()));
 }
 
 std::vector<std::string> record_deviations(const nlohmann::json& record,
