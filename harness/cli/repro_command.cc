@@ -28,6 +28,7 @@ constexpr std::size_t kBatch = 8;
 
 struct Context {
   std::vector<CaseSpec> specs;
+  std::vector<std::string> ids;  // specs[i].id(), made once
   std::vector<ReproFamily> families;
   Expectations expectations;
   fs::path repro_dir;
@@ -39,6 +40,7 @@ Context load_context(const ReproArgs& a) {
   Context c;
   fs::path scenarios = a.scenario_dir.empty() ? default_scenario_dir() : fs::path(a.scenario_dir);
   c.specs = plan_catalog(load_catalog(scenarios));
+  for (const auto& spec : c.specs) c.ids.push_back(spec.id());
   c.repro_dir = a.repro_dir.empty() ? default_repro_dir() : fs::path(a.repro_dir);
   c.families = load_repro_families(c.repro_dir);
   c.expectations = load_expectations(a.expectations_dir.empty() ? default_expectations_dir()
@@ -46,6 +48,16 @@ Context load_context(const ReproArgs& a) {
   c.host_version = gnutls_runtime_version();
   c.jobs = a.jobs > 0 ? a.jobs : available_cores();
   return c;
+}
+
+// The catalog's case with this id, or null.
+const CaseSpec* spec_by_id(const Context& c, const std::string& id) {
+  auto at = std::find(c.ids.begin(), c.ids.end(), id);
+  return at == c.ids.end() ? nullptr : &c.specs[static_cast<std::size_t>(at - c.ids.begin())];
+}
+
+void add_unique(std::vector<std::string>& list, const std::string& v) {
+  if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
 }
 
 bool matches_entry(const Expectation& e, const std::string& id) {
@@ -67,10 +79,9 @@ bool expressible(const CaseSpec& spec, const ReproFamily& family) {
 // express.
 std::vector<const CaseSpec*> candidates(const Context& c, const Expectation& e, const ReproFamily& f) {
   std::vector<const CaseSpec*> out;
-  for (const auto& spec : c.specs) {
-    if (out.size() == kCandidateBudget) break;
-    std::string id = spec.id();
-    if (f.covers_case(id) && matches_entry(e, id) && expressible(spec, f)) out.push_back(&spec);
+  for (std::size_t i = 0; i < c.specs.size() && out.size() < kCandidateBudget; ++i) {
+    const std::string& id = c.ids[i];
+    if (f.covers_case(id) && matches_entry(e, id) && expressible(c.specs[i], f)) out.push_back(&c.specs[i]);
   }
   return out;
 }
@@ -115,15 +126,13 @@ void note_runs(ReproTarget& t, const std::vector<RunResults>& runs, const Expect
   for (const auto& run : runs) {
     auto rec = run.by_id.find(t.spec.id());
     if (rec == run.by_id.end()) continue;
-    auto add = [](std::vector<std::string>& list, const std::string& v) {
-      if (std::find(list.begin(), list.end(), v) == list.end()) list.push_back(v);
-    };
     if (rec->second->value("outcome", "") == "skip") {
-      add(t.skipped_on, run.version);
+      add_unique(t.skipped_on, run.version);
       continue;
     }
-    add(t.checked_on, run.version);
-    if (record_shows(*rec->second, asserted_names(t.spec), e.deviation(), e.error)) add(t.seen_on, run.version);
+    add_unique(t.checked_on, run.version);
+    if (record_shows(*rec->second, asserted_names(t.spec), e.deviation(), e.error))
+      add_unique(t.seen_on, run.version);
   }
 }
 
@@ -150,12 +159,9 @@ void merge_or_add(Plan& plan, ReproTarget pick) {
     if (t.family == pick.family && t.spec.id() == pick.spec.id()) {
       t.entries.push_back(pick.entries.front());
       t.deviated_here = t.deviated_here || pick.deviated_here;
-      for (const auto& v : pick.seen_on)
-        if (std::find(t.seen_on.begin(), t.seen_on.end(), v) == t.seen_on.end()) t.seen_on.push_back(v);
-      for (const auto& v : pick.checked_on)
-        if (std::find(t.checked_on.begin(), t.checked_on.end(), v) == t.checked_on.end()) t.checked_on.push_back(v);
-      for (const auto& v : pick.skipped_on)
-        if (std::find(t.skipped_on.begin(), t.skipped_on.end(), v) == t.skipped_on.end()) t.skipped_on.push_back(v);
+      for (const auto& v : pick.seen_on) add_unique(t.seen_on, v);
+      for (const auto& v : pick.checked_on) add_unique(t.checked_on, v);
+      for (const auto& v : pick.skipped_on) add_unique(t.skipped_on, v);
       return;
     }
   plan.targets.push_back(std::move(pick));
@@ -200,25 +206,24 @@ void add_security_cases(Plan& plan, const Context& c, const std::vector<json>& r
       const json n1 = r.value("invariants", json::object()).value("N1", json());
       if (n1.is_object() && n1.value("verdict", "") == "violated") ids.insert(r.value("id", ""));
     }
+  auto written = [&](const std::string& id) {
+    return std::any_of(plan.targets.begin(), plan.targets.end(),
+                       [&](const ReproTarget& t) { return t.spec.id() == id; });
+  };
   for (const auto& id : ids) {
-    bool written = std::any_of(plan.targets.begin(), plan.targets.end(),
-                               [&](const ReproTarget& t) { return t.spec.id() == id; });
-    auto spec = std::find_if(c.specs.begin(), c.specs.end(), [&](const CaseSpec& s) { return s.id() == id; });
-    if (written || spec == c.specs.end()) continue;
-    for (const auto& e : c.expectations.entries) {
-      if (e.deviation() != "N1" || !matches_entry(e, id)) continue;
-      for (const auto& f : c.families)
-        if (f.shows("N1") && f.covers_case(id) && expressible(*spec, f)) {
-          ReproTarget t{&f, *spec, {&e}, {}, {}, {}, c.host_version, first_deviating(c, e, {&*spec}) == 0};
-          note_runs(t, runs, e);
-          plan.targets.push_back(std::move(t));
-          break;
-        }
+    const CaseSpec* spec = spec_by_id(c, id);
+    if (written(id) || spec == nullptr) continue;
+    auto entry = std::find_if(c.expectations.entries.begin(), c.expectations.entries.end(),
+                              [&](const Expectation& e) { return e.deviation() == "N1" && matches_entry(e, id); });
+    for (const auto& f : c.families) {
+      if (entry == c.expectations.entries.end() || !f.shows("N1") || !f.covers_case(id) || !expressible(*spec, f))
+        continue;
+      ReproTarget t{&f, *spec, {&*entry}, {}, {}, {}, c.host_version, first_deviating(c, *entry, {spec}) == 0};
+      note_runs(t, runs, *entry);
+      plan.targets.push_back(std::move(t));
       break;
     }
-    bool done = std::any_of(plan.targets.begin(), plan.targets.end(),
-                            [&](const ReproTarget& t) { return t.spec.id() == id; });
-    if (!done)
+    if (!written(id))
       plan.uncovered.push_back({{"where", id}, {"deviation", "N1"}, {"reason", "security: nonce reuse in this case"},
                                 {"why", "no family of scenarios/repro/ reproduces this case faithfully"}});
   }
@@ -325,13 +330,13 @@ const Expectation& entry_for(const Context& c, const std::string& id, const std:
 
 int cmd_one(const ReproArgs& a) {
   Context c = load_context(a);
-  auto spec = std::find_if(c.specs.begin(), c.specs.end(), [&](const CaseSpec& s) { return s.id() == a.case_id; });
-  if (spec == c.specs.end()) throw std::invalid_argument("'" + a.case_id + "': no such case (see 'dirprobe list')");
+  const CaseSpec* spec = spec_by_id(c, a.case_id);
+  if (spec == nullptr) throw std::invalid_argument("'" + a.case_id + "': no such case (see 'dirprobe list')");
   const Expectation& e = entry_for(c, a.case_id, a.entry);
   const ReproFamily* family = nullptr;
   for (const auto& f : c.families)
     if (!family && f.covers_case(a.case_id) && f.shows(e.deviation())) family = &f;
-  std::vector<const CaseSpec*> one{&*spec};
+  std::vector<const CaseSpec*> one{spec};
   ReproTarget t{family, *spec, {&e}, {}, {}, {}, c.host_version, first_deviating(c, e, one) == 0};
   auto results = read_results(a.results);
   note_runs(t, index_results(results), e);
